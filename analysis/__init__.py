@@ -1,0 +1,1 @@
+"""Indices, coupling coordination and simultaneous equations for province-by-year panels."""

@@ -84,7 +84,7 @@ class Coupling(_Section):
     indices: tuple[str, str]
     a: float = Field(default=0.5, ge=0, le=1)
     b: float = Field(default=0.5, ge=0, le=1)
-    formula: Literal["standard", "wang2021", "fan"] = "standard"
+    formula: Literal["standard", "wang2021"] = "standard"
     mode: Literal["entity", "replication"] = "entity"
     rescale: tuple[float, float] = (0.01, 0.99)
     levels: list[str] = Field(default=list(TABLE1_LEVELS), min_length=10, max_length=10)
@@ -145,6 +145,7 @@ class TableSettings(_Section):
     decimals: int = Field(default=3, ge=0, le=8)
     stars: Literal["stata", "conventional", "none"] = "stata"
     inference: Literal["se", "t"] = "se"
+    statistics: Literal["model", "raw"] = "model"  # Table 3 after ln() as the model uses them, or raw columns
     titles: dict[str, str] = {}
 
 
@@ -159,20 +160,6 @@ class Study(_Section):
     model: Model | None = None
     variables: dict[str, Variable] = {}
     tables: TableSettings = TableSettings()
-
-    @model_validator(mode="after")
-    def _references(self):
-        names = [i.name for i in self.indices]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"two indices are named {', '.join(dupes)}")
-        if self.coupling:
-            unknown = [n for n in self.coupling.indices if n not in names]
-            if unknown:
-                raise ValueError(f"coupling.indices names {', '.join(unknown)}, which is not an index of this study ({', '.join(names) or 'none defined'})")
-        if self.model and self.model.heterogeneity and not self.panel.group:
-            raise ValueError("model.heterogeneity needs panel.group, the column that names each entity's group")
-        return self
 
     def label(self, name: str) -> str:
         """Display label of a variable or index, falling back to its name."""
@@ -212,12 +199,35 @@ def _problems(error: ValidationError) -> list[Problem]:
     return unique
 
 
+def _cross_references(study: Study) -> list[Problem]:
+    """Checks that span sections, each naming the key to fix."""
+    problems = []
+    names = [i.name for i in study.indices]
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            problems.append(Problem(f"two indices are named {name}", key=f"indices[{k}].name"))
+    if study.coupling:
+        unknown = [n for n in study.coupling.indices if n not in names]
+        if unknown:
+            problems.append(Problem(f"names {', '.join(unknown)}, which is not an index of this study "
+                                    f"({', '.join(names) or 'none defined'})", key="coupling.indices"))
+    if study.model and study.model.heterogeneity and not study.panel.group:
+        problems.append(Problem("needs panel.group, the column that names each entity's group", key="model.heterogeneity"))
+    if study.model and study.model.covariance == "clustered" and not study.panel.entity:
+        problems.append(Problem("clustered standard errors need panel.entity, the clustering column", key="model.covariance"))
+    return problems
+
+
 def study_from_dict(data: dict) -> Study:
     """Validate a parsed study file; every problem names its key path."""
     try:
-        return Study.model_validate(data)
+        study = Study.model_validate(data)
     except ValidationError as e:
         raise UserError(_problems(e)) from None
+    problems = _cross_references(study)
+    if problems:
+        raise UserError(problems)
+    return study
 
 
 def loads(text: str) -> Study:
