@@ -1,0 +1,420 @@
+"""The paper's figures as Altair charts sized for print (100 px per inch); report/ exports them, the app shows them."""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import altair as alt
+import pandas as pd
+from scipy import stats
+
+from .pipeline import METHOD_LABELS, group_names
+from .results import ModelRun, Results
+from .study import Study
+
+PX_PER_INCH = 100
+WIDTH = {"column": int(3.3 * PX_PER_INCH), "full": int(6.7 * PX_PER_INCH)}
+HEIGHT = {WIDTH["column"]: int(2.5 * PX_PER_INCH), WIDTH["full"]: int(3.2 * PX_PER_INCH)}  # of line charts
+# The first installed family wins in the exporter and glyphs it lacks fall back to an arbitrary font,
+# so a chart with Chinese text starts with a CJK serif that also has Latin letters.
+LATIN_SERIF = "Times New Roman, Liberation Serif, Tinos, serif"
+CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, Songti SC, SimSun, serif"
+FONT_SIZE = 11  # 8 pt at 100 px per inch
+SMALL_FONT_SIZE = 9
+INK = "#000000"
+# Okabe-Ito colours, and marker shapes and dash patterns so that series stay apart in grey print.
+COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-left", "triangle-right"]
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 2, 1, 2, 1, 2], [10, 4], [1, 4], [6, 2, 2, 2, 2, 2]]
+SEQUENTIAL = "cividis"  # of D and its levels: lightness rises evenly, so grey print keeps the order
+LEVEL_SHADES = ["#f2f2f2", "#ffffff"]
+NO_DATA = "#ffffff"
+BAND_MARGIN = 0.02  # D shown beyond the data's range before a further level band is drawn
+GEOJSON = Path(__file__).parent / "examples" / "geo" / "echarts4_china_provinces.geojson"
+MAP_NOTES = (
+    "Schematic map: boundaries are for illustration only; a map published in China needs an approved base map (审图号).",
+    "Province boundaries: Apache ECharts 4.9.0 (Apache License 2.0; The Apache Software Foundation).",
+)
+_PANEL_HEADER = alt.Header(labelAnchor="start", labelFontWeight="bold", labelPadding=3)
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    title: str
+    chart: alt.TopLevelMixin
+    notes: tuple[str, ...]
+    width: Literal["column", "full"] = "column"
+
+
+def figures(results: Results, study: Study) -> list[Figure]:
+    """Every figure the results have data for, in the paper's order."""
+    built = [figure1(results, study), d_by_region(results, study), d_heatmap(results, study), d_map(results, study),
+             coefficients(results, study), coefficients_groups(results, study)]
+    return [f for f in built if f is not None]
+
+
+# Figure 1 and D over time -------------------------------------------------------------------------------------------
+
+def figure1(results: Results, study: Study) -> Figure | None:
+    """Yearly means of each composite index over all entities (the paper's Figure 1)."""
+    means, time = results.index_means, study.panel.time
+    if means is None or means.empty:
+        return None
+    labels = {i.name: i.label or i.name for i in study.indices if i.name in means.columns}
+    long = means.melt(id_vars=time, value_vars=list(labels), var_name="index", value_name="mean")
+    long = long.assign(series=long["index"].map(labels)).rename(columns={time: "period"})
+    chart = _series_chart(long, "mean", list(labels.values()), _axis_title(study, time), "Mean index score", WIDTH["column"])
+    periods = f"{_period_text(long['period'].min())}-{_period_text(long['period'].max())}"
+    methods = sorted({i.method for i in study.indices})
+    notes = (f"Means over all entities in each {study.label(time)} of the composite indices ({', '.join(methods)} weights).",
+             *results.source_notes())
+    return Figure("figure1", f"Yearly means of the composite indices, {periods}", _style(_fit(chart)), notes)
+
+
+def d_by_region(results: Results, study: Study) -> Figure | None:
+    """Mean coupling coordination degree D over time for all entities and each group, over the level bands of Table 1."""
+    if results.coupling is None:
+        return None
+    coupling = results.coupling
+    wide = coupling.by_group if coupling.by_group is not None else coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
+    series = [str(c) for c in wide.columns if c != "period"]
+    long = wide.melt(id_vars="period", var_name="series", value_name="D").astype({"series": str})
+    low, high = _band_range(long["D"])
+    lines = _series_chart(long, "D", series, _axis_title(study, study.panel.time), "Coupling coordination degree D",
+                          WIDTH["full"], y_domain=(low, high))
+    chart = alt.layer(_level_bands(study.coupling.levels, low, high), lines)
+    who = f"all entities and each {study.label(study.panel.group)}" if coupling.by_group is not None else "all entities"
+    notes = (f"Mean D for {who}; shaded bands are the coordination levels of Table 1, named on the right.",
+             coupling.convention, *results.source_notes())
+    return Figure("d_by_region", "Coupling coordination degree over time", _style(_fit(chart)), notes, width="full")
+
+
+def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int,
+                  y_domain: tuple[float, float] | None = None) -> alt.LayerChart:
+    """Lines with point markers, one per series, told apart by colour, dash pattern and marker shape."""
+    legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width),
+                        symbolSize=50, symbolStrokeWidth=0, labelLimit=0)
+    y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False) if y_domain else alt.Scale(zero=False)
+    base = alt.Chart(long).encode(
+        x=_period_axis(long["period"], x_title),
+        y=alt.Y(f"{value}:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=".2f")),
+        color=alt.Color("series:N", scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), sort=series,
+                        legend=legend),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period", title=x_title),
+                 alt.Tooltip(f"{value}:Q", format=".3f", title=y_title)])
+    # The legend shows the markers; the dash patterns repeat the distinction along the lines.
+    lines = base.mark_line(strokeWidth=1.3).encode(
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=series, range=DASHES[: len(series)]), sort=series,
+                                  legend=None))
+    points = base.mark_point(filled=True, size=28, opacity=1).encode(
+        shape=alt.Shape("series:N", scale=alt.Scale(domain=series, range=SHAPES[: len(series)]), sort=series, legend=legend))
+    return alt.layer(lines, points).properties(width=width, height=HEIGHT[width]).resolve_legend(strokeDash="independent")
+
+
+def _legend_columns(labels: list[str], width: int) -> int:
+    """As many legend entries per row as fit the width."""
+    return max(1, min(len(labels), int(width // (30 + _text_width(labels)))))
+
+
+def _text_width(labels: list[str]) -> float:
+    """Pixels the longest label needs: about 0.55 em per Latin character of a serif, 1 em per Chinese character."""
+    return max(FONT_SIZE * (0.55 * len(label) + 0.45 * len(_CJK.findall(label))) for label in labels)
+
+
+def _band_range(d: pd.Series) -> tuple[float, float]:
+    """The span of whole level bands that holds the data plus a margin."""
+    low = max(0.0, math.floor((d.min() - BAND_MARGIN) * 10) / 10)
+    high = min(1.0, math.ceil((d.max() + BAND_MARGIN) * 10) / 10)
+    return low, high
+
+
+def _level_bands(levels: list[str], low: float, high: float) -> alt.LayerChart:
+    """Lightly shaded bands of the coordination levels between low and high, each named beside the plot."""
+    numbers = range(round(low * 10), round(high * 10))
+    bands = pd.DataFrame({"from": [k / 10 for k in numbers], "to": [(k + 1) / 10 for k in numbers],
+                          "middle": [(k + 0.5) / 10 for k in numbers], "label": [levels[k] for k in numbers],
+                          "shade": [LEVEL_SHADES[k % 2] for k in numbers]})
+    base = alt.Chart(bands)
+    rects = base.mark_rect(stroke="#d9d9d9", strokeWidth=0.5).encode(
+        y=alt.Y("from:Q"), y2="to:Q", fill=alt.Fill("shade:N", scale=None, legend=None))
+    labels = base.mark_text(align="left", baseline="middle", dx=6, fontSize=SMALL_FONT_SIZE, fontStyle="italic",
+                            color="#404040").encode(x=alt.value("width"), y=alt.Y("middle:Q"), text="label:N")
+    return alt.layer(rects, labels)
+
+
+def _fit(chart: alt.LayerChart) -> alt.LayerChart:
+    """Make width the whole figure's width, axes and legend included (single and layered views only)."""
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+
+
+# Heat map and map of D ------------------------------------------------------------------------------------------------
+
+def d_heatmap(results: Results, study: Study) -> Figure | None:
+    """D of every entity in every period, entities grouped and then ranked by their mean D."""
+    if results.coupling is None or "entity" not in results.coupling.by_entity:
+        return None
+    data = results.coupling.by_entity
+    grouped = "group" in data
+    order = _entity_order(data, study.panel.group_order)
+    time_title = _axis_title(study, study.panel.time)
+    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
+        x=alt.X("period:O", title=time_title, axis=alt.Axis(labelAngle=-90, labelPadding=3)),
+        y=alt.Y("entity:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False)),
+        color=alt.Color("D:Q", title="D", scale=alt.Scale(scheme=SEQUENTIAL),
+                        legend=alt.Legend(orient="right", gradientLength=200, gradientThickness=10, format=".2f", tickCount=6)),
+        tooltip=[alt.Tooltip("entity:N", title=_axis_title(study, study.panel.entity)),
+                 alt.Tooltip("period:O", title=time_title), alt.Tooltip("D:Q", format=".3f"),
+                 alt.Tooltip("level_label:N", title="Level")])
+    chart = chart.properties(width=int(0.5 * WIDTH["column"]), height=alt.Step(11))
+    if grouped:
+        chart = chart.facet(
+            facet=alt.Facet("group:N", sort=group_names(data, "group", study.panel.group_order), title=None,
+                            header=_PANEL_HEADER),
+            columns=1, spacing=6).resolve_scale(y="independent")
+    how = f"grouped by {study.label(study.panel.group)}, " if grouped else ""
+    notes = (f"Entities {how}ranked by their mean D over all periods.", results.coupling.convention, *results.source_notes())
+    return Figure("d_heatmap", "Coupling coordination degree by entity and period", _style(chart), notes)
+
+
+def _entity_order(data: pd.DataFrame, group_order) -> list:
+    """Entities by group (in the study's order), then by mean D, highest first."""
+    means = data.groupby("entity", sort=False)["D"].mean().rename("mean").reset_index()
+    if "group" not in data:
+        return means.sort_values("mean", ascending=False)["entity"].tolist()
+    rank = {g: k for k, g in enumerate(group_names(data, "group", group_order))}
+    means = means.merge(data[["entity", "group"]].drop_duplicates("entity"), on="entity")
+    means["rank"] = means["group"].map(rank)
+    return means.sort_values(["rank", "mean"], ascending=[True, False])["entity"].tolist()
+
+
+def d_map(results: Results, study: Study, periods: list | None = None) -> Figure | None:
+    """Choropleth of the coordination level in the chosen periods (first and last by default), if entities are provinces."""
+    if results.coupling is None or "entity" not in results.coupling.by_entity:
+        return None
+    data = results.coupling.by_entity
+    features = province_features()
+    matched = match_features(data["entity"].drop_duplicates().tolist())
+    if len(set(matched.values())) < len(features) / 2:
+        return None
+    available = sorted(data["period"].unique())
+    periods = periods or [available[0], available[-1]]
+    shown = data[data["period"].isin(periods)].assign(feature=lambda f: f["entity"].map(matched)).dropna(subset=["feature"])
+    levels = study.coupling.levels
+    present = [levels[k - 1] for k in sorted(shown["level"].astype(int).unique())]
+    colour = alt.Color("level_label:N", title="Coordination level", sort=present,
+                       scale=alt.Scale(domain=present, scheme=SEQUENTIAL),
+                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=_legend_columns(present, WIDTH["full"]),
+                                         labelLimit=0, symbolType="square",
+                                         symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
+    # One JSON string rather than nested lists: Altair copies nested values at every step, which takes seconds.
+    outlines = alt.InlineData(values=json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")),
+                              format=alt.DataFormat(type="json", property="features"))
+    entity_title = _axis_title(study, study.panel.entity)
+    panels = [_map_panel(shown[shown["period"] == p], entity_title, outlines, colour, _period_text(p)) for p in periods]
+    chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
+    unmatched = sorted(set(data["entity"]) - set(matched), key=str)
+    notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}; "
+             "provinces outside the sample are left blank."]
+    if unmatched:
+        notes.append(f"Not on the map (no matching province): {', '.join(map(str, unmatched))}.")
+    return Figure("d_map", "Coupling coordination level by province", _style(chart),
+                  (*notes, *MAP_NOTES, *results.source_notes()), width="full")
+
+
+def _map_panel(rows: pd.DataFrame, entity_title: str, outlines: alt.InlineData, colour: alt.Color,
+               title: str) -> alt.LayerChart:
+    """Every outline blank, the matched provinces filled by level, in a conic equal-area projection centred on China."""
+    background = alt.Chart(outlines).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
+    tooltip = [alt.Tooltip("entity:N", title=entity_title), alt.Tooltip("D:Q", format=".3f"),
+               alt.Tooltip("level_label:N", title="Level")]
+    filled = alt.Chart(rows).mark_geoshape(stroke="white", strokeWidth=0.5).encode(color=colour, tooltip=tooltip)
+    filled = filled.transform_lookup(lookup="feature",
+                                     from_=alt.LookupData(data=outlines, key="properties.key", fields=["type", "geometry"]))
+    width = int(0.47 * WIDTH["full"])
+    return alt.layer(background, filled, title=alt.TitleParams(title, fontSize=FONT_SIZE, fontWeight="normal")).project(
+        type="conicEqualArea", rotate=[-105, 0, 0], parallels=[25, 47]).properties(width=width, height=int(0.78 * width))
+
+
+@cache
+def _geojson() -> dict:
+    return json.loads(GEOJSON.read_text(encoding="utf-8"))
+
+
+def province_features() -> list[dict]:
+    """The province outlines with only what a chart needs: geometry and the adcode as key."""
+    return [{"type": "Feature", "geometry": f["geometry"], "properties": {"key": str(f["properties"]["adcode"])}}
+            for f in _geojson()["features"]]
+
+
+def match_features(entities: list) -> dict:
+    """Entity -> feature key (adcode), by English name, Chinese short name or adcode, whichever matches most."""
+    keys = {str(f["properties"]["adcode"]): f["properties"] for f in _geojson()["features"]}
+    ways = {
+        "name_en": lambda p: _normal_english(p["name_en"]),
+        "name_zh": lambda p: p["name_zh"],
+        "adcode": lambda p: str(p["adcode"]),
+    }
+    entity_forms = {"name_en": _normal_english, "name_zh": _normal_chinese, "adcode": _normal_adcode}
+    best = {}
+    for way, feature_form in ways.items():
+        lookup = {feature_form(p): key for key, p in keys.items()}
+        found = {e: lookup[entity_forms[way](e)] for e in entities if entity_forms[way](e) in lookup}
+        if len(found) > len(best):
+            best = found
+    return best
+
+
+def _normal_english(name) -> str:
+    text = re.sub(r"[^a-z]", "", str(name).casefold())
+    return {"xizang": "tibet", "tibetxizang": "tibet", "neimongol": "innermongolia", "neimenggu": "innermongolia",
+            "hongkongsar": "hongkong", "macau": "macao", "macaosar": "macao"}.get(text, text)
+
+
+def _normal_chinese(name) -> str:
+    text = re.sub(r"\s", "", str(name))
+    for suffix in _PROVINCE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text.removesuffix(suffix)
+    return text
+
+
+def _normal_adcode(code) -> str:
+    text = str(code).strip().removesuffix(".0")
+    if not text.isdigit():
+        return ""
+    return text.ljust(6, "0") if len(text) == 2 else text
+
+
+# Coefficient plots ----------------------------------------------------------------------------------------------------
+
+def coefficients(results: Results, study: Study) -> Figure | None:
+    """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
+    runs = results.runs("table7")
+    return _coefficient_figure("coefficients", "Estimates of the simultaneous equations by estimator", runs,
+                               lambda run: f"{run.column} {METHOD_LABELS[run.method]}", "Estimator", results, study)
+
+
+def coefficients_groups(results: Results, study: Study) -> Figure | None:
+    """Table 9's group samples side by side: each coefficient with its 95% confidence interval."""
+    runs = results.runs("table9")
+    if not runs:
+        return None
+    group = study.label(study.panel.group)
+    return _coefficient_figure("coefficients_groups", f"Estimates by {group} ({METHOD_LABELS[runs[0].method]})",
+                               runs, lambda run: run.sample, _axis_title(study, study.panel.group), results, study)
+
+
+def _coefficient_figure(figure_id: str, title: str, runs: list[ModelRun], series_of, series_title: str,
+                        results: Results, study: Study) -> Figure | None:
+    fitted = [r for r in runs if r.fit is not None]
+    if not fitted:
+        return None
+    data = coefficient_frame(fitted, series_of, study)
+    series = list(dict.fromkeys(data["series"]))
+    chart = _coefficient_chart(data, series, series_title)
+    notes = [f"Points are estimates, bars 95% confidence intervals: {_interval_text(fitted, series_of)}. "
+             "Intercepts are not shown."]
+    notes += [f"Not estimated: {series_of(r)}: {r.error}" for r in runs if r.fit is None]
+    return Figure(figure_id, title, _style(chart), (*notes, *results.source_notes()), width="full")
+
+
+def _interval_text(runs: list[ModelRun], series_of) -> str:
+    """How the intervals were formed, naming the series when estimators differ in their test distribution."""
+    rules = {"t": "estimate ± t(0.975, M·n − K) SE, the t distribution of reg3's small option (M equations, "
+                  "n observations, K coefficients in all)",
+             "z": "estimate ± 1.96 SE (normal)"}
+    used = {s: [series_of(r) for r in runs if r.fit.statistic == s] for s in rules}
+    used = {s: names for s, names in used.items() if names}
+    if len(used) == 1:
+        return rules[next(iter(used))]
+    return "; ".join(f"{', '.join(names)}: {rules[s]}" for s, names in used.items())
+
+
+def coefficient_frame(runs: list[ModelRun], series_of, study: Study) -> pd.DataFrame:
+    """One row per series, equation and term (intercepts left out), with the 95% confidence limits."""
+    rows = []
+    for run in runs:
+        critical = critical_value(run.fit)
+        for eq_order, eq in enumerate(run.fit.equations):
+            for term_order, t in enumerate(eq.terms):
+                if t.term == "_cons":
+                    continue
+                rows.append({"series": series_of(run), "equation": study.label(eq.dependent), "eq_order": eq_order,
+                             "term": t.label, "term_order": term_order, "estimate": t.estimate,
+                             "std_error": t.std_error, "p_value": t.p_value,
+                             "low": t.estimate - critical * t.std_error, "high": t.estimate + critical * t.std_error})
+    return pd.DataFrame(rows)
+
+
+def critical_value(fit) -> float:
+    """The 97.5% quantile of the estimator's own test distribution: normal for z, t(M·n − K) for t as reg3 small."""
+    if fit.statistic == "z":
+        return float(stats.norm.ppf(0.975))
+    df = sum(eq.nobs for eq in fit.equations) - sum(len(eq.terms) for eq in fit.equations)
+    return float(stats.t.ppf(0.975, df))
+
+
+def _coefficient_chart(data: pd.DataFrame, series: list[str], series_title: str) -> alt.FacetChart:
+    terms = data.sort_values(["eq_order", "term_order"])["term"].drop_duplicates().tolist()
+    equations = data.sort_values("eq_order")["equation"].drop_duplicates().tolist()
+    legend = alt.Legend(title=series_title, orient="bottom", direction="horizontal", labelLimit=0, symbolSize=50,
+                        symbolStrokeWidth=0)
+    base = alt.Chart().encode(
+        y=alt.Y("term:N", sort=terms, title=None, axis=alt.Axis(labelLimit=0, grid=True, gridColor="#ececec")),
+        yOffset=alt.YOffset("series:N", sort=series, scale=alt.Scale(paddingInner=0.15)),
+        color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), legend=legend))
+    zero = alt.Chart().mark_rule(color="#7f7f7f", strokeDash=[3, 3], strokeWidth=0.8).encode(x=alt.datum(0))
+    bars = base.mark_rule(strokeWidth=1.2).encode(x=alt.X("low:Q", title="Estimate and 95% confidence interval"), x2="high:Q")
+    points = base.mark_point(filled=True, size=30, opacity=1).encode(
+        x="estimate:Q",
+        shape=alt.Shape("series:N", sort=series, scale=alt.Scale(domain=series, range=SHAPES[: len(series)]), legend=legend),
+        tooltip=[alt.Tooltip("series:N", title=series_title), "term:N", alt.Tooltip("estimate:Q", format=".4f"),
+                 alt.Tooltip("std_error:Q", format=".4f", title="SE"), alt.Tooltip("low:Q", format=".4f"),
+                 alt.Tooltip("high:Q", format=".4f")])
+    rows = data.groupby("equation")["term"].nunique().max() * len(series)
+    width = WIDTH["full"] - _text_width(terms) - 30  # the term labels and the axis ticks beside the plot
+    layered = alt.layer(zero, bars, points, data=data).properties(width=int(width), height=int(rows * 6))
+    return layered.facet(facet=alt.Facet("equation:N", sort=equations, title=None, header=_PANEL_HEADER),
+                         columns=1, spacing=10).resolve_scale(y="independent", x="independent", yOffset="independent")
+
+
+# Shared style ---------------------------------------------------------------------------------------------------------
+
+def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The printed look, in one place: a serif font (a CJK serif when the chart shows Chinese), 8-pt text, black axes."""
+    font = CJK_SERIF if _CJK.search(json.dumps(chart.to_dict(validate=False), ensure_ascii=False)) else LATIN_SERIF
+    text = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal",
+            "labelColor": INK, "titleColor": INK}
+    return (chart.configure(font=font, background="white", padding=4)
+            .configure_axis(**text, domainColor=INK, tickColor=INK, grid=False, tickSize=4)
+            .configure_legend(**text, labelLimit=0)
+            .configure_header(**text)
+            .configure_title(fontSize=FONT_SIZE, fontWeight="normal", color=INK)
+            .configure_view(stroke=None))
+
+
+def _axis_title(study: Study, name: str | None) -> str:
+    label = study.label(name) if name else ""
+    return label[:1].upper() + label[1:]
+
+
+def _period_axis(periods: pd.Series, title: str) -> alt.X:
+    """Whole-number periods on a linear axis labelled without separators; any other period as ordered categories."""
+    if pd.api.types.is_integer_dtype(periods):
+        values = sorted(periods.unique())
+        every = max(1, math.ceil(len(values) / 7))
+        return alt.X("period:Q", title=title, scale=alt.Scale(domain=[values[0], values[-1]], nice=False, zero=False),
+                     axis=alt.Axis(format="d", values=[int(v) for v in values[::every]]))
+    return alt.X("period:O", title=title, axis=alt.Axis(labelAngle=0))
+
+
+def _period_text(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

@@ -1,0 +1,88 @@
+"""run(study, panel) -> Results: the whole analysis, in the paper's order."""
+from __future__ import annotations
+
+from .coupling import couple
+from .data import Panel
+from .describe import describe, variable_roles
+from .errors import Problem, UserError
+from .estimation import check_identification, diagnostics, estimate_system
+from .indices import compute_index, yearly_means
+from .results import ModelRun, Results
+from .study import Study
+
+METHOD_LABELS = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "I3SLS"}
+
+
+def run(study: Study, panel: Panel, progress=None) -> Results:
+    """Indices, coupling, descriptive statistics and every model the study asks for."""
+    step = progress or (lambda message: None)
+    keys = study.panel
+    frame = panel.frame.copy()
+    results = Results(
+        data_source=study.data.source, synthetic=study.data.synthetic, panel_summary=panel.summary(),
+        warnings=[str(p) for p in panel.problems], frame=frame)
+
+    for index in study.indices:
+        step(f"Index {index.name}")
+        result = compute_index(frame, index, keys.time)
+        results.indices[index.name] = result
+        frame[index.name] = result.scores
+        results.warnings += list(result.warnings)
+    if study.indices and keys.time:
+        results.index_means = yearly_means(frame, keys.time, [i.name for i in study.indices])
+
+    if study.coupling:
+        step("Coupling coordination")
+        results.coupling = couple(frame, study.coupling, keys.entity, keys.time, keys.group, keys.group_order)
+
+    if study.model:
+        _estimate(study, frame, results, step)
+    return results
+
+
+def _estimate(study: Study, frame, results: Results, step) -> None:
+    model, keys = study.model, study.panel
+    equations = model.parsed
+    check_identification(equations, model.endogenous, model.exogenous)
+    roles = variable_roles(study)
+    results.describe = describe(frame, [r.term for r in roles], study.tables.statistics)
+
+    def fit(table, column, method, sample, data, eqs=equations, exogenous=model.exogenous, dropped=()):
+        clusters = data[keys.entity] if model.covariance == "clustered" else None
+        try:
+            system = estimate_system(data, eqs, method, model.endogenous, exogenous, model.covariance, clusters)
+        except UserError as e:
+            if table == "table7":
+                raise
+            return ModelRun(table, column, method, sample, tuple(dropped), error=str(e))
+        return ModelRun(table, column, method, sample, tuple(dropped), fit=system)
+
+    for k, method in enumerate(model.methods, start=1):
+        step(f"Table 7: {METHOD_LABELS[method]}")
+        results.models.append(fit("table7", f"({k})", method, "All", frame))
+    step("Diagnostics")
+    results.diagnostics = diagnostics(frame, equations, model.endogenous, model.exogenous)
+
+    regressors = {t.name for eq in equations for t in eq.regressors}
+    first = len(model.methods) + 1
+    for k, drop in enumerate(model.drops):
+        unknown = [d for d in drop if d not in regressors]
+        if unknown:
+            raise UserError(Problem(f"drops {', '.join(unknown)}, which is not a regressor of any equation "
+                                    f"(regressors: {', '.join(sorted(regressors))})", key=f"model.robustness[{k}]"))
+        step(f"Table 8: without {', '.join(drop)}")
+        exogenous = list(model.exogenous) + (list(drop) if model.robustness_instruments == "keep" else [])
+        results.models.append(fit("table8", f"({first + k})", model.robustness_method, "All", frame,
+                                  [eq.without(set(drop)) for eq in equations], exogenous, drop))
+
+    if model.heterogeneity:
+        for group in group_names(frame, keys.group, keys.group_order):
+            step(f"Table 9: {group}")
+            sample = frame[frame[keys.group] == group]
+            results.models.append(fit("table9", str(group), model.heterogeneity_method, str(group), sample))
+
+
+def group_names(frame, group: str, order=()) -> list:
+    """Groups in the study's order, then any others alphabetically."""
+    present = list(dict.fromkeys(frame[group].dropna()))
+    return [g for g in order if g in present] + sorted(g for g in present if g not in order)

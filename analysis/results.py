@@ -1,0 +1,108 @@
+"""Every number a run computes, unformatted; to_dict() is results.json."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .coupling import CouplingResult
+from .estimation import SystemFit
+from .indices import IndexResult
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One column of Tables 7-9: a system fitted by one method on one sample, or why it could not be."""
+
+    table: str
+    column: str
+    method: str
+    sample: str = "All"
+    dropped: tuple[str, ...] = ()
+    fit: SystemFit | None = None
+    error: str | None = None
+
+
+@dataclass
+class Results:
+    data_source: str
+    synthetic: bool
+    panel_summary: dict
+    warnings: list[str]
+    frame: pd.DataFrame
+    indices: dict[str, IndexResult] = field(default_factory=dict)
+    index_means: pd.DataFrame | None = None
+    coupling: CouplingResult | None = None
+    describe: pd.DataFrame | None = None
+    models: list[ModelRun] = field(default_factory=list)
+    diagnostics: dict | None = None
+
+    def source_notes(self) -> list[str]:
+        """Where the data come from, as a note; synthetic data say so in every table and figure built from them."""
+        parts = [self.data_source] if self.data_source else []
+        if self.synthetic and "not official statistics" not in self.data_source:
+            parts.append("Synthetic demonstration data, not official statistics.")
+        return ["Data: " + " ".join(parts)] if parts else []
+
+    def runs(self, table: str) -> list[ModelRun]:
+        return [m for m in self.models if m.table == table]
+
+    def to_dict(self) -> dict:
+        """JSON-ready: models, weights, coupling, index means, descriptive statistics, diagnostics."""
+        out = {
+            "data": {"source": self.data_source, "synthetic": self.synthetic, "summary": self.panel_summary,
+                     "warnings": self.warnings},
+            "models": [_run_dict(m) for m in self.models],
+            "weights": _records(pd.concat([r.weights for r in self.indices.values()]) if self.indices else None),
+            "index_means": _records(self.index_means),
+            "coupling": _records(self.coupling.by_entity) if self.coupling else [],
+            "coupling_by_period": _records(self.coupling.by_period) if self.coupling else [],
+            "coupling_by_group": _records(self.coupling.by_group) if self.coupling else [],
+            "describe": _records(self.describe),
+            "diagnostics": _clean(self.diagnostics),
+        }
+        return out
+
+
+def _run_dict(run: ModelRun) -> dict:
+    out = {"table": run.table, "column": run.column, "method": run.method, "sample": run.sample,
+           "dropped": list(run.dropped), "error": run.error}
+    if run.fit is not None:
+        out.update(covariance=run.fit.covariance, statistic=run.fit.statistic, convention=run.fit.convention,
+                   equations=[{"name": e.name, "dependent": e.dependent, "nobs": e.nobs, "r2": _num(e.r2), "rmse": _num(e.rmse),
+                               "terms": [{"term": t.term, "estimate": _num(t.estimate), "std_error": _num(t.std_error),
+                                          "statistic": _num(t.statistic), "p_value": _num(t.p_value)} for t in e.terms]}
+                              for e in run.fit.equations])
+    return out
+
+
+def _num(x):
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _clean(obj):
+    """Make numpy and pandas values JSON-friendly, NaN as null."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return _records(obj)
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return _num(obj)
+    return obj
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None:
+        return []
+    return [_clean(r) for r in frame.reset_index(drop=True).to_dict(orient="records")]

@@ -1,0 +1,230 @@
+"""Tables 1-9 of the paper as neutral Table objects; every note states the choices behind the numbers."""
+from __future__ import annotations
+
+from .describe import variable_roles
+from .pipeline import METHOD_LABELS
+from .results import ModelRun, Results
+from .study import Study
+from .table import Cell, Format, Group, Row, Span, Table
+
+DEFAULT_TITLES = {
+    "table1": "Classification of coupling coordination types",
+    "table2": "Description of variables",
+    "table3": "Descriptive statistics",
+    "table4": "Indicator system and weights",
+    "table5": "Coupling coordination by year",
+    "table6": "Mean coupling coordination degree by year and region",
+    "table7": "Results of the simultaneous equations",
+    "table8": "Robustness tests",
+    "table9": "Heterogeneity by region",
+}
+
+
+def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
+    """Every table the study's sections allow, in the paper's order."""
+    fmt = fmt or Format.from_settings(study.tables)
+    built = []
+    if study.coupling:
+        built.append(table1(study))
+    if study.model:
+        built += [table2(study), table3(results, study, fmt)]
+    if study.indices:
+        built.append(table4(results, study))
+    if results.coupling:
+        built.append(table5(results, study, fmt))
+        if results.coupling.by_group is not None:
+            built.append(table6(results, study, fmt))
+    for table_id, builder in (("table7", table7), ("table8", table8), ("table9", table9)):
+        if results.runs(table_id):
+            built.append(builder(results, study, fmt))
+    return built
+
+
+def _title(study: Study, table_id: str) -> str:
+    return study.title_of(table_id, DEFAULT_TITLES[table_id])
+
+
+def _text_cells(*texts: str) -> list[Cell]:
+    return [Cell(t) for t in texts]
+
+
+def table1(study: Study) -> Table:
+    """The ten coordination levels, left-closed intervals of width 0.1 with 1.0 in level 10."""
+    rows = []
+    for k, label in enumerate(study.coupling.levels):
+        low, high = k / 10, (k + 1) / 10
+        interval = f"[{low:.1f}, {high:.1f}]" if k == 9 else f"[{low:.1f}, {high:.1f})"
+        rows.append(Row(interval, _text_cells(str(k + 1), label)))
+    notes = ["Intervals are closed on the left and open on the right; D = 1.0 belongs to level 10."]
+    return Table("table1", _title(study, "table1"), [[Span("Coordination level"), Span("Coordination type")]],
+                 [Group("", rows)], notes, stubhead="D interval", numeric=(False, False))
+
+
+def table2(study: Study) -> Table:
+    """Each model variable with its role, label and abbreviation."""
+    equations = study.model.parsed
+    groups: dict[str, list[Row]] = {}
+    for role in variable_roles(study):
+        if role.role == "core":
+            group = "Core variables"
+        elif role.role == "control":
+            group = f"Control variables, Equation {role.equation} ({study.label(equations[role.equation - 1].dependent.column)})"
+        elif role.role == "endogenous":
+            group = "Other endogenous variables"
+        else:
+            group = "Additional instruments"
+        column = role.term.column
+        abbreviation = study.variables[column].abbreviation if column in study.variables else ""
+        groups.setdefault(group, []).append(
+            Row(study.label(column), _text_cells(abbreviation or column, "ln" if role.term.transform else "level")))
+    notes = ["Core variables are the dependents of the equations and are endogenous; controls are exogenous and, "
+             "as in Stata's reg3, every exogenous variable of the system instruments every equation."]
+    return Table("table2", _title(study, "table2"), [[Span("Abbreviation"), Span("Enters as")]],
+                 [Group(label, rows) for label, rows in groups.items()], notes, stubhead="Variable", numeric=(False, False))
+
+
+def table3(results: Results, study: Study, fmt: Format) -> Table:
+    """N, mean, SD, min, max of every model variable."""
+    stats = results.describe
+    rows = []
+    for record in stats.itertuples():
+        cells = [Cell(str(record.N), record.N)] + [Cell(fmt.number(v, 4), v) for v in (record.mean, record.sd, record.min, record.max)]
+        rows.append(Row(record.term if study.tables.statistics == "model" else study.label(record.column), cells))
+    scale = ("Variables are shown as they enter the model, after taking natural logs where the equations use ln()."
+             if study.tables.statistics == "model" else "Variables are shown in levels, before any logarithm.")
+    notes = [scale, "SD is the sample standard deviation (divisor N - 1)."] + results.source_notes()
+    return Table("table3", _title(study, "table3"), [[Span(h) for h in ("N", "Mean", "SD", "Min", "Max")]],
+                 [Group("", rows)], notes, stubhead="Variable")
+
+
+def table4(results: Results, study: Study) -> Table:
+    """Indicator weights grouped by index and dimension, with dimension subtotals."""
+    groups, notes = [], []
+    for index in study.indices:
+        result = results.indices[index.name]
+        weights = result.weights
+        if "period" in weights.columns:
+            weights = weights.groupby(["dimension", "column"], sort=False, as_index=False)["weight"].mean()
+        rows = []
+        for dimension in index.dimensions:
+            part = weights[weights["dimension"] == dimension.name].set_index("column")["weight"]
+            for k, indicator in enumerate(dimension.indicators):
+                w = float(part[indicator.column])
+                rows.append(Row(indicator.label or indicator.column,
+                                [Cell(dimension.name if k == 0 else ""), Cell(indicator.direction), Cell(f"{w:.4f}", w)]))
+            subtotal = float(part.sum())
+            rows.append(Row(f"Subtotal, {dimension.name}", [Cell(""), Cell(""), Cell(f"{subtotal:.4f}", subtotal)]))
+        groups.append(Group(index.label or index.name, rows))
+        notes.append(f"{index.label or index.name}: {result.convention}")
+    notes.append("Direction + marks a benefit indicator, - a cost indicator.")
+    return Table("table4", _title(study, "table4"), [[Span("Dimension"), Span("Direction"), Span("Weight")]],
+                 groups, notes + results.source_notes(), stubhead="Indicator", numeric=(False, False, True))
+
+
+def table5(results: Results, study: Study, fmt: Format) -> Table:
+    """Yearly mean C, T, D and the level of the mean D."""
+    rows = []
+    for r in results.coupling.by_period.itertuples():
+        rows.append(Row(str(r.period), [Cell(fmt.number(r.C), r.C), Cell(fmt.number(r.T), r.T), Cell(fmt.number(r.D), r.D),
+                                        Cell(str(r.level), r.level), Cell(r.level_label)]))
+    notes = [results.coupling.convention] + results.source_notes()
+    return Table("table5", _title(study, "table5"), [[Span(h) for h in ("C", "T", "D", "Level", "Type")]],
+                 [Group("", rows)], notes, stubhead=study.label(study.panel.time), numeric=(True, True, True, True, False))
+
+
+def table6(results: Results, study: Study, fmt: Format) -> Table:
+    """Mean D by year for all entities and for each group."""
+    by_group = results.coupling.by_group
+    columns = [c for c in by_group.columns if c != "period"]
+    rows = [Row(str(r["period"]), [Cell(fmt.number(r[c]), r[c]) for c in columns]) for _, r in by_group.iterrows()]
+    notes = [results.coupling.convention] + results.source_notes()
+    return Table("table6", _title(study, "table6"), [[Span(str(c)) for c in columns]], [Group("", rows)], notes,
+                 stubhead=study.label(study.panel.time))
+
+
+def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Results, study: Study,
+                       fmt: Format, extra_notes: list[str]) -> Table:
+    """Equation blocks of coefficients with standard errors (or t) below, R-squared per equation, N."""
+    equations = study.model.parsed
+    ncols = len(runs)
+    groups, failures = [], []
+    for k, eq in enumerate(equations):
+        terms = _term_order(eq, runs, k)
+        rows = []
+        for name, label in terms:
+            coef, below = [], []
+            for run in runs:
+                est = _find(run, k, name)
+                if est is None:
+                    coef.append(Cell(""))
+                    below.append(Cell(""))
+                    continue
+                stars = fmt.stars_for(est.p_value)
+                coef.append(Cell(fmt.number(est.estimate), est.estimate, stars))
+                second = est.std_error if fmt.inference == "se" else est.statistic
+                below.append(Cell(f"({fmt.number(second)})", second))
+            rows += [Row(label, coef), Row("", below)]
+        r2 = [_equation(run, k) for run in runs]
+        rows.append(Row("R-squared", [Cell(fmt.number(e.r2), e.r2) if e else Cell("") for e in r2], rule_above=True))
+        groups.append(Group(f"Equation {k + 1}: {study.label(eq.dependent.column)}", rows))
+    nobs = [Cell(str(run.fit.nobs), run.fit.nobs) if run.fit else Cell("not estimated") for run in runs]
+    groups.append(Group("", [Row("N", nobs, rule_above=True)]))
+    for run in runs:
+        if run.error:
+            failures.append(f"{run.column} {run.sample}: not estimated: {run.error}")
+    fits = [run.fit for run in runs if run.fit]
+    conventions = list(dict.fromkeys(f.convention for f in fits))
+    notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
+    numeric = tuple([True] * ncols)
+    return Table(table_id, _title(study, table_id), header, groups, notes, numeric=numeric)
+
+
+def _term_order(eq, runs: list[ModelRun], k: int) -> list[tuple[str, str]]:
+    """The equation's regressors as written, then any only some columns have, then the intercept last."""
+    order = [(t.name, t.label) for t in eq.regressors]
+    for run in runs:
+        fit = _equation(run, k)
+        for t in fit.terms if fit else ():
+            if t.term != "_cons" and t.term not in dict(order):
+                order.append((t.term, t.label))
+    if any(_find(run, k, "_cons") for run in runs):
+        order.append(("_cons", "_cons"))
+    return order
+
+
+def _equation(run: ModelRun, k: int):
+    return run.fit.equations[k] if run.fit else None
+
+
+def _find(run: ModelRun, k: int, term: str):
+    eq = _equation(run, k)
+    return next((t for t in eq.terms if t.term == term), None) if eq else None
+
+
+def _numbered(runs: list[ModelRun], labels: list[str]) -> tuple[tuple[Span, ...], ...]:
+    return ((*[Span(label) for label in labels],), (*[Span(run.column) for run in runs],))
+
+
+def table7(results: Results, study: Study, fmt: Format) -> Table:
+    runs = results.runs("table7")
+    notes = ["Every dependent variable is endogenous and every exogenous variable of the system instruments each equation, as in Stata's reg3."]
+    return _coefficient_table("table7", runs, _numbered(runs, [METHOD_LABELS[r.method] for r in runs]), results, study, fmt, notes)
+
+
+def table8(results: Results, study: Study, fmt: Format) -> Table:
+    runs = results.runs("table8")
+    model = study.model
+    kept = ("The dropped variable stays in the instrument set." if model.robustness_instruments == "keep"
+            else "The dropped variable also leaves the instrument set, as when reg3 is run on the reduced system.")
+    notes = [f"Each column re-estimates the system by {METHOD_LABELS[model.robustness_method]} without one variable. {kept}"]
+    labels = [f"Without {', '.join(r.dropped)}" for r in runs]
+    return _coefficient_table("table8", runs, _numbered(runs, labels), results, study, fmt, notes)
+
+
+def table9(results: Results, study: Study, fmt: Format) -> Table:
+    runs = results.runs("table9")
+    notes = [f"Each column estimates the system by {METHOD_LABELS[study.model.heterogeneity_method]} on the entities of one "
+             f"{study.label(study.panel.group)}."]
+    header = ((Span(study.label(study.panel.group), len(runs)),), (*[Span(r.sample) for r in runs],))
+    return _coefficient_table("table9", runs, header, results, study, fmt, notes)
+
