@@ -136,7 +136,8 @@ def table6(results: Results, study: Study, fmt: Format) -> Table:
     """Mean D by year for all entities and for each group."""
     by_group = results.coupling.by_group
     columns = [c for c in by_group.columns if c != "period"]
-    rows = [Row(str(r["period"]), [Cell(fmt.number(r[c]), r[c]) for c in columns]) for _, r in by_group.iterrows()]
+    rows = [Row(str(period), [Cell(fmt.number(r[c]), r[c]) for c in columns])
+            for period, r in by_group.set_index("period").iterrows()]
     notes = [results.coupling.convention] + results.source_notes()
     return Table("table6", _title(study, "table6"), [[Span(str(c)) for c in columns]], [Group("", rows)], notes,
                  stubhead=study.label(study.panel.time))
