@@ -1,0 +1,42 @@
+"""The reproducibility zip: documents, figures, tables as numbers, the study, the narrative and the data checksum."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from analysis import study as studies
+from analysis.results import Results
+from analysis.study import Study
+
+from . import narrative as narratives
+
+FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries get a fixed date so equal inputs give equal bundles
+
+
+def bundle(files: dict[str, bytes], results: Results, study: Study, narrative: narratives.Narrative, checksum: str) -> bytes:
+    """Zip the rendered files with everything needed to reproduce them."""
+    extra = {
+        "study.toml": studies.dumps(study).encode(),
+        "narrative.toml": narratives.dumps(narrative).encode(),
+        "results.json": json.dumps(results.to_dict(), indent=1, ensure_ascii=False).encode(),
+        "data.sha256": f"{checksum}\n".encode(),
+        "README.txt": _readme(checksum).encode(),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted({**files, **extra}.items()):
+            archive.writestr(zipfile.ZipInfo(name, FIXED_TIME), content)
+    return buffer.getvalue()
+
+
+def _readme(checksum: str) -> str:
+    return (
+        "Reproducing these results\n\n"
+        "1. Check that your data file is the one analysed: its SHA-256 must be\n"
+        f"   {checksum}\n"
+        "2. python -m analysis run --study study.toml --data YOUR_DATA_FILE --out out/\n"
+        "   writes the tables as CSV and results.json, which must equal the results.json here.\n"
+        "3. python -m report build --study study.toml --data YOUR_DATA_FILE --narrative narrative.toml --out out/\n"
+        "   writes the manuscripts and tables documents again.\n"
+    )

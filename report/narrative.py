@@ -1,0 +1,231 @@
+"""What the author writes (title, abstract, conclusions ...) and the results text drafted from the numbers."""
+from __future__ import annotations
+
+import tomllib
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from analysis.errors import Problem, UserError
+from analysis.results import ModelRun, Results
+from analysis.study import Study
+from analysis.table import STAR_THRESHOLDS, Format
+
+AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
+METHOD_NAMES = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "iterated 3SLS"}
+
+
+class Narrative(BaseModel):
+    """The author's own text; an empty section becomes a marked placeholder in the manuscript."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = ""
+    authors: str = ""
+    affiliations: str = ""
+    keywords: str = ""
+    abstract: str = ""
+    introduction: str = ""
+    literature: str = ""
+    conclusions: str = ""
+    suggestions: str = ""
+    references: str = ""
+
+
+def loads(text: str) -> Narrative:
+    """Parse a narrative TOML file; unknown keys and wrong types name their key."""
+    try:
+        return Narrative.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"the narrative file is not valid TOML: {e}") from None
+    except ValidationError as e:
+        raise UserError([Problem(err["msg"], key=".".join(map(str, err["loc"]))) for err in e.errors()]) from None
+
+
+def dumps(narrative: Narrative) -> str:
+    return tomli_w.dumps(narrative.model_dump(), multiline_strings=True)
+
+
+def significance(p_value: float, fmt: Format) -> str | None:
+    """The strictest conventional level the p-value passes, in words, under the table's star thresholds."""
+    for threshold, _ in STAR_THRESHOLDS[fmt.stars] or STAR_THRESHOLDS["stata"]:
+        if p_value < threshold:
+            return f"{threshold * 100:g}%"
+    return None
+
+
+def results_text(results: Results, study: Study, ref=lambda table_id: table_id, fmt: Format | None = None) -> dict[str, list[str]]:
+    """Result paragraphs drafted from the numbers, keyed by section: indices, coupling, model, robustness, heterogeneity.
+
+    ``ref`` turns an id such as "table5" or "figure1" into the printed reference ("Table 5").
+    """
+    fmt = fmt or Format.from_settings(study.tables)
+    text: dict[str, list[str]] = {}
+    if results.index_means is not None:
+        text["indices"] = [_indices_paragraph(results, study, ref)]
+    if results.coupling is not None:
+        text["coupling"] = _coupling_paragraphs(results, study, ref)
+    if results.runs("table7"):
+        text["model"] = _model_paragraphs(results, study, ref, fmt)
+    if results.runs("table8"):
+        text["robustness"] = [_robustness_paragraph(results, study, ref, fmt)]
+    if results.runs("table9"):
+        text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, fmt)]
+    return text
+
+
+def _n(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}"
+
+
+def _indices_paragraph(results: Results, study: Study, ref) -> str:
+    means = results.index_means
+    period = study.panel.time
+    first, last = means.iloc[0], means.iloc[-1]
+    first_period, last_period = means[period].iloc[0], means[period].iloc[-1]
+    sentences = []
+    for index in study.indices:
+        start, end = float(first[index.name]), float(last[index.name])
+        direction = "rose" if end > start else "fell" if end < start else "stayed"
+        change = f" ({(end - start) / start * 100:+.0f}%)" if start else ""
+        sentence = f"The mean {index.label or index.name} {direction} from {_n(start)} in {first_period} to {_n(end)} in {last_period}{change}"
+        series = means[index.name].to_numpy()
+        falls = [(means[period].iloc[k], series[k - 1] - series[k]) for k in range(1, len(series)) if series[k] < series[k - 1]]
+        if falls:
+            year, drop = max(falls, key=lambda f: f[1])
+            sentence += f"; its largest fall was in {year}, by {_n(drop)}"
+        sentences.append(sentence + ".")
+    growth = {i.name: float(last[i.name] - first[i.name]) for i in study.indices}
+    if len(growth) == 2:
+        (a, ga), (b, gb) = sorted(growth.items(), key=lambda kv: -kv[1])
+        sentences.append(f"Over the period {study.label(a)} grew faster than {study.label(b)} "
+                         f"({_n(ga)} against {_n(gb)} index points).")
+    return f"{ref('figure1')} shows the yearly national means of the indices. " + " ".join(sentences)
+
+
+def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
+    by_period = results.coupling.by_period
+    first, last = by_period.iloc[0], by_period.iloc[-1]
+    levels = study.coupling.levels
+    text = (f"The mean coupling coordination degree D moved from {_n(first.D)} in {first.period} "
+            f"(level {first.level}, {levels[first.level - 1].lower()}) to {_n(last.D)} in {last.period} "
+            f"(level {last.level}, {levels[last.level - 1].lower()}), as {ref('table5')} reports.")
+    changes = [f"level {r.level} in {r.period}" for prev, r in zip(by_period.itertuples(), by_period.iloc[1:].itertuples())
+               if r.level != prev.level]
+    if changes:
+        text += " The level of the mean changed to " + ", ".join(changes) + "."
+    coordinated = by_period[by_period.level >= 6]
+    if len(coordinated):
+        text += (f" D first reached the coordination range (D of at least 0.5, level 6 or above) in "
+                 f"{coordinated.iloc[0].period}.")
+    else:
+        text += " The mean D stayed below 0.5, in the dissonance range, throughout."
+    text += f" The mean coupling degree C ranged from {_n(by_period.C.min())} to {_n(by_period.C.max())}."
+    paragraphs = [text]
+    by_group = results.coupling.by_group
+    if by_group is not None:
+        groups = [c for c in by_group.columns if c not in ("period", "All")]
+        final = by_group.iloc[-1]
+        final_period = by_group["period"].iloc[-1]
+        ranked = sorted(groups, key=lambda g: -final[g])
+        leads = {g: int((by_group[groups].idxmax(axis=1) == g).sum()) for g in groups}
+        leader = max(leads, key=leads.get)
+        paragraphs.append(
+            f"By {study.label(study.panel.group)} ({ref('table6')}), in {final_period} "
+            + ", ".join(f"{g} had D = {_n(final[g])}" for g in ranked)
+            + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} years"
+            + (f", and {ranked[-1]} the lowest in {final_period}." if ranked[-1] != leader else "."))
+    return paragraphs
+
+
+def _effects(run: ModelRun, k: int, fmt: Format) -> list[tuple[str, float, str | None]]:
+    """(term label, estimate, significance level in words or None) for each non-constant term of equation k."""
+    if not run.fit:
+        return []
+    return [(t.label, t.estimate, significance(t.p_value, fmt)) for t in run.fit.equations[k].terms if t.term != "_cons"]
+
+
+def _describe_effects(effects, dependent: str) -> str:
+    significant = [f"{label} ({'+' if est > 0 else '-'}{_n(abs(est))}, {level} level)" for label, est, level in effects if level]
+    insignificant = [label for label, _, level in effects if not level]
+    text = f"In the equation for {dependent}, "
+    text += ("the significant terms are " + "; ".join(significant)) if significant else "no term is significant"
+    if insignificant:
+        text += "; " + ", ".join(insignificant) + (" is" if len(insignificant) == 1 else " are") + " not significant"
+    return text + "."
+
+
+def _preferred(runs: list[ModelRun]) -> ModelRun:
+    """The system estimator the text discusses: 3SLS if run, else the last method."""
+    return next((r for r in runs if r.method == "3sls" and r.fit), next((r for r in reversed(runs) if r.fit), runs[-1]))
+
+
+def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[str]:
+    runs = results.runs("table7")
+    best = _preferred(runs)
+    equations = study.model.parsed
+    dependents = {eq.dependent.name for eq in equations}
+    name = METHOD_NAMES[best.method]
+    paragraphs = [f"{ref('table7')} reports the system estimated by " + ", ".join(
+        f"{METHOD_NAMES[r.method]} {r.column}" for r in runs)
+        + f". The discussion uses the {name} estimates in column {best.column}."]
+    cross = []
+    for k, eq in enumerate(equations):
+        effects = _effects(best, k, fmt)
+        paragraphs.append(_describe_effects(effects, study.label(eq.dependent.column)))
+        cross += [(eq, label, est, level) for (label, est, level), t in zip(effects, eq.regressors) if t.name in dependents]
+    if len(cross) >= 2 and all(level for *_, level in cross):
+        signs = {est > 0 for *_, est, _ in cross}
+        kind = "mutually reinforcing" if signs == {True} else "mutually dampening" if signs == {False} else "of opposite signs"
+        paragraphs.append(f"The endogenous variables affect each other significantly in both directions; the effects are {kind}.")
+    ols = next((r for r in runs if r.method == "ols" and r.fit), None)
+    if ols and cross and best is not ols:
+        eq, label, est, _ = cross[0]
+        k = equations.index(eq)
+        ols_est = next(e for lab, e, _ in _effects(ols, k, fmt) if lab == label)
+        paragraphs.append(f"OLS, which ignores the simultaneity, puts the coefficient of {label} in the equation for "
+                          f"{study.label(eq.dependent.column)} at {_n(ols_est)} against {_n(est)} by {name}.")
+    return paragraphs
+
+
+def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
+    runs = [r for r in results.runs("table8") if r.fit]
+    best = _preferred(results.runs("table7"))
+    equations = study.model.parsed
+    stable, changed = [], []
+    for k, eq in enumerate(equations):
+        for label, est, level in _effects(best, k, fmt):
+            kept = [next(((e, lv) for lab, e, lv in _effects(r, k, fmt) if lab == label), None) for r in runs]
+            kept = [x for x in kept if x is not None]
+            same = all((e > 0) == (est > 0) and bool(lv) == bool(level) for e, lv in kept)
+            (stable if same else changed).append(f"{label} ({study.label(eq.dependent.column)})")
+    text = f"{ref('table8')} drops one variable at a time ({len(runs)} models). "
+    text += ("Every coefficient keeps its sign and significance." if not changed else
+             f"{len(stable)} of {len(stable) + len(changed)} coefficients keep their sign and significance; "
+             + "those that change in at least one model are " + ", ".join(changed) + ".")
+    failed = [r for r in results.runs("table8") if not r.fit]
+    if failed:
+        text += f" {len(failed)} model(s) could not be estimated (see the notes)."
+    return text
+
+
+def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
+    runs = results.runs("table9")
+    equations = study.model.parsed
+    dependents = {eq.dependent.name for eq in equations}
+    sentences = []
+    for k, eq in enumerate(equations):
+        for t in eq.regressors:
+            if t.name not in dependents:
+                continue
+            values = [(r.sample, e, lv) for r in runs for lab, e, lv in _effects(r, k, fmt) if lab == t.label]
+            if not values:
+                continue
+            ranked = sorted(values, key=lambda v: -v[1])
+            parts = [f"{g} {_n(e)}{'' if lv else ' (not significant)'}" for g, e, lv in ranked]
+            sentences.append(f"The effect of {t.label} on {study.label(eq.dependent.column)} is largest in {ranked[0][0]} "
+                             f"and smallest in {ranked[-1][0]} ({'; '.join(parts)}).")
+    failed = [f"{r.sample}" for r in runs if not r.fit]
+    if failed:
+        sentences.append("The system could not be estimated for " + ", ".join(failed) + " (see the table notes).")
+    return f"{ref('table9')} estimates the system separately by {study.label(study.panel.group)}. " + " ".join(sentences)

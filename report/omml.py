@@ -1,0 +1,48 @@
+"""LaTeX math to Office Math (OMML) for Word, through MathML.
+
+latex2mathml and mathml2omml do the conversion; two repairs make the result render in LibreOffice
+as well as in Word: grouping boxes (m:box) are unwrapped, and square roots get the radical
+properties (hidden degree) that LibreOffice requires.
+"""
+from __future__ import annotations
+
+import latex2mathml.converter
+import mathml2omml
+from lxml import etree
+
+MATH_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+
+
+def _m(tag: str) -> str:
+    return f"{{{MATH_NS}}}{tag}"
+
+
+def omml(latex: str, names: dict[str, str] | None = None) -> etree._Element:
+    """An m:oMath element for the LaTeX formula; text equal to a key of names is replaced by its value.
+
+    The replacement happens on the finished XML's text nodes, so user text is never parsed as LaTeX.
+    """
+    xml = mathml2omml.convert(latex2mathml.converter.convert(latex))
+    root = etree.fromstring(f'<m:wrap xmlns:m="{MATH_NS}">{xml}</m:wrap>')[0]
+    for text in root.iter(_m("t")):
+        if names and text.text in names:
+            text.text = names[text.text]
+    for box in reversed(list(root.iter(_m("box")))):
+        _unwrap(box)
+    for radical in root.iter(_m("rad")):
+        if radical.find(_m("radPr")) is None:
+            properties = etree.Element(_m("radPr"))
+            etree.SubElement(properties, _m("degHide")).set(_m("val"), "1")
+            radical.insert(0, properties)
+            radical.insert(1, etree.Element(_m("deg")))
+    return root
+
+
+def _unwrap(box: etree._Element) -> None:
+    """Replace <m:box><m:e>children</m:e></m:box> by the children themselves."""
+    parent, position = box.getparent(), box.getparent().index(box)
+    content = box.find(_m("e"))
+    children = list(content) if content is not None else []
+    parent.remove(box)
+    for offset, child in enumerate(children):
+        parent.insert(position + offset, child)

@@ -1,0 +1,233 @@
+"""Word tables: the three-line rules on the right rows, no vertical lines, fonts and formats on everything."""
+from __future__ import annotations
+
+import importlib.util
+import io
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from lxml import etree
+
+from report.docx import EAST_ASIAN_FONT, HEAVY_RULE, LATIN_FONT, REFERENCE, THIN_RULE, add_table, tables_document
+from tests.sample_tables import HOSTILE, all_tables, coefficient_table, hostile_table
+
+GOLDEN = Path(__file__).parent / "golden"
+CREATED = datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def document():
+    return Document(io.BytesIO(tables_document(all_tables(), "Tables", author="Author", created=CREATED)))
+
+
+def _edge(tc, edge: str):
+    """(val, size) of a cell border, or None when the cell sets none on that edge."""
+    element = tc.find(f"{qn('w:tcPr')}/{qn('w:tcBorders')}/{qn(f'w:{edge}')}")
+    return None if element is None else (element.get(qn("w:val")), int(element.get(qn("w:sz"), 0)))
+
+
+def _word_rows(table):
+    """The Word row index of each body row and of each group label row of a model Table."""
+    index, body, group_rows = len(table.header), [], []
+    for group in table.groups:
+        if group.label.strip():
+            group_rows.append(index)
+            index += 1
+        for row in group.rows:
+            body.append((index, row))
+            index += 1
+    return body, group_rows
+
+
+def test_one_word_table_per_table_with_a_numbered_caption_above(document):
+    tables = all_tables()
+    assert len(document.tables) == len(tables)
+    captions = [p.text for p in document.paragraphs if p.text.startswith("Table ")]
+    assert captions == [f"Table {n}. {t.title}" for n, t in enumerate(tables, start=1)]
+    fields = [t.text.split() for t in document.element.body.iter(qn("w:instrText"))]
+    assert fields == [["SEQ", "Table", "\\*", "ARABIC"]] * len(tables)
+
+
+@pytest.mark.parametrize("position", range(len(all_tables())))
+def test_three_rules_on_the_right_rows_and_no_others(document, position):
+    table = all_tables()[position]
+    word = document.tables[position]
+    rows = word._tbl.tr_lst
+    assert len(rows) == len(table.header) + sum(len(g.rows) + bool(g.label.strip()) for g in table.groups)
+    body, _ = _word_rows(table)
+    rule_above = {index for index, row in body if row.rule_above}
+    last_header = len(table.header) - 1
+    for index, tr in enumerate(rows):
+        for tc in tr.tc_lst:
+            assert _edge(tc, "top") == ((("single", HEAVY_RULE) if index == 0 else
+                                         ("single", THIN_RULE) if index in rule_above else None))
+            expected_bottom = (("single", THIN_RULE) if index == last_header else
+                               ("single", HEAVY_RULE) if index == len(rows) - 1 else None)
+            assert _edge(tc, "bottom") == expected_bottom
+            for side in ("left", "right", "start", "end", "insideH", "insideV"):
+                assert _edge(tc, side) is None
+
+
+def test_table_borders_are_switched_off(document):
+    for word in document.tables:
+        borders = word._tbl.tblPr.find(qn("w:tblBorders"))
+        assert {etree.QName(b).localname: b.get(qn("w:val")) for b in borders} == {
+            edge: "nil" for edge in ("top", "left", "bottom", "right", "insideH", "insideV")}
+
+
+def test_spanners_are_underlined_across_their_span_only(document):
+    word = document.tables[0]
+    spanner_row = word.rows[0]
+    underlined = []
+    for tc in spanner_row._tr.tc_lst:
+        span = tc.tcPr.find(qn("w:gridSpan"))
+        rule = tc.find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}")
+        underlined.append((int(span.get(qn("w:val"))) if span is not None else 1,
+                           None if rule is None else int(rule.get(qn("w:sz")))))
+    assert underlined == [(1, None), (2, THIN_RULE), (2, THIN_RULE)]
+
+
+def test_group_labels_are_italic_rows_merged_across_the_table(document):
+    table = coefficient_table()
+    _, group_rows = _word_rows(table)
+    word = document.tables[0]
+    for index, group in zip(group_rows, [g for g in table.groups if g.label]):
+        tcs = word.rows[index]._tr.tc_lst
+        assert len(tcs) == 1 and int(tcs[0].tcPr.find(qn("w:gridSpan")).get(qn("w:val"))) == table.ncols + 1
+        runs = tcs[0].findall(f".//{qn('w:r')}")
+        assert "".join(r.findtext(qn("w:t")) for r in runs) == group.label
+        assert all(r.find(f"{qn('w:rPr')}/{qn('w:i')}").get(qn("w:val")) == "1" for r in runs)
+
+
+def test_header_rows_repeat_and_rows_do_not_split(document):
+    for word, table in zip(document.tables, all_tables()):
+        for index, row in enumerate(word.rows):
+            properties = row._tr.trPr
+            assert properties.find(qn("w:cantSplit")) is not None
+            assert (properties.find(qn("w:tblHeader")) is not None) == (index < len(table.header))
+
+
+def test_every_run_names_all_fonts_and_a_size(document):
+    title = document.paragraphs[0]._p
+    runs = [r for r in document.element.body.iter(qn("w:r")) if r.getparent() is not title]
+    assert len(runs) > 250  # the check reaches every caption, cell and note run
+    for run in runs:
+        fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        assert fonts is not None, etree.tostring(run)
+        assert [fonts.get(qn(f"w:{slot}")) for slot in ("ascii", "hAnsi", "eastAsia", "cs")] == \
+            [LATIN_FONT, LATIN_FONT, EAST_ASIAN_FONT, LATIN_FONT]
+        assert run.find(f"{qn('w:rPr')}/{qn('w:sz')}") is not None
+
+
+def test_every_cell_paragraph_has_no_indent_no_spacing_and_single_lines(document):
+    for word in document.tables:
+        for paragraph in word._tbl.iter(qn("w:p")):
+            properties = paragraph.find(qn("w:pPr"))
+            indent = properties.find(qn("w:ind"))
+            spacing = properties.find(qn("w:spacing"))
+            assert [indent.get(qn(f"w:{a}")) for a in ("firstLine", "left", "right")] == ["0", "0", "0"]
+            assert [spacing.get(qn(f"w:{a}")) for a in ("before", "after", "line", "lineRule")] == ["0", "0", "240", "auto"]
+
+
+def test_numbers_sit_on_a_decimal_tab_with_a_true_minus_and_superscript_stars(document):
+    cell = document.tables[0].rows[3].cells[1]  # ln education, OLS
+    assert cell.text == "−0.003"
+    tabs = cell.paragraphs[0].paragraph_format.tab_stops
+    assert len(tabs) == 1 and tabs[0].alignment == 3  # WD_TAB_ALIGNMENT.DECIMAL
+    starred = document.tables[0].rows[3].cells[2]
+    assert starred.text == "−0.034**"
+    star_run = starred.paragraphs[0].runs[-1]
+    assert star_run.text == "**" and star_run.font.superscript
+    positions = {document.tables[0].rows[r].cells[1].paragraphs[0].paragraph_format.tab_stops[0].position for r in (3, 4, 25)}
+    assert len(positions) == 1  # one tab position per column
+
+
+def test_notes_follow_the_table_in_nine_point(document):
+    body = list(document.element.body)
+    table = document.tables[0]._tbl
+    notes = coefficient_table().notes
+    following = body[body.index(table) + 1: body.index(table) + 1 + len(notes)]
+    assert ["".join(t.text for t in p.iter(qn("w:t"))) for p in following] == list(notes)
+    for paragraph in following:
+        assert {r.find(f"{qn('w:rPr')}/{qn('w:sz')}").get(qn("w:val")) for r in paragraph.iter(qn("w:r"))} == {"18"}
+
+
+def test_hostile_text_is_kept_literally(document):
+    table = hostile_table()
+    word = document.tables[3]
+    assert word.rows[1].cells[0].text == "Stub " + HOSTILE
+    assert word.rows[0].cells[1].text == "Spanner " + HOSTILE
+    assert word.rows[2].cells[0].text == "Group " + HOSTILE
+    assert word.rows[3].cells[0].text == "Row " + HOSTILE
+    assert word.rows[3].cells[2].text == "text \\input{/etc/passwd}"
+    assert word.rows[5].cells[0].text == "新质生产力 & 制造业"
+    texts = [p.text for p in document.paragraphs]
+    assert f"Table 4. {table.title}" in texts and "Note " + HOSTILE in texts
+
+
+def test_add_table_works_on_a_plain_document():
+    document = Document()
+    add_table(document, coefficient_table())
+    add_table(document, hostile_table())
+    assert len(document.tables) == 2
+    assert [p.text for p in document.paragraphs if p.text.startswith("Table 2.")] == [f"Table 2. {hostile_table().title}"]
+
+
+def test_core_properties_are_set_and_the_xml_is_reproducible():
+    first = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
+    second = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
+    properties = Document(io.BytesIO(first)).core_properties
+    assert (properties.title, properties.author, properties.created, properties.modified) == ("Tables", "Author", CREATED, CREATED)
+    assert _parts(first) == _parts(second)
+
+
+def test_document_xml_matches_golden_file(file_regression):
+    xml = _parts(tables_document([coefficient_table(), hostile_table()], "Tables", created=CREATED))["word/document.xml"]
+    file_regression.check(xml, fullpath=GOLDEN / "tables.document.xml")
+
+
+def _parts(docx: bytes) -> dict[str, str]:
+    """Every XML part, canonical and indented, for comparing documents whose zip timestamps differ."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {name: etree.tostring(etree.fromstring(archive.read(name)), pretty_print=True, encoding="unicode")
+                for name in sorted(archive.namelist()) if name.endswith(".xml") or name.endswith(".rels")}
+
+
+def _reference_script():
+    spec = importlib.util.spec_from_file_location("make_reference_docx", REFERENCE.with_name("make_reference_docx.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reference_document_is_what_its_script_writes(tmp_path):
+    target = tmp_path / "reference.docx"
+    assert _reference_script().main([str(target)]) == 0
+    assert _parts(target.read_bytes()) == _parts(REFERENCE.read_bytes())
+
+
+def test_reference_document_styles():
+    styles = Document(str(REFERENCE)).styles
+    body = styles["Normal"]
+    assert (body.font.name, body.font.size, body.paragraph_format.first_line_indent, body.paragraph_format.line_spacing) == \
+        (LATIN_FONT, Pt(12), Pt(24), 1.5)
+    assert body.element.rPr.rFonts.get(qn("w:eastAsia")) == EAST_ASIAN_FONT
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "Table Text", "Table Note"):
+        style = styles[name]
+        assert style.font.name == LATIN_FONT and style.paragraph_format.first_line_indent == 0, name
+    assert (styles["Table Text"].font.size, styles["Table Note"].font.size) == (Pt(10), Pt(9))
+
+
+def test_a_table_too_wide_for_the_page_is_set_smaller_not_cut(document):
+    def sizes(word):
+        return {r.find(f"{qn('w:rPr')}/{qn('w:sz')}").get(qn("w:val")) for r in word._tbl.iter(qn("w:r"))}
+
+    assert sizes(document.tables[0]) == {"20"}  # the coefficient table fits in 10 pt
+    assert sizes(document.tables[1]) == {"18"}  # the descriptive table needs 9 pt
+    grid = [int(c.get(qn("w:w"))) for c in document.tables[1]._tbl.tblGrid.iter(qn("w:gridCol"))]
+    assert abs(sum(grid) - Cm(21 - 2 * 2.54).twips) <= len(grid)  # the full text width, no more

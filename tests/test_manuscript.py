@@ -1,0 +1,144 @@
+"""Manuscripts and tables documents in Word and LaTeX, the bundle, and the report command line."""
+import io
+import json
+import subprocess
+import zipfile
+
+import pytest
+from docx import Document as WordDocument
+from docx.enum.text import WD_COLOR_INDEX
+
+from analysis import examples
+from analysis import study as studies
+from analysis.pipeline import run
+from report import build
+from report.__main__ import main
+from report.document import Placeholder, manuscript
+from report.narrative import Narrative
+from tests.tools import require_tool
+
+HOSTILE = r"% & _ # $ { } \ ~ ^ \input{/etc/passwd} \write18{rm -rf /} 新质生产力"
+MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+NARRATIVE = Narrative(title="Coupling " + HOSTILE, authors="A. Author & B. Author", affiliations="Univ. 100%",
+                      keywords="coupling; 3SLS", introduction="First paragraph " + HOSTILE + "\n\nSecond paragraph.")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    study, panel = examples.default_study(), examples.demo_panel()
+    results = run(study, panel)
+    return study, panel, results, build(results, study, NARRATIVE, checksum=panel.checksum)
+
+
+def test_manuscript_has_every_table_figure_and_equation(demo):
+    study, _, results, files = demo
+    word = WordDocument(io.BytesIO(files["manuscript.docx"]))
+    assert len(word.tables) == 9
+    assert len(word.inline_shapes) == 6  # Figure 1, D by region, heat map, map, two coefficient plots
+    equations = list(word.element.body.iter(f"{MATH}oMath"))
+    assert len(equations) == 6 + 3 + 5  # entropy, coupling, and the system's equations over five lines
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    assert [c.split(".")[0] for c in captions if c.startswith("Table ")] == [f"Table {k}" for k in range(1, 10)]
+    assert sum(c.startswith("Figure ") for c in captions) == 6
+
+
+def test_author_sections_are_marked_placeholders_until_written(demo):
+    study, _, results, files = demo
+    doc = manuscript(results, study, NARRATIVE)
+    missing = {b.section for b in doc.blocks if isinstance(b, Placeholder)}
+    assert missing == {"abstract", "literature", "conclusions", "suggestions", "references"}
+    word = WordDocument(io.BytesIO(files["manuscript.docx"]))
+    marked = [p.text for p in word.paragraphs if any(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in p.runs)]
+    assert sum("To be written by the author" in t for t in marked) == 5
+    assert any("synthetic demonstration data" in t for t in marked)
+    texts = [p.text for p in word.paragraphs]
+    assert "First paragraph " + HOSTILE in texts and "Second paragraph." in texts  # literal, two paragraphs
+    assert word.paragraphs[0].text == "Coupling " + HOSTILE
+
+
+def test_results_text_names_tables_by_their_printed_numbers(demo):
+    study, _, results, files = demo
+    body = "\n".join(p.text for p in WordDocument(io.BytesIO(files["manuscript.docx"])).paragraphs)
+    assert "as Table 5 reports" in body and "Table 7 reports the system estimated by OLS (1)" in body
+    assert "Figure 1 shows the yearly national means" in body
+    assert "table5" not in body and "figure1" not in body
+
+
+def test_latex_escapes_user_text(demo):
+    tex = demo[3]["manuscript.tex"].decode()
+    assert r"\input{/etc/passwd}" not in tex and r"\write18{" not in tex
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex
+    assert r"A. Author \& B. Author" in tex
+
+
+@pytest.mark.parametrize("name", ["manuscript", "tables"])
+def test_latex_documents_compile_cleanly(demo, tmp_path, name):
+    latexmk = require_tool("latexmk", "latexmk texlive-latex-extra texlive-science lmodern latex-cjk-chinese-arphic-gbsn00lp")
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    for file_name, content in demo[3].items():
+        if file_name.startswith("figures/") or file_name == f"{name}.tex":
+            (tmp_path / file_name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / file_name).write_bytes(content)
+    done = subprocess.run([latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"{name}.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    assert done.returncode == 0, log[-3000:]
+    assert "Overfull \\hbox" not in log and "Float too large" not in log
+    assert "There were undefined references" not in log
+    text = subprocess.run([pdftotext, f"{name}.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "Table 9" in text and "Figure 6" in text
+    if name == "manuscript":
+        assert "\\input{/etc/passwd}" in text  # printed, never executed
+
+
+def test_word_documents_open_in_libreoffice(demo, tmp_path):
+    soffice = require_tool("soffice", "libreoffice-writer-nogui libreoffice-math")
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    (tmp_path / "manuscript.docx").write_bytes(demo[3]["manuscript.docx"])
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "manuscript.docx"], cwd=tmp_path, capture_output=True,
+                   timeout=300, check=True)
+    text = subprocess.run([pdftotext, "manuscript.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "Table 9." in text and "Figure 6." in text
+    assert "Λ" not in text  # equations rendered as math, not replacement glyphs
+
+
+def test_author_reference_document_supplies_the_styles(demo, tmp_path):
+    study, _, results, _ = demo
+    reference = WordDocument()
+    reference.styles["Normal"].font.name = "Arial"
+    reference.styles["Heading 1"].font.size = 203200  # 16 pt in EMU
+    buffer = io.BytesIO()
+    reference.save(buffer)
+    files = build(results, study, Narrative(), ("docx",), reference_docx=buffer.getvalue())
+    word = WordDocument(io.BytesIO(files["manuscript.docx"]))
+    assert word.styles["Normal"].font.name == "Arial"
+    assert word.styles["Heading 1"].font.size == 203200
+    assert len(word.tables) == 9
+
+
+def test_bundle_reproduces_the_run(demo):
+    study, panel, results, files = demo
+    with zipfile.ZipFile(io.BytesIO(files["bundle.zip"])) as archive:
+        names = set(archive.namelist())
+        assert {"manuscript.docx", "manuscript.tex", "tables.docx", "tables.tex", "study.toml", "narrative.toml",
+                "results.json", "data.sha256", "README.txt", "tables/tables.xlsx", "figures/figure1.pdf",
+                "figures/figure1.png"} <= names
+        assert {f"tables/table{k}.csv" for k in range(1, 10)} <= names
+        assert studies.loads(archive.read("study.toml").decode()) == study
+        assert archive.read("data.sha256").decode().strip() == panel.checksum
+        assert json.loads(archive.read("results.json")) == json.loads(json.dumps(results.to_dict()))
+
+
+def test_report_command_line_writes_every_file(tmp_path):
+    (tmp_path / "narrative.toml").write_text('title = "My paper"\nconclusions = "We conclude."\n', encoding="utf-8")
+    assert main(["build", "--narrative", str(tmp_path / "narrative.toml"), "--out", str(tmp_path / "out"),
+                 "--format", "docx,tex,zip"]) == 0
+    for name in ("manuscript.docx", "manuscript.tex", "tables.docx", "tables.tex", "bundle.zip", "figures/figure1.pdf"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    word = WordDocument(tmp_path / "out" / "manuscript.docx")
+    assert word.paragraphs[0].text == "My paper" and "We conclude." in [p.text for p in word.paragraphs]
+
+
+def test_report_command_line_refuses_unknown_format(tmp_path, capsys):
+    assert main(["build", "--out", str(tmp_path), "--format", "pdf"]) == 2
+    assert "unknown format pdf" in capsys.readouterr().err
