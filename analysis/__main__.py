@@ -11,7 +11,7 @@ from .data import load_panel
 from .errors import UserError
 from .pipeline import run
 from .study import load
-from .tables import tables
+from .tables import extra_tables, tables
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def write_outputs(study, panel, out: Path) -> list[Path]:
     results = run(study, panel)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written = []
-    for table in tables(results, study):
+    for table in tables(results, study) + extra_tables(results, study):
         path = out / "tables" / f"{table.id}.csv"
         table.to_frame().to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)

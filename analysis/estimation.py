@@ -180,6 +180,11 @@ def _design(frame: pd.DataFrame, equations, endogenous, exogenous, instrumented:
     endog, exog = model_variables(equations, endogenous, exogenous)
     regressors = {eq.name: _regressors(frame, eq) for eq in equations}
     instruments = _matrix(frame, exog, constant=True)
+    needed = max([instruments.shape[1] if instrumented else 0] + [x.shape[1] + 1 for x in regressors.values()])
+    if len(frame) < needed:
+        raise UserError(f"too few observations: {len(frame)} rows, and the system needs more than {needed - 1} "
+                        f"({instruments.shape[1]} instruments with the constant; the largest equation has "
+                        f"{max(x.shape[1] for x in regressors.values())} coefficients)")
     collinear = _first_collinear(instruments)
     if instrumented and collinear:
         raise UserError(Problem(f"the exogenous variables of the system are perfectly collinear: {collinear} is a "

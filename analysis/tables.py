@@ -17,6 +17,7 @@ DEFAULT_TITLES = {
     "table7": "Results of the simultaneous equations",
     "table8": "Robustness tests",
     "table9": "Heterogeneity by region",
+    "diagnostics": "Diagnostics of the simultaneous equations",
 }
 
 
@@ -38,6 +39,12 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
         if results.runs(table_id):
             built.append(builder(results, study, fmt))
     return built
+
+
+def extra_tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
+    """Tables beside the paper's nine: the model diagnostics."""
+    fmt = fmt or Format.from_settings(study.tables)
+    return [diagnostics_table(results, study, fmt)] if results.diagnostics else []
 
 
 def _title(study: Study, table_id: str) -> str:
@@ -172,7 +179,8 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     groups.append(Group("", [Row("N", nobs, rule_above=True)]))
     for run in runs:
         if run.error:
-            failures.append(f"{run.column} {run.sample}: not estimated: {run.error}")
+            where = run.column if run.sample in ("All", run.column) else f"{run.column} ({run.sample})"
+            failures.append(f"{where}: not estimated: {run.error}")
     fits = [run.fit for run in runs if run.fit]
     conventions = list(dict.fromkeys(f.convention for f in fits))
     notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
@@ -229,3 +237,35 @@ def table9(results: Results, study: Study, fmt: Format) -> Table:
     header = ((Span(study.label(study.panel.group), len(runs)),), (*[Span(r.sample) for r in runs],))
     return _coefficient_table("table9", runs, header, results, study, fmt, notes)
 
+
+
+def _test_row(label: str, test: dict, fmt: Format, df: str | None = None) -> Row:
+    statistic, p_value = test.get("statistic"), test.get("p_value")
+    return Row(label, [Cell(fmt.number(statistic), statistic), Cell(df if df is not None else str(test.get("df", ""))),
+                       Cell(fmt.number(p_value), p_value)])
+
+
+def diagnostics_table(results: Results, study: Study, fmt: Format) -> Table:
+    """First-stage F, Sargan and Hansen-Sargan, the Hausman test of 3SLS against 2SLS, residual correlation."""
+    d = results.diagnostics
+    labels = {eq.name: study.label(eq.dependent.column) for eq in study.model.parsed}
+    first = [_test_row(f"{labels[t['equation']]}: {t['regressor']}", {"statistic": t["f"], "p_value": t["p_value"]}, fmt,
+                       f"{t['df_num']}, {t['df_denom']}") for t in d["first_stage"]]
+    sargan = [_test_row(labels[t["equation"]], t, fmt) for t in d["sargan"]]
+    sargan.append(_test_row("System (Hansen-Sargan)", d["system_sargan"], fmt))
+    correlation = d["residual_correlation"]
+    names, matrix = correlation["equations"], correlation["matrix"]
+    pairs = [Row(f"{labels[names[i]]}, {labels[names[j]]}", [Cell(fmt.number(matrix[i][j]), matrix[i][j]), Cell(""), Cell("")])
+             for i in range(len(names)) for j in range(i + 1, len(names))]
+    pairs.append(_test_row("Breusch-Pagan test of independence", correlation["breusch_pagan"], fmt))
+    groups = [Group("First stage: F test of the excluded instruments", first),
+              Group("Overidentifying restrictions (Sargan)", sargan),
+              Group("Hausman test, 3SLS against 2SLS", [_test_row("chi-squared", d["hausman"], fmt)]),
+              Group("Cross-equation correlation of the 2SLS residuals", pairs)]
+    covariance = d["hausman"].get("covariance", "")
+    notes = ["All tests use unadjusted (homoskedastic) covariances. Hausman test: " + covariance + "."]
+    if d["hausman"].get("note"):
+        notes.append(f"Hausman test: {d['hausman']['note']}.")
+    notes += results.source_notes()
+    return Table("diagnostics", _title(study, "diagnostics"), [[Span("Statistic"), Span("df"), Span("p-value")]],
+                 groups, notes, stubhead="Test", numeric=(True, False, True))

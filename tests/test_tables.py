@@ -1,0 +1,140 @@
+"""Tables 1-9 and the diagnostics table built from a run: shapes, formatting choices, notes, failures."""
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from analysis import examples
+from analysis import study as studies
+from analysis.data import validate
+from analysis.pipeline import run
+from analysis.table import Format
+from analysis.tables import extra_tables, tables
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    study = examples.default_study()
+    return study, run(study, examples.demo_panel())
+
+
+def by_id(built):
+    return {t.id: t for t in built}
+
+
+def test_all_nine_tables_in_order_with_titles(demo):
+    study, results = demo
+    built = tables(results, study)
+    assert [t.id for t in built] == [f"table{k}" for k in range(1, 10)]
+    assert by_id(built)["table7"].title == study.tables.titles["table7"]
+
+
+def test_table7_blocks_columns_and_inference_rows(demo):
+    study, results = demo
+    t7 = by_id(tables(results, study))["table7"]
+    assert [s.label for s in t7.header[0]] == ["OLS", "2SLS", "3SLS", "I3SLS"]
+    assert t7.column_labels == ["(1)", "(2)", "(3)", "(4)"]
+    assert [g.label for g in t7.groups][:2] == ["Equation 1: Development level of new quality productivity",
+                                                "Equation 2: Manufacturing transformation and upgrading index"]
+    rows = t7.groups[0].rows
+    assert [r.label for r in rows[::2]][:5] == ["ln education", "ln research", "ln patent", "manufacture", "_cons"]
+    three = next(m for m in results.runs("table7") if m.method == "3sls").fit.equations[0].terms[3]
+    coefficient, below = rows[6].cells[2], rows[7].cells[2]
+    assert coefficient.text == f"{three.estimate:.3f}" and below.text == f"({three.std_error:.3f})"
+    expected_stars = "***" if three.p_value < 0.001 else "**" if three.p_value < 0.01 else "*" if three.p_value < 0.05 else ""
+    assert coefficient.stars == expected_stars
+    assert any("* p < 0.05, ** p < 0.01, *** p < 0.001." in n for n in t7.notes)
+    assert any("reg3, 2sls" in n for n in t7.notes) and any("z statistics" in n for n in t7.notes)
+    assert t7.groups[-1].rows[0].label == "N" and t7.groups[-1].rows[0].cells[0].text == "360"
+
+
+def test_formatting_choices_apply_and_are_stated(demo):
+    study, results = demo
+    fmt = Format(decimals=4, stars="conventional", inference="t")
+    t7 = by_id(tables(results, study, fmt))["table7"]
+    fit = next(m for m in results.runs("table7") if m.method == "ols").fit
+    term = fit.equations[1].terms[0]
+    row = t7.groups[1].rows[0]
+    assert row.cells[0].text == f"{term.estimate:.4f}"
+    assert t7.groups[1].rows[1].cells[0].text == f"({term.statistic:.4f})"
+    assert any("t statistics in parentheses. * p < 0.1, ** p < 0.05, *** p < 0.01." in n for n in t7.notes)
+    plain = by_id(tables(results, study, Format(stars="none")))["table7"]
+    assert all(c.stars == "" for _, r in plain.rows() for c in r.cells)
+    assert any("No significance stars" in n for n in plain.notes)
+
+
+def test_table1_levels_and_boundaries(demo):
+    study, _ = demo
+    t1 = tables(demo[1], study)[0]
+    labels = [r.label for _, r in t1.rows()]
+    assert labels[0] == "[0.0, 0.1)" and labels[-1] == "[0.9, 1.0]"
+    assert [r.cells[1].text for _, r in t1.rows()] == study.coupling.levels
+
+
+def test_table4_weights_and_subtotals_sum_to_one(demo):
+    study, results = demo
+    t4 = by_id(tables(results, study))["table4"]
+    for group in t4.groups:
+        subtotals = [r.cells[2].value for r in group.rows if r.label.startswith("Subtotal")]
+        weights = [r.cells[2].value for r in group.rows if not r.label.startswith("Subtotal")]
+        assert sum(subtotals) == pytest.approx(1.0) and sum(weights) == pytest.approx(1.0)
+
+
+def test_table5_and_table6_print_years_as_years(demo):
+    study, results = demo
+    built = by_id(tables(results, study))
+    for table_id in ("table5", "table6"):
+        assert [r.label for _, r in built[table_id].rows()] == [str(y) for y in range(2011, 2023)]
+    assert built["table6"].column_labels == ["All", "East", "Central", "West", "Northeast"]
+
+
+def test_notes_say_the_demo_is_synthetic(demo):
+    study, results = demo
+    for table in tables(results, study) + extra_tables(results, study):
+        if table.id not in ("table1", "table2"):
+            assert any("not official statistics" in n for n in table.notes), table.id
+
+
+def test_table8_states_the_instrument_choice(demo):
+    study, results = demo
+    t8 = by_id(tables(results, study))["table8"]
+    assert t8.column_labels == ["(5)", "(6)", "(7)", "(8)"]
+    assert any("also leaves the instrument set" in n for n in t8.notes)
+    kept = studies.study_from_dict(study.model_dump(mode="json") | {
+        "model": study.model.model_dump(mode="json") | {"robustness_instruments": "keep"}})
+    t8_kept = by_id(tables(run(kept, examples.demo_panel()), kept))["table8"]
+    assert any("stays in the instrument set" in n for n in t8_kept.notes)
+    assert t8_kept.groups[0].rows[2].cells[0].text != t8.groups[0].rows[2].cells[0].text  # a different estimator
+
+
+def test_a_group_too_small_gets_a_message_in_its_column(demo):
+    study, _ = demo
+    frame = examples.demo_panel().frame
+    keep = (frame.region != "Northeast") | (frame.year >= 2021)  # 6 Northeast rows for 8 instruments
+    results = run(study, validate(frame[keep].reset_index(drop=True), study))
+    t9 = by_id(tables(results, study))["table9"]
+    assert t9.column_labels == ["East", "Central", "West", "Northeast"]
+    n_row = t9.groups[-1].rows[0]
+    assert n_row.cells[3].text == "not estimated"
+    assert any(n.startswith("Northeast: not estimated: too few observations: 6 rows") for n in t9.notes), t9.notes
+
+
+def test_diagnostics_table(demo):
+    study, results = demo
+    (diag,) = extra_tables(results, study)
+    labels = [g.label for g in diag.groups]
+    assert labels == ["First stage: F test of the excluded instruments", "Overidentifying restrictions (Sargan)",
+                      "Hausman test, 3SLS against 2SLS", "Cross-equation correlation of the 2SLS residuals"]
+    f = results.diagnostics["first_stage"][0]
+    assert diag.groups[0].rows[0].cells[0].value == f["f"]
+
+
+def test_readme_study_example_is_a_valid_study():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    study = studies.loads(block)
+    assert len(study.model.parsed) == 2 and study.coupling.indices == ("productivity", "manufacture")
+    assert tomllib.loads(studies.dumps(study)) == study.model_dump(mode="json", exclude_none=True)
