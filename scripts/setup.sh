@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 DEBIAN_PACKAGES=(
   latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
-  texlive-science texlive-lang-chinese lmodern poppler-utils libreoffice-writer-nogui
-  chromium fonts-noto-cjk fonts-liberation
+  texlive-science lmodern latex-cjk-common latex-cjk-chinese-arphic-gbsn00lp poppler-utils
+  libreoffice-writer-nogui libreoffice-math chromium fonts-noto-cjk fonts-liberation2
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
