@@ -18,11 +18,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Run a study and write its tables and results.")
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the analysis; the embedded demo study and data when left out")
-    run_cmd.add_argument("--study", type=Path, help="study file (TOML)")
-    run_cmd.add_argument("--data", type=Path, help="panel data (CSV or XLSX)")
-    run_cmd.add_argument("--sheet", help="XLSX sheet name (default: the first)")
-    run_cmd.add_argument("--out", type=Path, required=True, help="output folder")
+    add_input_arguments(run_cmd)
     return parser
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """--study, --data, --sheet and --out, shared by every command that runs a study."""
+    parser.add_argument("--study", type=Path, help="study file (TOML)")
+    parser.add_argument("--data", type=Path, help="panel data (CSV or XLSX)")
+    parser.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
 
 
 def load_inputs(study_path: Path | None, data_path: Path | None, sheet: str | None = None):

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.__main__ import load_inputs
+from analysis.__main__ import add_input_arguments, load_inputs
 from analysis.errors import UserError
 from analysis.pipeline import run
 
@@ -17,12 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m report", description="Write manuscripts, tables documents and the bundle.")
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="the embedded demo study and data when left out")
-    build_cmd.add_argument("--study", type=Path, help="study file (TOML)")
-    build_cmd.add_argument("--data", type=Path, help="panel data (CSV or XLSX)")
-    build_cmd.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    add_input_arguments(build_cmd)
     build_cmd.add_argument("--narrative", type=Path, help="the author's text (TOML): title, authors, abstract ...")
     build_cmd.add_argument("--reference-docx", type=Path, help="a journal's Word reference document to take styles from")
-    build_cmd.add_argument("--out", type=Path, required=True, help="output folder")
     build_cmd.add_argument("--format", default=",".join(FORMATS), help="comma-separated: docx, tex, zip (default: all)")
     return parser
 

@@ -41,7 +41,7 @@ def demo_out(tmp_path_factory):
 
 
 def test_demo_writes_tables_1_to_9_and_results(demo_out):
-    assert sorted(p.name for p in (demo_out / "tables").iterdir()) == [f"table{k}.csv" for k in range(1, 10)]
+    assert sorted(p.name for p in (demo_out / "tables").iterdir()) == ["diagnostics.csv"] + [f"table{k}.csv" for k in range(1, 10)]
     results = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
     three = next(m for m in results["models"] if m["table"] == "table7" and m["method"] == "3sls")
     assert (three["column"], three["sample"]) == ("(3)", "All")
@@ -107,7 +107,7 @@ robustness = ["demand"]
 """, encoding="utf-8")
     assert main(["run", "--study", str(tmp_path / "firms.toml"), "--data", str(tmp_path / "firms.csv"),
                  "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["table2.csv", "table3.csv", "table7.csv", "table8.csv"]
+    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["diagnostics.csv", "table2.csv", "table3.csv", "table7.csv", "table8.csv"]
     results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
     three = next(m for m in results["models"] if m["method"] == "3sls" and m["table"] == "table7")
     estimates = {(e["name"], t["term"]): (t["estimate"], t["std_error"]) for e in three["equations"] for t in e["terms"]}
