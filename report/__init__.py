@@ -5,7 +5,7 @@ from analysis.figures import figures as figures_of
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Format
-from analysis.tables import tables as tables_of
+from analysis.tables import extra_tables, tables as tables_of
 
 from . import docx, export, latex
 from .bundle import bundle
@@ -24,7 +24,7 @@ def build(results: Results, study: Study, narrative: Narrative, formats=FORMATS,
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
     fmt = fmt or Format.from_settings(study.tables)
     figure_list = figures_of(results, study)
-    table_list = tables_of(results, study, fmt)
+    table_list = tables_of(results, study, fmt) + extra_tables(results, study, fmt)
     paper, supplement = manuscript(results, study, narrative, fmt), tables_only(results, study, fmt)
     files: dict[str, bytes] = {}
     if "docx" in formats or "zip" in formats:

@@ -9,7 +9,7 @@ from analysis.figures import Figure, figures
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Format, Table
-from analysis.tables import tables
+from analysis.tables import extra_tables, tables
 
 from .narrative import Narrative, results_text
 
@@ -228,9 +228,9 @@ def _data_blocks(results: Results, study: Study, numbers: _Numbering) -> list:
 
 
 def tables_only(results: Results, study: Study, fmt: Format | None = None) -> Document:
-    """Every table and figure, numbered, for a supplementary file."""
+    """Every table (the diagnostics after Tables 1-9) and figure, numbered, for a supplementary file."""
     fmt = fmt or Format.from_settings(study.tables)
-    table_list, figure_list = tables(results, study, fmt), figures(results, study)
+    table_list, figure_list = tables(results, study, fmt) + extra_tables(results, study, fmt), figures(results, study)
     blocks = [TableBlock(t, k) for k, t in enumerate(table_list, start=1)]
     blocks += [FigureBlock(f, k) for k, f in enumerate(figure_list, start=1)]
     return Document(f"{study.title}: tables and figures", "", "", "", tuple(blocks), results.synthetic)
