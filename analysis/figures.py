@@ -91,7 +91,7 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
     lines = _series_chart(long, "D", series, _axis_title(study, study.panel.time), "Coupling coordination degree D",
                           WIDTH["full"], y_domain=(low, high))
     chart = alt.layer(_level_bands(study.coupling.levels, low, high), lines)
-    who = f"all entities and each {study.label(study.panel.group)}" if coupling.by_group is not None else "all entities"
+    who = f"all entities and each {study.label(study.panel.group).lower()}" if coupling.by_group is not None else "all entities"
     notes = (f"Mean D for {who}; shaded bands are the coordination levels of Table 1, named on the right.",
              coupling.convention, *results.source_notes())
     return Figure("d_by_region", "Coupling coordination degree over time", _style(_fit(chart)), notes, width="full")
@@ -179,7 +179,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
             facet=alt.Facet("group:N", sort=group_names(data, "group", study.panel.group_order), title=None,
                             header=_PANEL_HEADER),
             columns=1, spacing=6).resolve_scale(y="independent")
-    how = f"grouped by {study.label(study.panel.group)}, " if grouped else ""
+    how = f"grouped by {study.label(study.panel.group).lower()}, " if grouped else ""
     notes = (f"Entities {how}ranked by their mean D over all periods.", results.coupling.convention, *results.source_notes())
     return Figure("d_heatmap", "Coupling coordination degree by entity and period", _style(chart), notes)
 

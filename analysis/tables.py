@@ -233,7 +233,7 @@ def table8(results: Results, study: Study, fmt: Format) -> Table:
 def table9(results: Results, study: Study, fmt: Format) -> Table:
     runs = results.runs("table9")
     notes = [f"Each column estimates the system by {METHOD_LABELS[study.model.heterogeneity_method]} on the entities of one "
-             f"{study.label(study.panel.group)}."]
+             f"{study.label(study.panel.group).lower()}."]
     header = ((Span(study.label(study.panel.group), len(runs)),), (*[Span(r.sample) for r in runs],))
     return _coefficient_table("table9", runs, header, results, study, fmt, notes)
 

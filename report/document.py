@@ -215,7 +215,7 @@ def _data_blocks(results: Results, study: Study, numbers: _Numbering) -> list:
     summary = results.panel_summary
     text = f"The sample has {summary.get('rows', len(results.frame))} observations"
     if study.panel.entity and summary.get("entities"):
-        text += f" on {summary['entities']} {study.label(study.panel.entity)} units"
+        text += f" on {summary['entities']} {study.label(study.panel.entity).lower()} units"
     periods = summary.get("periods")
     if study.panel.time and periods:
         first, last = results.frame[study.panel.time].min(), results.frame[study.panel.time].max()

@@ -131,7 +131,7 @@ def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
         leads = {g: int((by_group[groups].idxmax(axis=1) == g).sum()) for g in groups}
         leader = max(leads, key=leads.get)
         paragraphs.append(
-            f"By {study.label(study.panel.group)} ({ref('table6')}), in {final_period} "
+            f"By {study.label(study.panel.group).lower()} ({ref('table6')}), in {final_period} "
             + ", ".join(f"{g} had D = {_n(final[g])}" for g in ranked)
             + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} years"
             + (f", and {ranked[-1]} the lowest in {final_period}." if ranked[-1] != leader else "."))
@@ -228,4 +228,4 @@ def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -
     failed = [f"{r.sample}" for r in runs if not r.fit]
     if failed:
         sentences.append("The system could not be estimated for " + ", ".join(failed) + " (see the table notes).")
-    return f"{ref('table9')} estimates the system separately by {study.label(study.panel.group)}. " + " ".join(sentences)
+    return f"{ref('table9')} estimates the system separately by {study.label(study.panel.group).lower()}. " + " ".join(sentences)
