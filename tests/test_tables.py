@@ -138,3 +138,16 @@ def test_readme_study_example_is_a_valid_study():
     study = studies.loads(block)
     assert len(study.model.parsed) == 2 and study.coupling.indices == ("productivity", "manufacture")
     assert tomllib.loads(studies.dumps(study)) == study.model_dump(mode="json", exclude_none=True)
+
+
+@pytest.fixture(scope="module")
+def demo_tables(demo):
+    study, results = demo
+    return {t.id: t for t in tables(results, study) + extra_tables(results, study)}
+
+
+@pytest.mark.parametrize("table_id", [f"table{k}" for k in range(1, 10)] + ["diagnostics"])
+def test_demo_table_latex_matches_golden_file(demo_tables, table_id, file_regression):
+    """Any change to a printed table of the demo is a reviewed change (regenerate with --force-regen)."""
+    from report.latex import table_latex
+    file_regression.check(table_latex(demo_tables[table_id]), fullpath=ROOT / "tests" / "golden" / "demo" / f"{table_id}.tex")
