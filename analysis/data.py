@@ -126,6 +126,20 @@ def _read_xlsx(data: bytes, sheet: str | int | None, max_bytes: int, macro_enabl
     return frame
 
 
+def sheet_names(data: bytes) -> tuple[str, ...]:
+    """The worksheet names of an XLSX workbook, () for any other file; read from its index, no cell loaded."""
+    if not data.startswith(b"PK\x03\x04"):
+        return ()
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
+        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+    try:
+        return tuple(book.sheetnames)
+    finally:
+        book.close()
+
+
 def _sheet(book, sheet: str | int | None):
     names = book.sheetnames
     if sheet is None or sheet == 0:

@@ -328,3 +328,12 @@ def test_demo_provinces_use_the_real_2020_rd_intensities():
 def test_demo_generator_is_deterministic(tmp_path):
     written = make_demo_panel.write(tmp_path / "demo_panel.csv")
     assert written.read_bytes() == examples.EXAMPLES["paper"].data_file.read_bytes()
+
+
+def test_sheet_names_of_a_workbook_and_of_a_csv():
+    from analysis.data import sheet_names
+    workbook = (Path(__file__).parents[1] / "analysis/examples/china_rd/china_rd_panel_30prov_2011_2022_zh.xlsx").read_bytes()
+    assert "面板数据" in sheet_names(workbook)
+    assert sheet_names(b"a,b\n1,2\n") == ()
+    with pytest.raises(UserError, match="cannot be read"):
+        sheet_names(b"PK\x03\x04 not really a zip")

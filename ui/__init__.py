@@ -1,0 +1,1 @@
+"""The Streamlit app's pages and session state; every computation is a call into analysis/ and report/."""

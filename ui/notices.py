@@ -1,0 +1,42 @@
+"""Messages above the tabs: what the data are, and anything refused or not run, with what to do."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from . import state
+
+SHOWN = 3  # problems listed above the tabs; the Data tab lists them all
+
+
+def plain(text: str) -> str:
+    """Text shown literally in Markdown: column names such as 'cost_$' or '*note*' print as typed."""
+    return re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(text))
+
+
+def bullets(lines) -> str:
+    return "\n".join(f"- {plain(line)}" for line in lines)
+
+
+def render(result: state.Run | None) -> None:
+    upload_problems = st.session_state.get(state.UPLOAD_PROBLEMS) or []
+    if upload_problems:
+        st.error("**The file was not loaded; the data in use are unchanged.**\n\n" + bullets(upload_problems),
+                 icon=":material/error:")
+    edit_problems = st.session_state.get(state.EDIT_PROBLEMS) or []
+    if edit_problems:
+        st.error("**That change was not applied; the study keeps its last valid version.**\n\n" + bullets(edit_problems),
+                 icon=":material/error:")
+    if result is None:
+        st.error("The data and study have not run together yet: see the problems in the Data tab.")
+        return
+    if not result.current:
+        more = len(result.problems) - SHOWN
+        st.warning(f"**The current data and study do not run yet; the results shown are the last ones that did** "
+                   f"(data: {plain(result.dataset.name)}). To fix:\n\n" + bullets(str(p) for p in result.problems[:SHOWN])
+                   + (f"\n- ... and {more} more, listed in the Data tab" if more > 0 else ""), icon=":material/warning:")
+    if result.results.synthetic:
+        st.info("**Synthetic demonstration data, not official statistics.** Every table and figure below is computed "
+                "from a seeded, made-up panel in the shape of the paper's design. Upload your own panel in the Data tab.",
+                icon=":material/science:")

@@ -1,0 +1,132 @@
+"""Results: Tables 1-9 as they will print, the figures, the diagnostics; printing choices apply at once."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analysis.study import dumps
+from analysis.table import STAR_THRESHOLDS, Format
+from report.html import TABLE_CSS, table_html
+
+from . import state
+from .notices import bullets, plain
+
+STARS = {name: f"{name.title()}: {Format(stars=name).star_legend().removesuffix('.')}" for name in STAR_THRESHOLDS}
+STARS["none"] = "No stars"
+INFERENCE = {"se": "Standard errors", "t": "t statistics"}
+NUMBER_CSS = (".table-number { text-align: center; font-family: 'Times New Roman', serif; font-weight: bold; "
+              "margin-top: 1.5em; }")
+
+
+def _set_table_setting(name: str, key: str) -> None:
+    state.edit(lambda d: d["tables"].update({name: st.session_state[key]}), "Table settings")
+
+
+def settings() -> None:
+    """Decimals, stars and SE-or-t: stored in the study, they only change how numbers print (no re-estimation)."""
+    current = state.study().tables
+    rev = state.revision()
+    left, middle, right = st.columns([1, 2, 1.4])
+    key = f"decimals_{rev}"
+    left.number_input("Decimals", 0, 8, current.decimals, key=key, on_change=_set_table_setting, args=("decimals", key))
+    key = f"stars_{rev}"
+    middle.selectbox("Significance stars", list(STARS), list(STARS).index(current.stars), format_func=STARS.get,
+                     key=key, on_change=_set_table_setting, args=("stars", key))
+    key = f"inference_{rev}"
+    right.segmented_control("In parentheses", list(INFERENCE), default=current.inference, format_func=INFERENCE.get,
+                            key=key, on_change=_set_table_setting, args=("inference", key), required=True)
+
+
+def render(result: state.Run | None) -> None:
+    settings()
+    if result is None:
+        return
+    st.html(f"<style>{TABLE_CSS}\n{NUMBER_CSS}</style>")
+    tables = state.run_tables(result)
+    figures = state.run_figures(result)
+    links = [f"[Table {k}](#{t.id})" for k, t in enumerate(tables, start=1)]
+    links += ["[Figures](#figures)", "[Diagnostics](#diagnostics)"]
+    st.caption(f"{len(tables)} tables and {len(figures)} figures from {plain(result.dataset.name)}. Go to "
+               + " · ".join(links))
+    for number, table in enumerate(tables, start=1):
+        st.html(f'<div class="table-number" id="{table.id}">Table {number}</div>\n{table_html(table)}')
+    st.header("Figures", anchor="figures", divider="gray")
+    render_figures(figures, _chart_specs(result.dataset.key, dumps(result.study), figures))
+    st.header("Diagnostics", anchor="diagnostics", divider="gray")
+    render_diagnostics(result.results.diagnostics)
+    if result.results.warnings:
+        with st.expander(f"Warnings from the analysis ({len(result.results.warnings)})", icon=":material/info:"):
+            st.markdown(bullets(result.results.warnings))
+
+
+def render_figures(figures, specs) -> None:
+    """Column-wide figures two to a row, full-width figures alone, each with its number, title and notes."""
+    row = []
+    for number, (figure, spec) in enumerate(zip(figures, specs), start=1):
+        if figure.width == "full":
+            _figure_row(row)
+            _figure_row([(number, figure, spec)])
+            row = []
+            continue
+        row.append((number, figure, spec))
+        if len(row) == 2:
+            _figure_row(row)
+            row = []
+    _figure_row(row)
+
+
+def _figure_row(items) -> None:
+    if not items:
+        return
+    columns = st.columns(1 if items[0][1].width == "full" else 2, gap="large")
+    for column, (number, figure, spec) in zip(columns, items):
+        with column:
+            st.markdown(f"**Figure {number}. {plain(figure.title)}**")
+            st.vega_lite_chart(spec, theme=None)
+            st.caption(plain(" ".join(figure.notes)))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _chart_specs(data_key: str, study_text: str, _figures) -> list[dict]:
+    return [chart_spec(f.chart) for f in _figures]
+
+
+def chart_spec(chart) -> dict:
+    """The chart's Vega-Lite spec with map outlines given as a JSON string parsed, which Streamlit needs as an object."""
+    spec = chart.to_dict()
+    for name, values in spec.get("datasets", {}).items():
+        if isinstance(values, str):
+            spec["datasets"][name] = json.loads(values)
+    return spec
+
+
+def render_diagnostics(diagnostics: dict | None) -> None:
+    """Instrument strength, overidentification, Hausman and residual correlation, as computed (unadjusted)."""
+    if not diagnostics:
+        st.caption("No simultaneous equations in this study.")
+        return
+    first, tests = st.columns([3, 2])
+    with first:
+        st.markdown("**First stage** (2SLS, per endogenous regressor)")
+        st.dataframe(pd.DataFrame(diagnostics["first_stage"]).rename(columns={
+            "equation": "Equation", "regressor": "Regressor", "f": "F", "df_num": "df1", "df_denom": "df2",
+            "p_value": "p", "partial_r2": "Partial R²"}), hide_index=True)
+        st.markdown("**Sargan test** per equation")
+        st.dataframe(_tests({row["equation"]: row for row in diagnostics["sargan"]}), hide_index=True)
+    with tests:
+        st.markdown("**System tests**")
+        st.dataframe(_tests({"System Sargan-Hansen J (3SLS)": diagnostics["system_sargan"],
+                             "Hausman, 3SLS against 2SLS": diagnostics["hausman"],
+                             "Breusch-Pagan, residuals independent": diagnostics["residual_correlation"]["breusch_pagan"]}),
+                     hide_index=True)
+        correlation = diagnostics["residual_correlation"]
+        st.markdown(f"**Residual correlation** ({correlation['residuals'].upper()} residuals)")
+        names = correlation["equations"]
+        st.dataframe(pd.DataFrame(correlation["matrix"], index=names, columns=names).round(3))
+
+
+def _tests(tests: dict[str, dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"Test": name, "Statistic": t.get("statistic"), "df": t.get("df"), "p": t.get("p_value"),
+                          "Note": t.get("note", "")} for name, t in tests.items()])

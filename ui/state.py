@@ -1,0 +1,227 @@
+"""What a session keeps between reruns, and the heavy work cached on strings (data hash, study text).
+
+The session holds the current data and the last study that validated; edits that do not validate are
+refused with their messages and leave that study in place. The last data and study that ran together
+are kept too, so a bad upload or edit never takes the tables off the screen.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from analysis import examples
+from analysis.data import Panel, read_table, sheet_names, validate
+from analysis.errors import Problem, UserError
+from analysis.figures import Figure, figures
+from analysis.pipeline import run
+from analysis.results import Results
+from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
+from analysis.table import Format, Table
+from analysis.tables import tables
+from report.narrative import Narrative
+
+MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
+DATA_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+
+STUDY, DATA, NARRATIVE, GOOD = "study", "dataset", "narrative", "last_good_run"
+EDIT_PROBLEMS, UPLOAD_PROBLEMS, REVISION = "edit_problems", "upload_problems", "revision"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A table the author works on: an example's data or an uploaded file, read as data only."""
+
+    name: str
+    frame: pd.DataFrame
+    key: str  # content hash (and sheet): the data half of every cache key
+    checksum: str  # sha256 of the file's bytes, as the bundle records it
+    content: bytes  # kept to read another sheet of the same workbook
+    filename: str
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()  # warnings from reading the file
+
+
+@dataclass(frozen=True)
+class Run:
+    """Results on screen: those of the current data and study, or the last good ones and why the current fail."""
+
+    study: Study
+    dataset: Dataset
+    panel: Panel
+    results: Results
+    problems: tuple[Problem, ...] = ()  # why the current data and study do not run; empty when current
+
+    @property
+    def current(self) -> bool:
+        return not self.problems
+
+
+# ---------------------------------------------------------------- session
+
+
+def init() -> None:
+    """Start on the first example (the synthetic demo) once per session."""
+    if STUDY not in st.session_state:
+        load_example(next(iter(examples.EXAMPLES)))
+        st.session_state[NARRATIVE] = Narrative()
+        st.session_state[EDIT_PROBLEMS] = []
+        st.session_state[UPLOAD_PROBLEMS] = []
+
+
+def study() -> Study:
+    return st.session_state[STUDY]
+
+
+def dataset() -> Dataset:
+    return st.session_state[DATA]
+
+
+def narrative() -> Narrative:
+    return st.session_state[NARRATIVE]
+
+
+def revision() -> int:
+    """Bumped when the study is replaced as a whole, so that every editor widget starts from it afresh."""
+    return st.session_state.get(REVISION, 0)
+
+
+def replace_study(new: Study) -> None:
+    st.session_state[STUDY] = new
+    st.session_state[EDIT_PROBLEMS] = []
+    st.session_state[REVISION] = revision() + 1
+
+
+def load_example(name: str) -> None:
+    """Replace the study and data by an example's, its data file read as an upload would be."""
+    example = examples.EXAMPLES[name]
+    st.session_state[DATA] = read_dataset(example.data_file.read_bytes(), example.data_file.name)
+    st.session_state[UPLOAD_PROBLEMS] = []
+    replace_study(example.study())
+
+
+def edit(change, where: str = "") -> bool:
+    """Apply change(dict) to a copy of the study; a study that no longer validates is refused, with its messages."""
+    data = study().model_dump(mode="json")
+    try:
+        change(data)
+        new = study_from_dict(data)
+    except UserError as e:
+        st.session_state[EDIT_PROBLEMS] = [_located(p, where) for p in e.problems]
+        return False
+    st.session_state[STUDY] = new
+    st.session_state[EDIT_PROBLEMS] = []
+    return True
+
+
+def _located(problem: Problem, where: str) -> str:
+    return f"{where}: {problem}" if where else str(problem)
+
+
+def load_study_file(content: bytes) -> bool:
+    """Restore a study from its TOML file exactly; a file that does not load leaves the current study."""
+    try:
+        replace_study(loads(content.decode("utf-8-sig")))
+    except UnicodeDecodeError:
+        st.session_state[EDIT_PROBLEMS] = ["The study file is not UTF-8 text; save it as UTF-8 and upload it again."]
+        return False
+    except UserError as e:
+        st.session_state[EDIT_PROBLEMS] = [f"Study file: {p}" for p in e.problems]
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- data
+
+
+def read_dataset(content: bytes, filename: str, sheet: str | None = None) -> Dataset:
+    """A CSV or XLSX file read as data (never executed); raises UserError when it cannot be read."""
+    frame = read_table(content, filename, sheet=sheet, max_bytes=MAX_UPLOAD_BYTES)
+    sheets = sheet_names(content)
+    checksum = hashlib.sha256(content).hexdigest()
+    return Dataset(name=filename + (f", sheet {sheet}" if sheet else ""), frame=frame, key=f"{checksum}:{sheet or ''}",
+                   checksum=checksum, content=content, filename=filename, sheet=sheet or (sheets[0] if sheets else None),
+                   sheets=sheets, notes=tuple(frame.attrs.get("problems", ())))
+
+
+def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> bool:
+    """Take an uploaded file as the data; a file that cannot be read leaves the current data in place."""
+    try:
+        st.session_state[DATA] = read_dataset(content, filename, sheet)
+    except UserError as e:
+        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p}" for p in e.problems]
+        return False
+    st.session_state[UPLOAD_PROBLEMS] = []
+    if study().data.synthetic:  # the author's own data are not the synthetic demo: stop saying so in the tables
+        edit(lambda d: d["data"].update(synthetic=False, source=""), "Data")
+    return True
+
+
+# ---------------------------------------------------------------- cached work
+
+
+def estimation_text(study: Study) -> str:
+    """The study without its printing choices and labels: what the numbers depend on, as a cache key."""
+    settings = TableSettings(statistics=study.tables.statistics)
+    return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings}))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Study, _checksum: str) -> Panel:
+    return validate(_frame, _study, _checksum)
+
+
+@st.cache_data(max_entries=8, show_spinner="Estimating the study ...")
+def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results:
+    # The step line lives inside the cached call and is cleared at its end, so a cache hit replays nothing visible.
+    step = st.empty()
+    results = run(_study, _panel, lambda message: step.caption(f"Estimating: {message} ..."))
+    step.empty()
+    return results
+
+
+def _attempt(data: Dataset, study: Study) -> Run:
+    key = estimation_text(study)
+    panel = _validated(data.key, key, data.frame, study, data.checksum)
+    return Run(study, data, panel, _results(data.key, key, study, panel))
+
+
+def current_run() -> Run | None:
+    """The current data and study's results, else the last good ones with the reasons; None if nothing ever ran."""
+    data, now = dataset(), study()
+    try:
+        result = _attempt(data, now)
+    except UserError as e:
+        good: Run | None = st.session_state.get(GOOD)
+        return replace(good, problems=tuple(e.problems)) if good else None
+    st.session_state[GOOD] = result
+    return result
+
+
+def table_format() -> Format:
+    """Printing choices of the current study; they apply to whatever results are on screen."""
+    return Format.from_settings(study().tables)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _tables(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
+            _fmt: Format) -> list[Table]:
+    return tables(_results, _study, _fmt)
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing the figures ...")
+def _figures(data_key: str, study_text: str, _results: Results, _study: Study) -> list[Figure]:
+    return figures(_results, _study)
+
+
+def run_tables(result: Run) -> list[Table]:
+    fmt = table_format()
+    return _tables(result.dataset.key, dumps(result.study), repr(fmt), result.results, result.study, fmt)
+
+
+def run_figures(result: Run) -> list[Figure]:
+    return _figures(result.dataset.key, dumps(result.study), result.results, result.study)
