@@ -15,7 +15,7 @@ from .narrative import Narrative, results_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GREEK = ("alpha", "beta", "gamma", "delta", "theta", "lambda", "phi", "psi")
-TERMS_PER_LINE = 3
+LINE_CHARACTERS = 48  # characters of variable names and coefficients that fit one line of a display equation
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,26 @@ def system_equations(study: Study) -> list[tuple[tuple[str, ...], tuple[str, ...
         terms = ([f"{coef}_{{0}}"] if eq.intercept else []) + [
             f"{coef}_{{{j}}} {variable(t, j)}" for j, t in enumerate(eq.regressors, start=1)]
         terms.append(rf"\varepsilon_{{{k + 1},{index}}}")
-        chunks = [" + ".join(terms[i:i + TERMS_PER_LINE]) for i in range(0, len(terms), TERMS_PER_LINE)]
+        widths = [len(eq.dependent.column) + 6] + [len(t.column) + 8 for t in eq.regressors]
+        if eq.intercept:
+            widths.insert(1, 4)
+        widths.append(6)
+        chunks = _lines(terms, widths)
         lines = (f"{variable(eq.dependent, 0)} = {chunks[0]}", *[f"+ {chunk}" for chunk in chunks[1:]])
         out.append((lines, tuple(names)))
     return out
+
+
+def _lines(terms: list[str], widths: list[int]) -> list[str]:
+    """Terms joined by + into lines of about LINE_CHARACTERS each; widths[0] is what precedes the first term."""
+    lines, current, used = [], [], widths[0]
+    for term, width in zip(terms, widths[1:]):
+        if current and used + width > LINE_CHARACTERS:
+            lines.append(" + ".join(current))
+            current, used = [], 0
+        current.append(term)
+        used += width
+    return lines + [" + ".join(current)]
 
 
 class _Numbering:

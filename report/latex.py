@@ -123,9 +123,18 @@ def _longtable(table: Table, columns: list[_Column], label: str) -> list[str]:
     ]
 
 
+# Symbols that CJKutf8 would send to the Chinese font, which lacks them, set as math instead.
+SYMBOLS = {"±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}", "−": r"\ensuremath{-}", "×": r"\ensuremath{\times}",
+           "≤": r"\ensuremath{\leq}", "≥": r"\ensuremath{\geq}", "–": "--", "—": "---"}
+
+
+_BREAKABLE_UNDERSCORE = re.compile(r"(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])")
+
+
 def _text(text: str) -> str:
-    """User text, escaped; line breaks become spaces."""
-    return escape_latex(" ".join(str(text).split()))
+    """User text, escaped; line breaks become spaces; long snake_case names may break after an underscore."""
+    escaped = _BREAKABLE_UNDERSCORE.sub(r"\\_\\allowbreak{}", escape_latex(" ".join(str(text).split())))
+    return "".join(SYMBOLS.get(c, c) for c in escaped)
 
 
 def _label(table_id: str) -> str:
@@ -281,11 +290,11 @@ def _placeholder(block: blocks.Placeholder, figure_files) -> str:
 
 
 def _equation(block: blocks.Equation, figure_files) -> str:
-    """One line in equation, several in a multline, numbered as the document numbers them."""
+    """One line in equation, several in a multline; LaTeX numbers them in order, as the document does."""
     lines = block.latex_lines(escape_latex)
     if len(lines) == 1:
-        return f"\\begin{{equation}}\n{lines[0]}\n\\tag{{{block.number}}}\n\\end{{equation}}"
-    return "\\begin{multline}\n" + " \\\\\n".join(lines) + f"\n\\tag{{{block.number}}}\n\\end{{multline}}"
+        return f"\\begin{{equation}}\n{lines[0]}\n\\end{{equation}}"
+    return "\\begin{multline}\n" + " \\\\\n".join(lines) + "\n\\end{multline}"
 
 
 def _table(block: blocks.TableBlock, figure_files) -> str:
