@@ -100,6 +100,13 @@ title = "Firms"
 [panel]
 entity = "firm_id"
 time = "quarter"
+[[indices]]
+name = "firm_scale"
+label = "Firm scale"
+method = "critic"
+[[indices.dimensions]]
+name = "Market"
+indicators = [{ column = "size" }, { column = "ad_spend" }, { column = "cost", direction = "-" }]
 [model]
 equations = ["sales ~ ln(ad_spend) + wages", "wages ~ demand + prices", "prices ~ cost + ln(size) + sales"]
 methods = ["2sls", "3sls"]
@@ -107,7 +114,7 @@ robustness = ["demand"]
 """, encoding="utf-8")
     assert main(["run", "--study", str(tmp_path / "firms.toml"), "--data", str(tmp_path / "firms.csv"),
                  "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["diagnostics.csv", "table2.csv", "table3.csv", "table7.csv", "table8.csv"]
+    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["diagnostics.csv", "table2.csv", "table3.csv", "table4.csv", "table7.csv", "table8.csv"]
     results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
     three = next(m for m in results["models"] if m["method"] == "3sls" and m["table"] == "table7")
     estimates = {(e["name"], t["term"]): (t["estimate"], t["std_error"]) for e in three["equations"] for t in e["terms"]}
@@ -116,6 +123,8 @@ robustness = ["demand"]
         estimate, se = estimates[key]
         assert abs(estimate - truth) < 3 * se, key
     assert results["coupling"] == []
+    weights = {w["column"]: w["weight"] for w in results["weights"]}
+    assert set(weights) == {"size", "ad_spend", "cost"} and abs(sum(weights.values()) - 1) < 1e-12
 
 
 def run_cli(*args, cwd=ROOT):
