@@ -133,7 +133,7 @@ def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
         paragraphs.append(
             f"By {study.label(study.panel.group).lower()} ({ref('table6')}), in {final_period} "
             + ", ".join(f"{g} had D = {_n(final[g])}" for g in ranked)
-            + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} years"
+            + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} periods"
             + (f", and {ranked[-1]} the lowest in {final_period}." if ranked[-1] != leader else "."))
     return paragraphs
 
