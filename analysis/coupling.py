@@ -56,8 +56,9 @@ def coupling_values(u1, u2, a: float = 0.5, b: float = 0.5, formula: str = "stan
 def classify_levels(d, levels: list[str]) -> tuple[np.ndarray, list[str]]:
     """Level k holds D in [(k - 1)/10, k/10), closed on the left; D = 1 is in level 10."""
     d = np.asarray(d, dtype=float)
-    if np.isnan(d).any() or (d < 0).any() or (d > 1 + 1e-12).any():
-        raise UserError(f"coupling coordination degree outside [0, 1]: {d[np.isnan(d) | (d < 0) | (d > 1)][:3]}")
+    outside = np.isnan(d) | (d < 0) | (d > 1 + 1e-12)
+    if outside.any():
+        raise UserError(f"coupling coordination degree outside [0, 1]: {d[outside][:3]}")
     number = np.searchsorted(EDGES, d, side="right") + 1
     return number, [levels[k - 1] for k in number]
 
@@ -95,12 +96,15 @@ def rescale(values: pd.Series, bounds: tuple[float, float]) -> pd.Series:
 def _replicate(data: pd.DataFrame, coupling: Coupling, group=None) -> pd.DataFrame:
     """C, T, D of the period means, each series rescaled over the periods first."""
     means = data.groupby("period", sort=True)[["U1", "U2"]].mean()
+    where = f" in group {group}" if group is not None else ""
     flat = [name for name, u in zip(coupling.indices, ("U1", "U2")) if means[u].max() == means[u].min()]
     if flat:
-        where = f" in group {group}" if group is not None else ""
         raise UserError([Problem(f"the period means of index {name} are constant{where}, so they cannot be rescaled",
                                  column=name) for name in flat])
-    return _coupled(rescale(means["U1"], coupling.rescale), rescale(means["U2"], coupling.rescale), coupling)
+    values = _coupled(rescale(means["U1"], coupling.rescale), rescale(means["U2"], coupling.rescale), coupling)
+    _check_defined(values.rename_axis("period").reset_index(), f"both period means{where} are rescaled to 0",
+                   key="coupling.rescale")
+    return values
 
 
 def _coupled(u1: pd.Series, u2: pd.Series, coupling: Coupling) -> pd.DataFrame:
@@ -139,11 +143,11 @@ def _panel(scores: pd.DataFrame, coupling: Coupling, entity: str | None, period:
     return pd.DataFrame({name: scores[c].to_numpy() for name, c in columns.items()})
 
 
-def _check_defined(values: pd.DataFrame) -> None:
+def _check_defined(values: pd.DataFrame, cause: str = "both indices are 0", key: str | None = None) -> None:
     undefined = values[values["C"].isna()]
     if len(undefined):
-        raise UserError([Problem("both indices are 0, so the coupling degree C is undefined",
-                                 entity=r.get("entity"), period=r["period"]) for _, r in undefined.head(10).iterrows()])
+        raise UserError([Problem(f"{cause}, so the coupling degree C is undefined", entity=r.get("entity"),
+                                 period=r["period"], key=key) for r in undefined.head(10).to_dict("records")])
 
 
 def _convention(coupling: Coupling) -> str:

@@ -373,6 +373,7 @@ class _Check:
         if keys_ok:
             self.duplicates()
         self.missing_values()
+        self.rows_left()
         self.logarithms()
         self.constant_indicators(keys_ok)
         if keys_ok:
@@ -503,6 +504,15 @@ class _Check:
             self.frame = self.frame[~incomplete]
             self.warn(f"listwise deletion dropped {int(incomplete.sum())} of {len(incomplete)} rows that have a missing "
                       "value in a column the study uses")
+
+    def rows_left(self) -> None:
+        """Indices, coupling and models need rows: a header without data, or deletion of every row, leaves none."""
+        if len(self.frame):
+            return
+        if len(self.dropped):
+            self.error("listwise deletion dropped every row: each has a missing value in a column the study uses")
+        else:
+            self.error("the data has a header row but no data rows")
 
     def entity_period(self, row_number) -> str:
         where = self.where(row_number)

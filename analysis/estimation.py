@@ -194,8 +194,7 @@ def _design(frame: pd.DataFrame, equations, endogenous, exogenous, instrumented:
     for eq in equations:
         x = regressors[eq.name]
         is_endog = x.columns.isin(endog_names)
-        out[eq.name] = {"dependent": term_values(frame, eq.dependent),
-                        "exog": None if is_endog.all() else x.loc[:, ~is_endog]}
+        out[eq.name] = {"dependent": _dependent(frame, eq), "exog": None if is_endog.all() else x.loc[:, ~is_endog]}
         if is_endog.any():
             _check_rank_condition(eq.name, x, instruments)
             out[eq.name] |= {"endog": x.loc[:, is_endog],
@@ -212,6 +211,15 @@ def _regressors(frame: pd.DataFrame, eq: Equation) -> pd.DataFrame:
                 else "it has no regressors")
         raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: {what}", key="model.equations"))
     return x
+
+
+def _dependent(frame: pd.DataFrame, eq: Equation) -> pd.Series:
+    """The dependent's values; a constant one leaves nothing to explain (and R² would divide by zero)."""
+    y = term_values(frame, eq.dependent)
+    if y.max() == y.min():
+        raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: its dependent {eq.dependent.name} takes "
+                                f"the value {y.iloc[0]:g} in every row", column=eq.dependent.column))
+    return y
 
 
 def _check_rank_condition(name: str, x: pd.DataFrame, instruments: pd.DataFrame) -> None:

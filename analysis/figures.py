@@ -72,7 +72,7 @@ def figure1(results: Results, study: Study) -> Figure | None:
     long = means.melt(id_vars=time, value_vars=list(labels), var_name="index", value_name="mean")
     long = long.assign(series=long["index"].map(labels)).rename(columns={time: "period"})
     chart = _series_chart(long, "mean", list(labels.values()), _axis_title(study, time), "Mean index score", WIDTH["column"])
-    periods = f"{_period_text(long['period'].min())}-{_period_text(long['period'].max())}"
+    periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
     methods = sorted({i.method for i in study.indices})
     notes = (f"Means over all entities in each {study.label(time)} of the composite indices ({', '.join(methods)} weights).",
              *results.source_notes())
@@ -205,7 +205,7 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
     if len(set(matched.values())) < len(features) / 2:
         return None
     available = sorted(data["period"].unique())
-    periods = periods or [available[0], available[-1]]
+    periods = periods or list(dict.fromkeys([available[0], available[-1]]))
     shown = data[data["period"].isin(periods)].assign(feature=lambda f: f["entity"].map(matched)).dropna(subset=["feature"])
     levels = study.coupling.levels
     present = [levels[k - 1] for k in sorted(shown["level"].astype(int).unique())]

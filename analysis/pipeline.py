@@ -40,10 +40,28 @@ def run(study: Study, panel: Panel, progress=None) -> Results:
     return results
 
 
+def _check_logged_indices(study: Study, frame) -> None:
+    """ln() of a computed index fails where the index is 0 (its minimum, by construction): say where and why."""
+    keys, names = study.panel, {i.name for i in study.indices}
+    problems = []
+    for term in {t for eq in study.model.parsed for t in (eq.dependent, *eq.regressors)}:
+        if term.transform == "ln" and term.column in names:
+            bad = frame[frame[term.column] <= 0]
+            for _, row in bad.head(3).iterrows():
+                problems.append(Problem(
+                    f"{term.name} is undefined: the index {term.column} is {row[term.column]:g} here (min-max "
+                    "normalisation puts the weakest observation at 0); use the index without ln()",
+                    column=term.column, entity=row[keys.entity] if keys.entity else None,
+                    period=row[keys.time] if keys.time else None))
+    if problems:
+        raise UserError(problems)
+
+
 def _estimate(study: Study, frame, results: Results, step) -> None:
     model, keys = study.model, study.panel
     equations = model.parsed
     check_identification(equations, model.endogenous, model.exogenous)
+    _check_logged_indices(study, frame)
     roles = variable_roles(study)
     results.describe = describe(frame, [r.term for r in roles], study.tables.statistics)
 

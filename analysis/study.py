@@ -95,6 +95,14 @@ class Coupling(_Section):
             raise ValueError(f"a + b must equal 1 (got a = {self.a}, b = {self.b})")
         return self
 
+    @field_validator("rescale")
+    @classmethod
+    def _unit_interval(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        low, high = bounds
+        if not 0 <= low < high <= 1:
+            raise ValueError(f"[{low:g}, {high:g}] must lie within [0, 1], its lower bound below its upper")
+        return bounds
+
 
 class Model(_Section):
     """A system of equations estimated as Stata's reg3 does."""

@@ -158,6 +158,16 @@ TABLE5 = {
 HALF = 0.0005  # half a unit in the last printed digit
 
 
+def test_replication_rescaled_to_zero_names_the_period(scores):
+    # pd and mt both rise over the years, so both period means are rescaled to 0 in 2015.
+    trend = scores["year"] - 2015
+    rising = scores.assign(pd=(scores["pd"] + trend) / 5, mt=(scores["mt"] + trend) / 5)
+    with pytest.raises(UserError, match="both period means are rescaled to 0") as error:
+        couple(rising, Coupling(indices=("pd", "mt"), mode="replication", rescale=(0, 1)), "province", "year", None)
+    problem = error.value.problems[0]
+    assert (problem.key, problem.period, type(problem.period)) == ("coupling.rescale", 2015, int)
+
+
 def roots(c, t):
     """The pair with T = (U1 + U2)/2 and the standard C: U = T (1 +- sqrt(1 - C^2)), larger first."""
     s = np.sqrt(1 - np.square(c))

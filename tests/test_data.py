@@ -89,6 +89,15 @@ def test_listwise_deletion_drops_and_reports_the_incomplete_rows():
     assert panel.summary()["missing"]["x1"] == 2 and panel.summary()["dropped"] == 2
 
 
+def test_a_panel_without_rows_is_an_error_not_a_later_crash():
+    header = (DATA / "small_panel.csv").read_text().splitlines()[0]
+    assert "no data rows" in only(errors_of(header.encode() + b"\n")).message
+    frame = pd.read_csv(DATA / "small_panel.csv").assign(z1=float("nan"))
+    with pytest.raises(UserError) as raised:
+        validate(frame, small_study(missing="listwise"))
+    assert "listwise deletion dropped every row" in only(raised.value.problems).message
+
+
 def test_unbalanced_panel_is_a_warning_naming_entity_and_period():
     panel = load_panel(BAD / "unbalanced.csv", SMALL_STUDY)
     problem = only(panel.problems)

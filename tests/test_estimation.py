@@ -10,7 +10,7 @@ from scipy import stats
 
 from analysis.errors import UserError
 from analysis.estimation import (
-    check_identification, diagnostics, estimate_system, model_variables, term_values,
+    METHODS, check_identification, diagnostics, estimate_system, model_variables, term_values,
 )
 from analysis.formula import Term, parse_equation
 from analysis.study import study_from_dict
@@ -457,6 +457,15 @@ def test_bad_values_give_user_errors_naming_the_column():
     with pytest.raises(UserError, match="needs the entity"):
         estimate_system(frame, PAPER_LIKE, "3sls", covariance="clustered")
     assert term_values(frame.assign(x1=np.e), Term("x1", "ln")).eq(1.0).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_constant_dependent_is_a_user_error_naming_it(method):
+    frame = simulate_paper_system(np.random.default_rng(3), 50).assign(y1=1.0)
+    equations = [PAPER_LIKE[0], parse_equation("second: y2 ~ x3 + x4")]  # y1 is a regressor nowhere
+    with pytest.raises(UserError, match="its dependent y1 takes the value 1 in every row") as error:
+        estimate_system(frame, equations, method)
+    assert error.value.problems[0].column == "y1"
 
 
 def test_equation_without_intercept_uses_the_constant_as_an_instrument():

@@ -176,6 +176,17 @@ def test_map_needs_half_of_the_provinces_and_names_the_unmatched(demo):
             assert f"Not on the map (no matching province): {', '.join(sorted(renamed.values()))}." in figure.notes
 
 
+def test_a_single_period_gives_one_map_panel_and_a_one_year_title():
+    study = default_study()
+    panel = demo_panel()
+    last = panel.frame[study.panel.time].max()
+    one = dataclasses.replace(panel, frame=panel.frame[panel.frame[study.panel.time] == last].reset_index(drop=True))
+    figs = {f.id: f for f in F.figures(run(study, one), study)}
+    assert figs["figure1"].title.endswith(f", {last}")
+    spec = spec_of(figs["d_map"])
+    assert len(spec["hconcat"]) == 1 and figs["d_map"].notes[0].startswith(f"Coordination level of D (Table 1) in {last};")
+
+
 def test_chinese_entity_names_switch_to_a_cjk_serif(demo):
     study, results, _ = demo
     names = {"Beijing": "北京", "Shanghai": "上海"}

@@ -57,6 +57,12 @@ def test_malformed_study_names_key_and_expectation(text, expected):
     assert any(expected in m for m in messages(text)), messages(text)
 
 
+@pytest.mark.parametrize("bounds", ["[0, 2]", "[-0.1, 0.9]", "[0.99, 0.01]"])
+def test_rescale_bounds_must_lie_in_the_unit_interval(bounds):
+    text = MINIMAL.replace('indices = ["a", "b"]', f'indices = ["a", "b"]\nrescale = {bounds}')
+    assert any("must lie within [0, 1], its lower bound below its upper (key 'coupling.rescale')" in m for m in messages(text))
+
+
 def test_coupling_must_name_defined_indices():
     text = MINIMAL.replace('indices = ["a", "b"]', 'indices = ["a", "q"]')
     assert any("names q, which is not an index of this study (a, b) (key 'coupling.indices')" in m for m in messages(text))

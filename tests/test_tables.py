@@ -151,3 +151,19 @@ def test_demo_table_latex_matches_golden_file(demo_tables, table_id, file_regres
     """Any change to a printed table of the demo is a reviewed change (regenerate with --force-regen)."""
     from report.latex import table_latex
     file_regression.check(table_latex(demo_tables[table_id]), fullpath=ROOT / "tests" / "golden" / "demo" / f"{table_id}.tex")
+
+
+def test_ln_of_a_computed_index_names_where_it_is_zero():
+    from analysis.errors import UserError
+    study = examples.default_study()
+    data = study.model_dump(mode="json")
+    data["indices"].append({"name": "solo", "dimensions": [{"name": "Green", "indicators": [{"column": "green"}]}]})
+    data["model"]["equations"][1] = data["model"]["equations"][1].replace("+ green", "+ ln(solo)")
+    logged = studies.study_from_dict(data)  # one indicator: its weakest province-year scores exactly 0
+    with pytest.raises(UserError) as raised:
+        run(logged, examples.demo_panel())
+    problem = raised.value.problems[0]
+    frame = examples.demo_panel().frame
+    weakest = frame.loc[frame.green.idxmin()]
+    assert (problem.column, problem.entity, problem.period) == ("solo", weakest.province, weakest.year)
+    assert "ln(solo) is undefined: the index solo is 0 here" in str(problem)
