@@ -10,7 +10,7 @@ st.set_page_config(page_title="Coupling coordination study", page_icon=":materia
 state.init()
 sidebar.render()
 
-st.title(state.study().title, anchor=False)
+st.title(notices.plain(state.study().title), anchor=False)
 result = state.current_run()
 notices.render(result)
 

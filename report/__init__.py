@@ -1,6 +1,7 @@
 """Renders results to Word, LaTeX and HTML, and assembles manuscripts, tables documents and the bundle."""
 from __future__ import annotations
 
+from analysis.errors import UserError
 from analysis.figures import figures as figures_of
 from analysis.results import Results
 from analysis.study import Study
@@ -25,6 +26,8 @@ def build(results: Results, study: Study, narrative: Narrative, formats=FORMATS,
     fmt = fmt or Format.from_settings(study.tables)
     figure_list = figures_of(results, study)
     table_list = tables_of(results, study, fmt) + extra_tables(results, study, fmt)
+    if not table_list:
+        raise UserError("the study has no tables to report: give it an index, a coupling or a model")
     paper, supplement = manuscript(results, study, narrative, fmt), tables_only(results, study, fmt)
     files: dict[str, bytes] = {}
     if "docx" in formats or "zip" in formats:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def tables_document(tables: list[Table], title: str, *, author: str = "", create
     Without created, the template's fixed dates stay, so the same tables give the same XML.
     """
     document = Document(str(REFERENCE))
-    document.add_paragraph(title, style=_style(document, "Title"))
+    document.add_paragraph(_xml_text(title), style=_style(document, "Title"))
     for table in tables:
         add_table(document, table)
     return _save(document, title, author, created)
@@ -92,13 +93,21 @@ def tables_document(tables: list[Table], title: str, *, author: str = "", create
 
 def _save(document, title: str, author: str, created: datetime | None) -> bytes:
     properties = document.core_properties
-    properties.title = title
-    properties.author = properties.last_modified_by = author
+    properties.title = _xml_text(title)
+    properties.author = properties.last_modified_by = _xml_text(author)
     if created is not None:
         properties.created = properties.modified = created
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text Word can hold: control characters pasted from other programs (illegal in XML) become spaces."""
+    return _NOT_XML.sub(" ", text)
 
 
 def _style(document, name: str):
@@ -327,7 +336,7 @@ def _run_element(text: str | None, size, *, bold: bool = False, italic: bool = F
     if text is not None:
         content = OxmlElement("w:t")
         content.set(qn("xml:space"), "preserve")
-        content.text = text
+        content.text = _xml_text(text)
         run.append(content)
     return run
 
@@ -412,18 +421,18 @@ def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference
 
 
 def _front_matter(document, doc: blocks.Document) -> None:
-    document.add_paragraph(doc.title, style=_style(document, "Title"))
+    document.add_paragraph(_xml_text(doc.title), style=_style(document, "Title"))
     for text, italic in ((doc.authors, False), (doc.affiliations, True)):
         if text:
             paragraph = document.add_paragraph()
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             paragraph.paragraph_format.first_line_indent = Pt(0)
-            paragraph.add_run(text).italic = italic
+            paragraph.add_run(_xml_text(text)).italic = italic
     if doc.keywords:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(0)
         paragraph.add_run("Keywords: ").bold = True
-        paragraph.add_run(doc.keywords)
+        paragraph.add_run(_xml_text(doc.keywords))
     if doc.synthetic:
         _marked(document, "Built on synthetic demonstration data, not official statistics.")
 
@@ -432,17 +441,17 @@ def _marked(document, text: str) -> None:
     """A paragraph highlighted in yellow: what the author must still write or know."""
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(0)
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_xml_text(text))
     run.bold = True
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
 def _write_heading(document, block: blocks.Heading, images) -> None:
-    document.add_heading(block.text, level=block.level)
+    document.add_heading(_xml_text(block.text), level=block.level)
 
 
 def _write_paragraph(document, block: blocks.Paragraph, images) -> None:
-    document.add_paragraph(block.text)
+    document.add_paragraph(_xml_text(block.text))
 
 
 def _write_placeholder(document, block: blocks.Placeholder, images) -> None:

@@ -128,12 +128,15 @@ SYMBOLS = {"±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}", "−": r"\ens
            "≤": r"\ensuremath{\leq}", "≥": r"\ensuremath{\geq}", "–": "--", "—": "---"}
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _BREAKABLE_UNDERSCORE = re.compile(r"(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])")
 
 
 def _text(text: str) -> str:
-    """User text, escaped; line breaks become spaces; long snake_case names may break after an underscore."""
-    escaped = _BREAKABLE_UNDERSCORE.sub(r"\\_\\allowbreak{}", escape_latex(" ".join(str(text).split())))
+    """User text, escaped; line breaks become spaces, other control characters go; long snake_case names may
+    break after an underscore."""
+    words = _CONTROL.sub("", " ".join(str(text).split()))
+    escaped = _BREAKABLE_UNDERSCORE.sub(r"\\_\\allowbreak{}", escape_latex(words))
     return "".join(SYMBOLS.get(c, c) for c in escaped)
 
 

@@ -300,3 +300,44 @@ def test_downloads_tab_offers_every_file_and_the_files_are_valid():
     workbook = openpyxl.load_workbook(io.BytesIO(tables_xlsx(tables)))
     assert len(workbook.sheetnames) == 9
     assert table_csv(tables[4]).decode("utf-8-sig").splitlines()[0].split(",")[1:4] == ["C", "T", "D"]
+
+
+def test_a_study_without_tables_says_so_in_the_downloads_tab():
+    app = show(start(), "Study")
+    app.toggle(key=f"study{revision(app)}.model_on").set_value(False).run()
+    app.toggle(key=f"study{revision(app)}.coupling_on").set_value(False).run()
+    while removes := [b for b in app.button if b.label.startswith("Remove index")]:
+        removes[0].click().run()
+    assert app.session_state[state.STUDY].indices == [] and not app.error
+    show(app, "Downloads")
+    assert "The study has no tables yet" in messages(app.info)
+    assert [b.label for b in app.get("download_button")] == ["Save study file (.toml)"]  # the sidebar's alone
+
+
+def test_pasted_control_characters_and_a_bad_narrative_file_leave_the_manuscript_buildable():
+    app = show(start(), "Narrative")
+    app.text_input(key="narrative0.title").set_value("Coupling\x0b of two \x00systems").run()
+    app.text_area(key="narrative0.conclusions").set_value("First.\x0cSecond & <third> \\end{document}").run()
+    narrative = app.session_state[state.NARRATIVE]
+    assert (narrative.title, narrative.conclusions) == ("Coupling\x0b of two \x00systems", "First.\x0cSecond & <third> \\end{document}")
+    good = app.session_state[state.GOOD]
+    files = built_files(good, narrative, Format.from_settings(good.study.tables))
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(files["manuscript.docx"])).paragraphs)
+    assert "First. Second & <third> \\end{document}" in text  # Word cannot hold the form feed: a space instead
+    assert files["manuscript.tex"].count(b"\\end{document}") == 1
+
+    app.file_uploader(key="narrative_upload").set_value(("n.toml", b"title = 3", "application/toml")).run()
+    assert "Narrative file: Input should be a valid string (key 'title')" in messages(app.error)
+    assert app.session_state[state.NARRATIVE] == narrative
+    app.file_uploader(key="narrative_upload").set_value(("n.toml", b'title = "Restored\\u000b"', "application/toml")).run()
+    assert app.session_state[state.NARRATIVE].title == "Restored\x0b" and not app.error
+
+
+def test_renaming_an_index_in_the_study_tab_keeps_all_nine_tables():
+    app = show(start(), "Study")
+    app.text_input(key=f"study{revision(app)}.indices.0.name").set_value("quality").run()
+    assert not app.error, messages(app.error)
+    study = app.session_state[state.STUDY]
+    assert study.coupling.indices == ("quality", "manufacture") and study.model.parsed[0].dependent.column == "quality"
+    show(app, "Results")
+    assert len(printed_tables(app)) == 9 and not app.warning

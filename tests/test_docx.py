@@ -231,3 +231,15 @@ def test_a_table_too_wide_for_the_page_is_set_smaller_not_cut(document):
     assert sizes(document.tables[1]) == {"18"}  # the descriptive table needs 9 pt
     grid = [int(c.get(qn("w:w"))) for c in document.tables[1]._tbl.tblGrid.iter(qn("w:gridCol"))]
     assert abs(sum(grid) - Cm(21 - 2 * 2.54).twips) <= len(grid)  # the full text width, no more
+
+
+def test_control_characters_pasted_into_text_do_not_break_the_document():
+    """XML cannot hold most control characters; Word text gets spaces in their place."""
+    from analysis.table import Cell, Group, Row, Span, Table
+    from report.docx import tables_document
+    table = Table("t", "Title\x0bwith a vertical tab", [[Span("Value")]],
+                  [Group("Group\x00", [Row("Label\x1f", [Cell("1.0", 1.0)])])], ["Note\x0c"])
+    document = Document(io.BytesIO(tables_document([table], "Doc\x07")))
+    texts = [p.text for p in document.paragraphs] + [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "Doc " in texts and "Note " in texts and "Label " in texts
+    assert not any(ch in "".join(texts) for ch in "\x00\x07\x0b\x0c\x1f")

@@ -107,3 +107,10 @@ def test_document_compiles_without_errors_or_overfull_boxes(tmp_path):
     assert "−0.035" in text  # siunitx set a true minus sign
     assert "新质生产力" in text
     assert "(continued)" in text  # the long table broke across pages
+
+
+def test_control_characters_never_reach_the_latex_source():
+    table = Table("t", "Title\x00 with\x0bbreaks\x07", [[Span("Value")]], [Group("", [Row("Label\x1f", [Cell("1.0", 1.0)])])])
+    latex = table_latex(table)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", latex)
+    assert r"\caption{Title with breaks}" in latex

@@ -161,3 +161,11 @@ def test_report_command_line_writes_every_file(tmp_path):
 def test_report_command_line_refuses_unknown_format(tmp_path, capsys):
     assert main(["build", "--out", str(tmp_path), "--format", "pdf"]) == 2
     assert "unknown format pdf" in capsys.readouterr().err
+
+
+def test_a_study_without_tables_is_refused_with_a_message(tmp_path, capsys):
+    (tmp_path / "empty.toml").write_text('title = "Nothing yet"\n[panel]\ntime = "year"\n', encoding="utf-8")
+    (tmp_path / "data.csv").write_text("year,x\n2020,1\n2021,2\n", encoding="utf-8")
+    assert main(["build", "--study", str(tmp_path / "empty.toml"), "--data", str(tmp_path / "data.csv"),
+                 "--out", str(tmp_path / "out")]) == 2
+    assert "the study has no tables to report" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import pytest
 from analysis.errors import UserError
 from analysis.study import load, study_from_dict
 from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, guess_column, guess_direction,
-                      guess_keys, indicator_rows, rename_columns, starter_study)
+                      guess_keys, indicator_rows, rename_columns, rename_index, starter_study)
 
 PAPER_STUDY = Path(__file__).resolve().parents[1] / "analysis" / "examples" / "paper_study.toml"
 
@@ -83,6 +83,25 @@ def test_leaving_out_every_column_of_an_index_or_equation_says_what_to_do(paper)
     with pytest.raises(UserError, match="equation 'productivity' would have no regressor left"):
         rename_columns(data, {"education": LEAVE_OUT, "research": LEAVE_OUT, "patent": LEAVE_OUT,
                               "manufacture": LEAVE_OUT})
+
+
+def test_leaving_out_the_group_column_switches_off_the_system_per_group(paper):
+    assert paper.model.heterogeneity and paper.panel.group_order
+    renamed = study_from_dict(rename_columns(paper.model_dump(mode="json"), {"region": LEAVE_OUT}))
+    assert renamed.panel.group is None and renamed.panel.group_order == [] and not renamed.model.heterogeneity
+    assert renamed.model.equations == paper.model.equations and renamed.coupling == paper.coupling
+
+
+def test_renaming_an_index_renames_its_coupling_equations_and_label(paper):
+    renamed = study_from_dict(rename_index(paper.model_dump(mode="json"), 0, " new quality "))
+    assert [i.name for i in renamed.indices] == ["new quality", "manufacture"]
+    assert renamed.coupling.indices == ("new quality", "manufacture")
+    assert renamed.model.parsed[0].dependent.column == "new quality"
+    assert renamed.model.parsed[1].regressors[-1].name == "`new quality`"
+    assert renamed.variables["new quality"] == paper.variables["productivity"] and "productivity" not in renamed.variables
+    assert renamed.indices[0].dimensions == paper.indices[0].dimensions
+    with pytest.raises(UserError, match="an index needs a name"):
+        rename_index(paper.model_dump(mode="json"), 0, "  ")
 
 
 def test_a_starter_study_runs_on_a_chinese_panel_and_skips_identifier_columns():

@@ -57,6 +57,10 @@ def render(result: state.Run | None) -> None:
     if result is None:
         st.info("Nothing to download until the data and study run.")
         return
+    tables = state.run_tables(result)
+    if not tables:
+        st.info("The study has no tables yet: give it an index or switch on the equations in the Study tab.")
+        return
     narrative = state.narrative()
     if not result.current:
         st.caption("The downloads hold the results on screen, the last ones that ran.")
@@ -72,7 +76,6 @@ def render(result: state.Run | None) -> None:
                           f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
 
     st.subheader("Tables only", anchor=False)
-    tables = state.run_tables(result)
     word, latex, excel = st.columns(3)
     word.download_button("Tables, Word (.docx)", _deferred(result, narrative, lambda f: f["tables.docx"]),
                          f"{stem}-tables.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")

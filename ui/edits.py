@@ -165,6 +165,10 @@ def rename_columns(study: dict, mapping: dict[str, str | None]) -> dict:
         if panel.get(role) in mapping:
             panel[role] = mapping[panel[role]]
     study["panel"] = panel
+    if not panel.get("group"):  # no group column: no group order and no system per group (Table 9)
+        panel["group_order"] = []
+        if study.get("model"):
+            study["model"] = {**study["model"], "heterogeneity": False}
 
     study["indices"] = [_rename_index(index, mapping) for index in study.get("indices") or []]
     emptied = [index["label"] or index["name"] for index in study["indices"] if not index["dimensions"]]
@@ -193,6 +197,20 @@ def rename_columns(study: dict, mapping: dict[str, str | None]) -> dict:
             variables[target] = variable
     study["variables"] = variables
     return study
+
+
+def rename_index(study: dict, k: int, name: str) -> dict:
+    """The study's dict with index k renamed, and with it the coupling's pair, the equations and the labels."""
+    name = name.strip()
+    if not name:
+        raise UserError("an index needs a name: the equations and the coupling refer to it")
+    old = study["indices"][k]["name"]
+    renamed = {**rename_columns({**study, "indices": []}, {old: name}), "indices": list(study["indices"])}
+    renamed["indices"][k] = {**study["indices"][k], "name": name}
+    if renamed.get("coupling"):
+        pair = [name if index == old else index for index in renamed["coupling"]["indices"]]
+        renamed["coupling"] = {**renamed["coupling"], "indices": pair}
+    return renamed
 
 
 def _rename_index(index: dict, mapping: dict[str, str | None]) -> dict:

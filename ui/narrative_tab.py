@@ -36,11 +36,13 @@ def _restore() -> None:
     if upload is None:
         return
     try:
-        st.session_state[state.NARRATIVE] = loads(upload.getvalue().decode("utf-8-sig"))
+        restored = loads(upload.getvalue().decode("utf-8-sig"))
     except (UserError, UnicodeDecodeError) as e:
         problems = e.problems if isinstance(e, UserError) else ["the file is not UTF-8 text"]
         st.session_state[state.EDIT_PROBLEMS] = [f"Narrative file: {p}" for p in problems]
         return
+    st.session_state[state.NARRATIVE] = restored
+    st.session_state[state.EDIT_PROBLEMS] = []
     st.session_state[NARRATIVE_REVISION] = st.session_state.get(NARRATIVE_REVISION, 0) + 1
 
 

@@ -26,7 +26,7 @@ def render(result: state.Run | None) -> None:
                  icon=":material/error:")
     edit_problems = st.session_state.get(state.EDIT_PROBLEMS) or []
     if edit_problems:
-        st.error("**That change was not applied; the study keeps its last valid version.**\n\n" + bullets(edit_problems),
+        st.error("**That change was not applied; the last valid version is kept.**\n\n" + bullets(edit_problems),
                  icon=":material/error:")
     if result is None:
         st.error("The data and study have not run together yet: see the problems in the Data tab.")

@@ -23,6 +23,7 @@ from analysis.table import Format, Table
 from analysis.tables import tables
 from report.narrative import Narrative
 
+
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
 DATA_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm"]

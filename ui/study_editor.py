@@ -16,7 +16,7 @@ from analysis.tables import DEFAULT_TITLES
 
 from . import state
 from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equation_parts, guess_direction,
-                    indicator_rows, numeric_columns, set_equation)
+                    indicator_rows, numeric_columns, rename_index, set_equation)
 from .sidebar import study_file_name
 from .widgets import applied, bound, button, choice, column_choice, editor, widget_key
 
@@ -93,8 +93,13 @@ def indices_section(frame: pd.DataFrame) -> None:
 def index_editor(k: int, index: Index, numeric: list[str]) -> None:
     where = f"Index {index.label or index.name}"
     name, label = st.columns([1, 2])
+    key = widget_key("indices", k, "name")
+
+    def rename(data: dict) -> None:  # the coupling and the equations follow the new name
+        data.update(rename_index(data, k, st.session_state[key]))
     with name:
-        bound(st.text_input, "Name (a variable in the equations)", ("indices", k, "name"), where, index.name)
+        st.text_input("Name (a variable in the equations)", index.name, key=key,
+                      on_change=lambda: state.edit(rename, where) and state.replace_study(state.study()))
     with label:
         bound(st.text_input, "Label", ("indices", k, "label"), where, index.label)
     method, scope, zero, epsilon = st.columns([1.2, 1.4, 1.4, 1])
