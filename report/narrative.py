@@ -74,6 +74,11 @@ def results_text(results: Results, study: Study, ref=lambda table_id: table_id, 
     return text
 
 
+def _inline(label: str) -> str:
+    """A label inside a sentence: "New quality productivity" becomes "new quality productivity"; "GDP" stays."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[0].isupper() and label[1].islower() else label
+
+
 def _n(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
@@ -88,7 +93,7 @@ def _indices_paragraph(results: Results, study: Study, ref) -> str:
         start, end = float(first[index.name]), float(last[index.name])
         direction = "rose" if end > start else "fell" if end < start else "stayed"
         change = f" ({(end - start) / start * 100:+.0f}%)" if start else ""
-        sentence = f"The mean {index.label or index.name} {direction} from {_n(start)} in {first_period} to {_n(end)} in {last_period}{change}"
+        sentence = f"The mean {_inline(index.label or index.name)} {direction} from {_n(start)} in {first_period} to {_n(end)} in {last_period}{change}"
         series = means[index.name].to_numpy()
         falls = [(means[period].iloc[k], series[k - 1] - series[k]) for k in range(1, len(series)) if series[k] < series[k - 1]]
         if falls:
@@ -98,7 +103,7 @@ def _indices_paragraph(results: Results, study: Study, ref) -> str:
     growth = {i.name: float(last[i.name] - first[i.name]) for i in study.indices}
     if len(growth) == 2:
         (a, ga), (b, gb) = sorted(growth.items(), key=lambda kv: -kv[1])
-        sentences.append(f"Over the period {study.label(a)} grew faster than {study.label(b)} "
+        sentences.append(f"Over the period {_inline(study.label(a))} grew faster than {_inline(study.label(b))} "
                          f"({_n(ga)} against {_n(gb)} index points).")
     return f"{ref('figure1')} shows the yearly national means of the indices. " + " ".join(sentences)
 
@@ -131,7 +136,7 @@ def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
         leads = {g: int((by_group[groups].idxmax(axis=1) == g).sum()) for g in groups}
         leader = max(leads, key=leads.get)
         paragraphs.append(
-            f"By {study.label(study.panel.group).lower()} ({ref('table6')}), in {final_period} "
+            f"By {_inline(study.label(study.panel.group))} ({ref('table6')}), in {final_period} "
             + ", ".join(f"{g} had D = {_n(final[g])}" for g in ranked)
             + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} periods"
             + (f", and {ranked[-1]} the lowest in {final_period}." if ranked[-1] != leader else "."))
@@ -172,7 +177,7 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
     cross = []
     for k, eq in enumerate(equations):
         effects = _effects(best, k, fmt)
-        paragraphs.append(_describe_effects(effects, study.label(eq.dependent.column)))
+        paragraphs.append(_describe_effects(effects, _inline(study.label(eq.dependent.column))))
         cross += [(eq, label, est, level) for (label, est, level), t in zip(effects, eq.regressors) if t.name in dependents]
     if len(cross) >= 2 and all(level for *_, level in cross):
         signs = {est > 0 for *_, est, _ in cross}
@@ -184,7 +189,7 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
         k = equations.index(eq)
         ols_est = next(e for lab, e, _ in _effects(ols, k, fmt) if lab == label)
         paragraphs.append(f"OLS, which ignores the simultaneity, puts the coefficient of {label} in the equation for "
-                          f"{study.label(eq.dependent.column)} at {_n(ols_est)} against {_n(est)} by {name}.")
+                          f"{_inline(study.label(eq.dependent.column))} at {_n(ols_est)} against {_n(est)} by {name}.")
     return paragraphs
 
 
@@ -198,7 +203,7 @@ def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> s
             kept = [next(((e, lv) for lab, e, lv in _effects(r, k, fmt) if lab == label), None) for r in runs]
             kept = [x for x in kept if x is not None]
             same = all((e > 0) == (est > 0) and bool(lv) == bool(level) for e, lv in kept)
-            (stable if same else changed).append(f"{label} ({study.label(eq.dependent.column)})")
+            (stable if same else changed).append(f"{label} ({_inline(study.label(eq.dependent.column))})")
     text = f"{ref('table8')} drops one variable at a time ({len(runs)} models). "
     text += ("Every coefficient keeps its sign and significance." if not changed else
              f"{len(stable)} of {len(stable) + len(changed)} coefficients keep their sign and significance; "
@@ -223,9 +228,9 @@ def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -
                 continue
             ranked = sorted(values, key=lambda v: -v[1])
             parts = [f"{g} {_n(e)}{'' if lv else ' (not significant)'}" for g, e, lv in ranked]
-            sentences.append(f"The effect of {t.label} on {study.label(eq.dependent.column)} is largest in {ranked[0][0]} "
+            sentences.append(f"The effect of {t.label} on {_inline(study.label(eq.dependent.column))} is largest in {ranked[0][0]} "
                              f"and smallest in {ranked[-1][0]} ({'; '.join(parts)}).")
     failed = [f"{r.sample}" for r in runs if not r.fit]
     if failed:
         sentences.append("The system could not be estimated for " + ", ".join(failed) + " (see the table notes).")
-    return f"{ref('table9')} estimates the system separately by {study.label(study.panel.group).lower()}. " + " ".join(sentences)
+    return f"{ref('table9')} estimates the system separately by {_inline(study.label(study.panel.group))}. " + " ".join(sentences)

@@ -28,7 +28,7 @@ def test_index_sentences_carry_the_first_and_last_yearly_means(demo):
     means = results.index_means
     for index in study.indices:
         first, last = means[index.name].iloc[0], means[index.name].iloc[-1]
-        assert f"The mean {index.label} rose from {first:.3f} in 2011 to {last:.3f} in 2022" in text["indices"][0]
+        assert f"The mean {index.label[0].lower() + index.label[1:]} rose from {first:.3f} in 2011 to {last:.3f} in 2022" in text["indices"][0]
 
 
 def test_coupling_sentence_follows_the_yearly_levels(demo):
