@@ -25,10 +25,12 @@ def build(results: Results, study: Study, narrative: Narrative, formats=FORMATS,
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
     fmt = fmt or Format.from_settings(study.tables)
     figure_list = figures_of(results, study)
-    table_list = tables_of(results, study, fmt) + extra_tables(results, study, fmt)
+    paper_tables = tables_of(results, study, fmt)
+    table_list = paper_tables + extra_tables(results, study, fmt)
     if not table_list:
         raise UserError("the study has no tables to report: give it an index, a coupling or a model")
-    paper, supplement = manuscript(results, study, narrative, fmt), tables_only(results, study, fmt)
+    paper = manuscript(results, study, narrative, paper_tables, figure_list, fmt)
+    supplement = tables_only(results, study, table_list, figure_list)
     files: dict[str, bytes] = {}
     if "docx" in formats or "zip" in formats:
         images = {f.id: export_figure(f, "png") for f in figure_list}

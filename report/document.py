@@ -5,11 +5,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.figures import Figure, figures
+from analysis.figures import Figure
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Format, Table
-from analysis.tables import extra_tables, tables
 
 from .narrative import Narrative, results_text
 
@@ -164,10 +163,9 @@ class _Numbering:
         return out
 
 
-def manuscript(results: Results, study: Study, narrative: Narrative, fmt: Format | None = None) -> Document:
+def manuscript(results: Results, study: Study, narrative: Narrative, table_list: list[Table],
+               figure_list: list[Figure], fmt: Format) -> Document:
     """The whole paper: author sections as placeholders or their text, methods, and results around Tables 1-9."""
-    fmt = fmt or Format.from_settings(study.tables)
-    table_list, figure_list = tables(results, study, fmt), figures(results, study)
     numbers = _Numbering(table_list, figure_list)
     by_id = {t.id: TableBlock(t, numbers.tables[t.id]) for t in table_list}
     fig = {f.id: FigureBlock(f, numbers.figures[f.id]) for f in figure_list}
@@ -181,7 +179,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, fmt: Format
     blocks += [Heading("1. Introduction"), *_author_blocks(narrative, "introduction"),
                Heading("2. Literature review"), *_author_blocks(narrative, "literature"),
                Heading("3. Method and data")]
-    blocks += _data_blocks(results, study, numbers)
+    blocks += _data_blocks(results, study)
     if study.indices:
         blocks.append(Heading("3.2 Composite indices", 2))
         for method in dict.fromkeys(i.method for i in study.indices):
@@ -227,7 +225,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, fmt: Format
                     tuple(blocks), results.synthetic)
 
 
-def _data_blocks(results: Results, study: Study, numbers: _Numbering) -> list:
+def _data_blocks(results: Results, study: Study) -> list:
     summary = results.panel_summary
     text = f"The sample has {summary.get('rows', len(results.frame))} observations"
     if study.panel.entity and summary.get("entities"):
@@ -243,10 +241,8 @@ def _data_blocks(results: Results, study: Study, numbers: _Numbering) -> list:
     return [Heading("3.1 Data", 2), Paragraph(text)]
 
 
-def tables_only(results: Results, study: Study, fmt: Format | None = None) -> Document:
-    """Every table (the diagnostics after Tables 1-9) and figure, numbered, for a supplementary file."""
-    fmt = fmt or Format.from_settings(study.tables)
-    table_list, figure_list = tables(results, study, fmt) + extra_tables(results, study, fmt), figures(results, study)
+def tables_only(results: Results, study: Study, table_list: list[Table], figure_list: list[Figure]) -> Document:
+    """Every table given and figure, numbered, for a supplementary file."""
     blocks = [TableBlock(t, k) for k, t in enumerate(table_list, start=1)]
     blocks += [FigureBlock(f, k) for k, f in enumerate(figure_list, start=1)]
     return Document(f"{study.title}: tables and figures", "", "", "", tuple(blocks), results.synthetic)

@@ -10,7 +10,10 @@ from docx.enum.text import WD_COLOR_INDEX
 
 from analysis import examples
 from analysis import study as studies
+from analysis.figures import figures
 from analysis.pipeline import run
+from analysis.table import Format
+from analysis.tables import tables
 from report import build
 from report.__main__ import main
 from report.document import Placeholder, manuscript, system_equations
@@ -46,7 +49,7 @@ def test_manuscript_has_every_table_figure_and_equation(demo):
 
 def test_author_sections_are_marked_placeholders_until_written(demo):
     study, _, results, files = demo
-    doc = manuscript(results, study, NARRATIVE)
+    doc = manuscript(results, study, NARRATIVE, tables(results, study), figures(results, study), Format())
     missing = {b.section for b in doc.blocks if isinstance(b, Placeholder)}
     assert missing == {"abstract", "literature", "conclusions", "suggestions", "references"}
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
