@@ -17,8 +17,8 @@ from scipy import stats
 
 from .errors import Problem, UserError
 from .formula import Equation, Term, parse_term
+from .methods import METHOD_NAMES, METHODS
 
-METHODS = ("ols", "2sls", "3sls", "i3sls")
 COVARIANCES = ("unadjusted", "robust", "clustered")
 CONSTANT = "_cons"
 ITERATION_LIMIT = 1000
@@ -28,16 +28,6 @@ ITERATION_TOLERANCE = 1e-9
 # Eigenvalues of the Hausman covariance difference, scaled to a unit diagonal of V(2SLS), below this count as zero.
 RANK_TOLERANCE = 1e-8
 
-# reg3's ols and 2sls options imply dfk, small and corr(independent); 3sls and ireg3 use neither.
-SMALL_SAMPLE = {"ols": True, "2sls": True, "3sls": False, "i3sls": False}
-_METHOD_TEXT = {
-    "ols": "Equation-by-equation OLS as Stata's reg3, ols (dfk small corr(independent))",
-    "2sls": "Equation-by-equation 2SLS with all exogenous variables of the system as instruments, "
-            "as Stata's reg3, 2sls (dfk small corr(independent))",
-    "3sls": "3SLS as Stata's reg3 (default), with the cross-equation residual covariance of the 2SLS residuals",
-    "i3sls": "Iterated 3SLS as Stata's reg3, ireg3, re-estimating the residual covariance until the "
-             "coefficients converge; standard errors use the final residual covariance",
-}
 _SMALL_TEXT = {
     True: "residual variances divide by n - k of each equation; t statistics, p-values from t(M*n - K) "
           "with M equations and K coefficients in all",
@@ -50,6 +40,41 @@ _COVARIANCE_TEXT = {
     "clustered": "; covariance clustered by entity with the factor G/(G - 1), and (n - 1)/(n - k) for ols and 2sls, "
                  "as Stata's vce(cluster) (reg3 itself offers no clustered covariance)",
 }
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic with its degrees of freedom and p-value; None where there is nothing to test (note says why)."""
+
+    statistic: float | None
+    df: int
+    p_value: float | None
+    note: str = ""
+    df_denom: int | None = None  # the second degrees of freedom of an F test
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """Strength of the excluded instruments for one endogenous regressor of one equation (2SLS first stage)."""
+
+    equation: str
+    regressor: str
+    test: TestResult  # F with df (excluded instruments) and df_denom
+    partial_r2: float | None
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Instrument strength, overidentification, 3SLS against 2SLS, residual correlation; unadjusted covariances."""
+
+    first_stage: tuple[FirstStage, ...]
+    sargan: tuple[tuple[str, TestResult], ...]  # (equation name, test), in equation order
+    system_sargan: TestResult
+    hausman: TestResult
+    hausman_covariance: str  # how the covariance difference is formed
+    equations: tuple[str, ...]
+    residual_correlation: tuple[tuple[float, ...], ...]  # of the 2SLS residuals, in equation order
+    breusch_pagan: TestResult
 
 
 @dataclass(frozen=True)
@@ -233,7 +258,7 @@ def _check_rank_condition(name: str, x: pd.DataFrame, instruments: pd.DataFrame)
 
 
 def _fit(design: _Design, method: str, covariance: str, clusters: pd.Series | None = None):
-    config = {"debiased": SMALL_SAMPLE[method]}
+    config = {"debiased": METHODS[method].small_sample}
     if covariance == "clustered":
         config |= {"clusters": clusters.to_numpy(), "group_debias": True}
     model = IV3SLS(design.equations)
@@ -268,7 +293,7 @@ def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covar
                     clusters: pd.Series | None = None) -> SystemFit:
     """Estimate the system by ols, 2sls, 3sls or i3sls with reg3's instruments and small-sample conventions."""
     if method not in METHODS:
-        raise UserError(Problem(f"unknown method {method!r}; choose one of {', '.join(METHODS)}", key="model.methods"))
+        raise UserError(Problem(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}", key="model.methods"))
     if covariance not in COVARIANCES:
         raise UserError(Problem(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}",
                                 key="model.covariance"))
@@ -277,7 +302,7 @@ def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covar
     result = _fit(design, method, covariance, groups)
     if method == "i3sls" and result.iterations >= ITERATION_LIMIT:
         raise UserError(f"iterated 3SLS did not converge in {ITERATION_LIMIT} iterations")
-    small = SMALL_SAMPLE[method]
+    small = METHODS[method].small_sample
     # System-level values carry reg3's p-values (t(M*n - K)); linearmodels recomputes them on every access.
     columns = [result.params, result.std_errors, result.tstats, result.pvalues]
     fits, offset = [], 0
@@ -298,7 +323,7 @@ def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covar
     return SystemFit(method, covariance, small, "t" if small else "z", len(frame), tuple(fits),
                      tuple(tuple(float(v) for v in row) for row in correlation),
                      int(result.iterations) if method == "i3sls" else None,
-                     f"{_METHOD_TEXT[method]}: {_SMALL_TEXT[small]}{_COVARIANCE_TEXT[covariance]}.")
+                     f"{METHODS[method].description}: {_SMALL_TEXT[small]}{_COVARIANCE_TEXT[covariance]}.")
 
 
 def _number(value) -> float | None:
@@ -306,8 +331,8 @@ def _number(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def _test(statistic, df, p_value, **extra) -> dict:
-    return {"statistic": _number(statistic), "df": int(df), "p_value": _number(p_value), **extra}
+def _test(statistic, df, p_value, note: str = "", df_denom: int | None = None) -> TestResult:
+    return TestResult(_number(statistic), int(df), _number(p_value), note, df_denom)
 
 
 def _single_equation_tests(design: _Design) -> tuple[list, list]:
@@ -322,17 +347,22 @@ def _single_equation_tests(design: _Design) -> tuple[list, list]:
         excluded = spec["instruments"].shape[1]
         df_denom = int(fit.nobs) - excluded - (0 if spec["exog"] is None else spec["exog"].shape[1])
         for regressor, row in table.iterrows():
-            first_stage.append({"equation": name, "regressor": regressor, "f": _number(row["f.stat"]),
-                                "df_num": excluded, "df_denom": df_denom, "p_value": _number(row["f.pval"]),
-                                "partial_r2": _number(row["partial.rsquared"])})
+            first_stage.append(FirstStage(name, regressor, _test(row["f.stat"], excluded, row["f.pval"], df_denom=df_denom),
+                                          _number(row["partial.rsquared"])))
         over = excluded - spec["endog"].shape[1]
         test = fit.sargan
-        sargan.append({"equation": name, **(_test(test.stat, test.df, test.pval) if over > 0 else
-                                            _test(np.nan, 0, np.nan, note="exactly identified: nothing to test"))})
+        sargan.append((name, _test(test.stat, test.df, test.pval) if over > 0 else
+                       _test(np.nan, 0, np.nan, note="exactly identified: nothing to test")))
     return first_stage, sargan
 
 
-def _hausman(design: _Design) -> dict:
+HAUSMAN_COVARIANCE = (
+    "V(2SLS) - V(3SLS), both with the cross-equation covariance of the 2SLS residuals (divisor n) and the full "
+    "cross-equation blocks of V(2SLS), which makes the difference positive semi-definite; generalised inverse, "
+    "df = its rank")
+
+
+def _hausman(design: _Design) -> TestResult:
     """Hausman test of 3SLS (efficient) against 2SLS (consistent if one equation is misspecified)."""
     model = IV3SLS(design.equations)
     two = model.fit(method="ols", cov_type="unadjusted", debiased=False)
@@ -344,21 +374,16 @@ def _hausman(design: _Design) -> dict:
     eigenvalues, vectors = np.linalg.eigh(covariance)
     kept = eigenvalues > RANK_TOLERANCE
     rank = int(kept.sum())
-    note = ("V(2SLS) - V(3SLS), both with the cross-equation covariance of the 2SLS residuals (divisor n) and the "
-            "full cross-equation blocks of V(2SLS), which makes the difference positive semi-definite; "
-            "generalised inverse, df = its rank")
     if eigenvalues.min() < -RANK_TOLERANCE:
-        return _test(np.nan, rank, np.nan, covariance=note,
-                     note="the covariance difference is not positive semi-definite: no test")
+        return _test(np.nan, rank, np.nan, note="the covariance difference is not positive semi-definite: no test")
     if rank == 0:
-        return _test(np.nan, 0, np.nan, covariance=note,
-                     note="3SLS and 2SLS coincide (no overidentified equation or no cross-equation gain): nothing to test")
+        return _test(np.nan, 0, np.nan, note="3SLS and 2SLS coincide (no overidentified equation or no cross-equation gain): nothing to test")
     projected = vectors[:, kept].T @ difference  # generalised inverse over the kept eigenvectors
     statistic = float(projected @ (projected / eigenvalues[kept]))
-    return _test(statistic, rank, stats.chi2.sf(statistic, rank), covariance=note)
+    return _test(statistic, rank, stats.chi2.sf(statistic, rank))
 
 
-def _system_sargan(design: _Design) -> dict:
+def _system_sargan(design: _Design) -> TestResult:
     """Hansen–Sargan J of system GMM with homoskedastic weighting, whose second step is 3SLS."""
     fit = IVSystemGMM(design.equations, weight_type="unadjusted").fit(cov_type="unadjusted", iter_limit=2)
     test = fit.j_stat
@@ -367,7 +392,7 @@ def _system_sargan(design: _Design) -> dict:
     return _test(test.stat, test.df, test.pval)
 
 
-def diagnostics(frame, equations, endogenous=(), exogenous=()) -> dict:
+def diagnostics(frame, equations, endogenous=(), exogenous=()) -> Diagnostics:
     """Instrument strength, overidentification, 3SLS-vs-2SLS Hausman and residual correlation (unadjusted)."""
     design = _design(frame, equations, endogenous, exogenous, instrumented=True)
     first_stage, sargan = _single_equation_tests(design)
@@ -377,13 +402,7 @@ def diagnostics(frame, equations, endogenous=(), exogenous=()) -> dict:
     pairs = correlation[np.triu_indices(len(names), k=1)]
     n = len(frame)
     breusch_pagan = float(n * (pairs ** 2).sum())
-    return {
-        "first_stage": first_stage,
-        "sargan": sargan,
-        "system_sargan": _system_sargan(design),
-        "hausman": _hausman(design),
-        "residual_correlation": {"equations": names, "residuals": "2sls",
-                                 "matrix": [[float(v) for v in row] for row in correlation],
-                                 "breusch_pagan": _test(breusch_pagan, len(pairs),
-                                                        stats.chi2.sf(breusch_pagan, len(pairs)) if len(pairs) else np.nan)},
-    }
+    breusch_pagan_p = stats.chi2.sf(breusch_pagan, len(pairs)) if len(pairs) else np.nan
+    return Diagnostics(tuple(first_stage), tuple(sargan), _system_sargan(design), _hausman(design), HAUSMAN_COVARIANCE,
+                       tuple(names), tuple(tuple(float(v) for v in row) for row in correlation),
+                       _test(breusch_pagan, len(pairs), breusch_pagan_p))

@@ -13,7 +13,8 @@ import altair as alt
 import pandas as pd
 from scipy import stats
 
-from .pipeline import METHOD_LABELS, group_names
+from .methods import METHODS
+from .pipeline import group_names
 from .results import ModelRun, Results
 from .study import Study
 
@@ -299,7 +300,7 @@ def coefficients(results: Results, study: Study) -> Figure | None:
     """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
     runs = results.runs("table7")
     return _coefficient_figure("coefficients", "Estimates of the simultaneous equations by estimator", runs,
-                               lambda run: f"{run.column} {METHOD_LABELS[run.method]}", "Estimator", results, study)
+                               lambda run: f"{run.column} {METHODS[run.method].label}", "Estimator", results, study)
 
 
 def coefficients_groups(results: Results, study: Study) -> Figure | None:
@@ -308,7 +309,7 @@ def coefficients_groups(results: Results, study: Study) -> Figure | None:
     if not runs:
         return None
     group = study.label(study.panel.group)
-    return _coefficient_figure("coefficients_groups", f"Estimates by {group} ({METHOD_LABELS[runs[0].method]})",
+    return _coefficient_figure("coefficients_groups", f"Estimates by {group} ({METHODS[runs[0].method].label})",
                                runs, lambda run: run.sample, _axis_title(study, study.panel.group), results, study)
 
 

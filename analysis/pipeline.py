@@ -8,9 +8,8 @@ from .errors import Problem, UserError
 from .estimation import check_identification, diagnostics, estimate_system
 from .indices import compute_index, yearly_means
 from .results import ModelRun, Results
+from .methods import METHODS
 from .study import Study
-
-METHOD_LABELS = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "I3SLS"}
 
 
 def run(study: Study, panel: Panel, progress=None) -> Results:
@@ -76,7 +75,7 @@ def _estimate(study: Study, frame, results: Results, step) -> None:
         return ModelRun(table, column, method, sample, tuple(dropped), fit=system)
 
     for k, method in enumerate(model.methods, start=1):
-        step(f"Table 7: {METHOD_LABELS[method]}")
+        step(f"Table 7: {METHODS[method].label}")
         results.models.append(fit("table7", f"({k})", method, "All", frame))
     step("Diagnostics")
     results.diagnostics = diagnostics(frame, equations, model.endogenous, model.exogenous)

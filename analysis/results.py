@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .coupling import CouplingResult
-from .estimation import SystemFit
+from .estimation import Diagnostics, SystemFit
 from .indices import IndexResult
 
 
@@ -37,7 +37,7 @@ class Results:
     coupling: CouplingResult | None = None
     describe: pd.DataFrame | None = None
     models: list[ModelRun] = field(default_factory=list)
-    diagnostics: dict | None = None
+    diagnostics: Diagnostics | None = None
 
     def source_notes(self) -> list[str]:
         """Where the data come from, as a note; synthetic data say so in every table and figure built from them."""
@@ -61,7 +61,7 @@ class Results:
             "coupling_by_period": _records(self.coupling.by_period) if self.coupling else [],
             "coupling_by_group": _records(self.coupling.by_group) if self.coupling else [],
             "describe": _records(self.describe),
-            "diagnostics": _clean(self.diagnostics),
+            "diagnostics": _clean(asdict(self.diagnostics)) if self.diagnostics else None,
         }
         return out
 

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import Problem, UserError
 from .formula import Equation, parse_equation
+from .methods import METHOD_NAMES
 
-METHODS = ("ols", "2sls", "3sls", "i3sls")
+MethodName = Literal[METHOD_NAMES]
 TABLE1_LEVELS = (
     "Extreme dissonance", "Severe dissonance", "Moderate dissonance", "Mild dissonance",
     "Near dissonance", "Barely coordinated", "Primary coordination", "Intermediate coordination",
@@ -31,6 +32,8 @@ class PanelKeys(_Section):
     time: str | None = None
     group: str | None = None
     group_order: list[str] = []
+    group_labels: dict[str, str] = {}  # printed name of a group value, e.g. { 1 = "New England" }
+    entity_labels: dict[str, str] = {}  # printed name of an entity value
 
 
 class DataSettings(_Section):
@@ -110,13 +113,13 @@ class Model(_Section):
     equations: list[str] = Field(min_length=1)
     endogenous: list[str] = []
     exogenous: list[str] = []
-    methods: list[Literal["ols", "2sls", "3sls", "i3sls"]] = list(METHODS)
+    methods: list[MethodName] = list(METHOD_NAMES)
     covariance: Literal["unadjusted", "robust", "clustered"] = "unadjusted"
     robustness: list[str | list[str]] = []
     robustness_instruments: Literal["drop", "keep"] = "drop"
-    robustness_method: Literal["ols", "2sls", "3sls", "i3sls"] = "3sls"
+    robustness_method: MethodName = "3sls"
     heterogeneity: bool = False
-    heterogeneity_method: Literal["ols", "2sls", "3sls", "i3sls"] = "3sls"
+    heterogeneity_method: MethodName = "3sls"
 
     @field_validator("equations")
     @classmethod
@@ -177,6 +180,11 @@ class Study(_Section):
             if index.name == name and index.label:
                 return index.label
         return name
+
+    def value_label(self, column: str | None, value) -> str:
+        """Printed name of a value of the group or entity column, falling back to the value itself."""
+        labels = {self.panel.group: self.panel.group_labels, self.panel.entity: self.panel.entity_labels}.get(column, {})
+        return labels.get(str(value), str(value))
 
     def title_of(self, table_id: str, default: str) -> str:
         return self.tables.titles.get(table_id, default)

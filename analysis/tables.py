@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .describe import variable_roles
-from .pipeline import METHOD_LABELS
+from .methods import METHODS
+from .estimation import TestResult
 from .results import ModelRun, Results
 from .study import Study
 from .table import Cell, Format, Group, Row, Span, Table
@@ -217,7 +218,7 @@ def _numbered(runs: list[ModelRun], labels: list[str]) -> tuple[tuple[Span, ...]
 def table7(results: Results, study: Study, fmt: Format) -> Table:
     runs = results.runs("table7")
     notes = ["Every dependent variable is endogenous and every exogenous variable of the system instruments each equation, as in Stata's reg3."]
-    return _coefficient_table("table7", runs, _numbered(runs, [METHOD_LABELS[r.method] for r in runs]), results, study, fmt, notes)
+    return _coefficient_table("table7", runs, _numbered(runs, [METHODS[r.method].label for r in runs]), results, study, fmt, notes)
 
 
 def table8(results: Results, study: Study, fmt: Format) -> Table:
@@ -225,47 +226,43 @@ def table8(results: Results, study: Study, fmt: Format) -> Table:
     model = study.model
     kept = ("The dropped variable stays in the instrument set." if model.robustness_instruments == "keep"
             else "The dropped variable also leaves the instrument set, as when reg3 is run on the reduced system.")
-    notes = [f"Each column re-estimates the system by {METHOD_LABELS[model.robustness_method]} without one variable. {kept}"]
+    notes = [f"Each column re-estimates the system by {METHODS[model.robustness_method].label} without one variable. {kept}"]
     labels = [f"Without {', '.join(r.dropped)}" for r in runs]
     return _coefficient_table("table8", runs, _numbered(runs, labels), results, study, fmt, notes)
 
 
 def table9(results: Results, study: Study, fmt: Format) -> Table:
     runs = results.runs("table9")
-    notes = [f"Each column estimates the system by {METHOD_LABELS[study.model.heterogeneity_method]} on the entities of one "
+    notes = [f"Each column estimates the system by {METHODS[study.model.heterogeneity_method].label} on the entities of one "
              f"{study.label(study.panel.group).lower()}."]
     header = ((Span(study.label(study.panel.group), len(runs)),), (*[Span(r.sample) for r in runs],))
     return _coefficient_table("table9", runs, header, results, study, fmt, notes)
 
 
 
-def _test_row(label: str, test: dict, fmt: Format, df: str | None = None) -> Row:
-    statistic, p_value = test.get("statistic"), test.get("p_value")
-    return Row(label, [Cell(fmt.number(statistic), statistic), Cell(df if df is not None else str(test.get("df", ""))),
-                       Cell(fmt.number(p_value), p_value)])
+def _test_row(label: str, test: TestResult, fmt: Format) -> Row:
+    df = f"{test.df}, {test.df_denom}" if test.df_denom is not None else str(test.df)
+    return Row(label, [Cell(fmt.number(test.statistic), test.statistic), Cell(df), Cell(fmt.number(test.p_value), test.p_value)])
 
 
 def diagnostics_table(results: Results, study: Study, fmt: Format) -> Table:
     """First-stage F, Sargan and Hansen-Sargan, the Hausman test of 3SLS against 2SLS, residual correlation."""
     d = results.diagnostics
     labels = {eq.name: study.label(eq.dependent.column) for eq in study.model.parsed}
-    first = [_test_row(f"{labels[t['equation']]}: {t['regressor']}", {"statistic": t["f"], "p_value": t["p_value"]}, fmt,
-                       f"{t['df_num']}, {t['df_denom']}") for t in d["first_stage"]]
-    sargan = [_test_row(labels[t["equation"]], t, fmt) for t in d["sargan"]]
-    sargan.append(_test_row("System (Hansen-Sargan)", d["system_sargan"], fmt))
-    correlation = d["residual_correlation"]
-    names, matrix = correlation["equations"], correlation["matrix"]
+    first = [_test_row(f"{labels[f.equation]}: {f.regressor}", f.test, fmt) for f in d.first_stage]
+    sargan = [_test_row(labels[name], test, fmt) for name, test in d.sargan]
+    sargan.append(_test_row("System (Hansen-Sargan)", d.system_sargan, fmt))
+    names, matrix = d.equations, d.residual_correlation
     pairs = [Row(f"{labels[names[i]]}, {labels[names[j]]}", [Cell(fmt.number(matrix[i][j]), matrix[i][j]), Cell(""), Cell("")])
              for i in range(len(names)) for j in range(i + 1, len(names))]
-    pairs.append(_test_row("Breusch-Pagan test of independence", correlation["breusch_pagan"], fmt))
+    pairs.append(_test_row("Breusch-Pagan test of independence", d.breusch_pagan, fmt))
     groups = [Group("First stage: F test of the excluded instruments", first),
               Group("Overidentifying restrictions (Sargan)", sargan),
-              Group("Hausman test, 3SLS against 2SLS", [_test_row("chi-squared", d["hausman"], fmt)]),
+              Group("Hausman test, 3SLS against 2SLS", [_test_row("chi-squared", d.hausman, fmt)]),
               Group("Cross-equation correlation of the 2SLS residuals", pairs)]
-    covariance = d["hausman"].get("covariance", "")
-    notes = ["All tests use unadjusted (homoskedastic) covariances. Hausman test: " + covariance + "."]
-    if d["hausman"].get("note"):
-        notes.append(f"Hausman test: {d['hausman']['note']}.")
+    notes = [f"All tests use unadjusted (homoskedastic) covariances. Hausman test: {d.hausman_covariance}."]
+    if d.hausman.note:
+        notes.append(f"Hausman test: {d.hausman.note}.")
     notes += results.source_notes()
     return Table("diagnostics", _title(study, "diagnostics"), [[Span("Statistic"), Span("df"), Span("p-value")]],
                  groups, notes, stubhead="Test", numeric=(True, False, True))

@@ -7,12 +7,12 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analysis.errors import Problem, UserError
+from analysis.methods import METHODS
 from analysis.results import ModelRun, Results
 from analysis.study import Study
 from analysis.table import STAR_THRESHOLDS, Format
 
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
-METHOD_NAMES = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "iterated 3SLS"}
 
 
 class Narrative(BaseModel):
@@ -170,9 +170,9 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
     best = _preferred(runs)
     equations = study.model.parsed
     dependents = {eq.dependent.name for eq in equations}
-    name = METHOD_NAMES[best.method]
+    name = METHODS[best.method].label
     paragraphs = [f"{ref('table7')} reports the system estimated by " + ", ".join(
-        f"{METHOD_NAMES[r.method]} {r.column}" for r in runs)
+        f"{METHODS[r.method].label} {r.column}" for r in runs)
         + f". The discussion uses the {name} estimates in column {best.column}."]
     cross = []
     for k, eq in enumerate(equations):

@@ -1,5 +1,6 @@
 """The reg3-style system estimator against published Stata and systemfit numbers and independent computations."""
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,10 @@ from scipy import stats
 
 from analysis.errors import UserError
 from analysis.estimation import (
-    METHODS, check_identification, diagnostics, estimate_system, model_variables, term_values,
+    check_identification, diagnostics, estimate_system, model_variables, term_values,
 )
 from analysis.formula import Term, parse_equation
+from analysis.methods import METHOD_NAMES
 from analysis.study import study_from_dict
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -241,17 +243,17 @@ def test_first_stage_f_and_partial_r2(klein_diagnostics, klein_frame):
     z = klein_instruments(klein_frame)
     included = {"Consumption": ["corpProfLag"], "Investment": ["corpProfLag", "capitalLag"],
                 "PrivateWages": ["gnpLag", "trend"]}
-    rows = klein_diagnostics["first_stage"]
-    assert [(r["equation"], r["regressor"]) for r in rows] == [
+    rows = klein_diagnostics.first_stage
+    assert [(r.equation, r.regressor) for r in rows] == [
         ("Consumption", "corpProf"), ("Consumption", "wages"), ("Investment", "corpProf"), ("PrivateWages", "gnp")]
     for row in rows:
-        y = klein_frame[row["regressor"]]
+        y = klein_frame[row.regressor]
         full = sm.OLS(y, z).fit()
-        restricted = sm.OLS(y, sm.add_constant(klein_frame[included[row["equation"]]])).fit()
+        restricted = sm.OLS(y, sm.add_constant(klein_frame[included[row.equation]])).fit()
         f, p, df_num = full.compare_f_test(restricted)
-        assert (row["df_num"], row["df_denom"]) == (df_num, full.df_resid)
-        assert row["f"] == pytest.approx(f, rel=1e-9) and row["p_value"] == pytest.approx(p, rel=1e-9)
-        assert row["partial_r2"] == pytest.approx(1 - full.ssr / restricted.ssr, rel=1e-9)
+        assert (row.test.df, row.test.df_denom) == (df_num, full.df_resid)
+        assert row.test.statistic == pytest.approx(f, rel=1e-9) and row.test.p_value == pytest.approx(p, rel=1e-9)
+        assert row.partial_r2 == pytest.approx(1 - full.ssr / restricted.ssr, rel=1e-9)
 
 
 def structural_residuals(frame, equation, fit):
@@ -264,13 +266,14 @@ def test_sargan_is_n_r2_of_2sls_residuals_on_all_instruments(klein_diagnostics, 
     model = klein_study.model
     fit = estimate_system(klein_frame, model.parsed, "2sls", model.endogenous, model.exogenous)
     z = klein_instruments(klein_frame)
-    for eq, test in zip(fit.equations, klein_diagnostics["sargan"]):
+    for eq, (name, test) in zip(fit.equations, klein_diagnostics.sargan):
         estimates = {t.term: t.estimate for t in eq.terms}
         equation = next(e for e in model.parsed if e.name == eq.name)
         resid = klein_frame[equation.dependent.column] - estimates["_cons"] - sum(
             estimates[t.name] * klein_frame[t.column] for t in equation.regressors)
-        assert test["statistic"] == pytest.approx(len(klein_frame) * sm.OLS(resid, z).fit().rsquared, rel=1e-8)
-        assert test["df"] == 8 - 4
+        assert name == eq.name
+        assert test.statistic == pytest.approx(len(klein_frame) * sm.OLS(resid, z).fit().rsquared, rel=1e-8)
+        assert test.df == 8 - 4
 
 
 def test_system_sargan_is_the_3sls_criterion(klein_diagnostics, klein_frame, klein_study):
@@ -286,8 +289,8 @@ def test_system_sargan_is_the_3sls_criterion(klein_diagnostics, klein_frame, kle
     projection = z @ np.linalg.pinv(z)
     u = residuals["3sls"]
     criterion = sum(sigma_inverse[i, j] * u[:, i] @ projection @ u[:, j] for i in range(3) for j in range(3))
-    assert klein_diagnostics["system_sargan"]["statistic"] == pytest.approx(criterion, rel=1e-8)
-    assert klein_diagnostics["system_sargan"]["df"] == 3 * (8 - 4)
+    assert klein_diagnostics.system_sargan.statistic == pytest.approx(criterion, rel=1e-8)
+    assert klein_diagnostics.system_sargan.df == 3 * (8 - 4)
 
 
 def test_hausman_uses_a_positive_semidefinite_difference(klein_diagnostics, klein_frame, klein_study):
@@ -314,33 +317,32 @@ def test_hausman_uses_a_positive_semidefinite_difference(klein_diagnostics, klei
     eigenvalues = np.linalg.eigvalsh(v2 - v3)
     assert eigenvalues.min() > -1e-10 * eigenvalues.max()
     statistic = d @ np.linalg.pinv(v2 - v3, rcond=1e-10, hermitian=True) @ d
-    hausman = klein_diagnostics["hausman"]
-    assert hausman["statistic"] == pytest.approx(statistic, rel=1e-6)
-    assert hausman["p_value"] == pytest.approx(stats.chi2.sf(statistic, hausman["df"]), rel=1e-6)
-    assert 0 < hausman["df"] <= 12 and "2SLS residuals" in hausman["covariance"]
+    hausman = klein_diagnostics.hausman
+    assert hausman.statistic == pytest.approx(statistic, rel=1e-6)
+    assert hausman.p_value == pytest.approx(stats.chi2.sf(statistic, hausman.df), rel=1e-6)
+    assert 0 < hausman.df <= 12 and "2SLS residuals" in klein_diagnostics.hausman_covariance
 
 
 def test_diagnostics_are_json_and_say_when_there_is_nothing_to_test(klein_diagnostics):
-    json.dumps(klein_diagnostics, allow_nan=False)
+    json.dumps(asdict(klein_diagnostics), allow_nan=False)
     frame = simulate_paper_system(np.random.default_rng(4), 200)
     exact = diagnostics(frame, [parse_equation("first: y1 ~ x1 + y2"), parse_equation("second: y2 ~ x3 + y1")])
-    assert [s["note"] for s in exact["sargan"]] == ["exactly identified: nothing to test"] * 2
-    assert exact["system_sargan"]["statistic"] is None and exact["system_sargan"]["df"] == 0
-    assert exact["hausman"]["statistic"] is None and "coincide" in exact["hausman"]["note"]
-    json.dumps(exact, allow_nan=False)
+    assert [test.note for _, test in exact.sargan] == ["exactly identified: nothing to test"] * 2
+    assert exact.system_sargan.statistic is None and exact.system_sargan.df == 0
+    assert exact.hausman.statistic is None and "coincide" in exact.hausman.note
+    json.dumps(asdict(exact), allow_nan=False)
 
 
 def test_residual_correlation_of_2sls_and_breusch_pagan(klein_diagnostics):
     table = klein_rows("2sls", "residual_correlation")
-    block = klein_diagnostics["residual_correlation"]
-    names = block["equations"]
+    names = list(klein_diagnostics.equations)
     pairs = []
     for row in table.itertuples():
-        ours = block["matrix"][names.index(row.equation)][names.index(row.term)]
+        ours = klein_diagnostics.residual_correlation[names.index(row.equation)][names.index(row.term)]
         assert ours == pytest.approx(float(row.value), abs=half_unit(row.value))
         pairs.append(ours)
-    assert block["breusch_pagan"]["statistic"] == pytest.approx(21 * sum(r * r for r in pairs), rel=1e-12)
-    assert block["breusch_pagan"]["df"] == 3
+    assert klein_diagnostics.breusch_pagan.statistic == pytest.approx(21 * sum(r * r for r in pairs), rel=1e-12)
+    assert klein_diagnostics.breusch_pagan.df == 3
 
 
 # --- Monte Carlo: 3SLS recovers a known system, OLS does not ------------------------------------------------
@@ -459,7 +461,7 @@ def test_bad_values_give_user_errors_naming_the_column():
     assert term_values(frame.assign(x1=np.e), Term("x1", "ln")).eq(1.0).all()
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHOD_NAMES)
 def test_constant_dependent_is_a_user_error_naming_it(method):
     frame = simulate_paper_system(np.random.default_rng(3), 50).assign(y1=1.0)
     equations = [PAPER_LIKE[0], parse_equation("second: y2 ~ x3 + x4")]  # y1 is a regressor nowhere

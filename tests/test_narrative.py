@@ -20,7 +20,7 @@ def test_every_section_is_drafted_and_refers_through_ref(demo):
     assert set(text) == {"indices", "coupling", "model", "robustness", "heterogeneity"}
     assert text["indices"][0].startswith("<figure1> shows")
     assert "<table5>" in text["coupling"][0] and "<table6>" in text["coupling"][1]
-    assert text["model"][0].startswith("<table7> reports the system estimated by OLS (1), 2SLS (2), 3SLS (3), iterated 3SLS (4)")
+    assert text["model"][0].startswith("<table7> reports the system estimated by OLS (1), 2SLS (2), 3SLS (3), I3SLS (4)")
 
 
 def test_index_sentences_carry_the_first_and_last_yearly_means(demo):

@@ -128,8 +128,8 @@ def test_diagnostics_table(demo):
     labels = [g.label for g in diag.groups]
     assert labels == ["First stage: F test of the excluded instruments", "Overidentifying restrictions (Sargan)",
                       "Hausman test, 3SLS against 2SLS", "Cross-equation correlation of the 2SLS residuals"]
-    f = results.diagnostics["first_stage"][0]
-    assert diag.groups[0].rows[0].cells[0].value == f["f"]
+    f = results.diagnostics.first_stage[0]
+    assert diag.groups[0].rows[0].cells[0].value == f.test.statistic
 
 
 def test_readme_study_example_is_a_valid_study():

@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from analysis.estimation import Diagnostics, TestResult
 from analysis.study import dumps
 from analysis.table import STAR_THRESHOLDS, Format
 from report.html import TABLE_CSS, table_html
@@ -102,7 +103,7 @@ def chart_spec(chart) -> dict:
     return spec
 
 
-def render_diagnostics(diagnostics: dict | None) -> None:
+def render_diagnostics(diagnostics: Diagnostics | None) -> None:
     """Instrument strength, overidentification, Hausman and residual correlation, as computed (unadjusted)."""
     if not diagnostics:
         st.caption("No simultaneous equations in this study.")
@@ -110,23 +111,22 @@ def render_diagnostics(diagnostics: dict | None) -> None:
     first, tests = st.columns([3, 2])
     with first:
         st.markdown("**First stage** (2SLS, per endogenous regressor)")
-        st.dataframe(pd.DataFrame(diagnostics["first_stage"]).rename(columns={
-            "equation": "Equation", "regressor": "Regressor", "f": "F", "df_num": "df1", "df_denom": "df2",
-            "p_value": "p", "partial_r2": "Partial R²"}), hide_index=True)
+        st.dataframe(pd.DataFrame([{"Equation": f.equation, "Regressor": f.regressor, "F": f.test.statistic,
+                                    "df1": f.test.df, "df2": f.test.df_denom, "p": f.test.p_value,
+                                    "Partial R²": f.partial_r2} for f in diagnostics.first_stage]), hide_index=True)
         st.markdown("**Sargan test** per equation")
-        st.dataframe(_tests({row["equation"]: row for row in diagnostics["sargan"]}), hide_index=True)
+        st.dataframe(_tests(dict(diagnostics.sargan)), hide_index=True)
     with tests:
         st.markdown("**System tests**")
-        st.dataframe(_tests({"System Sargan-Hansen J (3SLS)": diagnostics["system_sargan"],
-                             "Hausman, 3SLS against 2SLS": diagnostics["hausman"],
-                             "Breusch-Pagan, residuals independent": diagnostics["residual_correlation"]["breusch_pagan"]}),
+        st.dataframe(_tests({"System Sargan-Hansen J (3SLS)": diagnostics.system_sargan,
+                             "Hausman, 3SLS against 2SLS": diagnostics.hausman,
+                             "Breusch-Pagan, residuals independent": diagnostics.breusch_pagan}),
                      hide_index=True)
-        correlation = diagnostics["residual_correlation"]
-        st.markdown(f"**Residual correlation** ({correlation['residuals'].upper()} residuals)")
-        names = correlation["equations"]
-        st.dataframe(pd.DataFrame(correlation["matrix"], index=names, columns=names).round(3))
+        st.markdown("**Residual correlation** (2SLS residuals)")
+        names = list(diagnostics.equations)
+        st.dataframe(pd.DataFrame(diagnostics.residual_correlation, index=names, columns=names).round(3))
 
 
-def _tests(tests: dict[str, dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"Test": name, "Statistic": t.get("statistic"), "df": t.get("df"), "p": t.get("p_value"),
-                          "Note": t.get("note", "")} for name, t in tests.items()])
+def _tests(tests: dict[str, TestResult]) -> pd.DataFrame:
+    return pd.DataFrame([{"Test": name, "Statistic": t.statistic, "df": t.df, "p": t.p_value, "Note": t.note}
+                         for name, t in tests.items()])

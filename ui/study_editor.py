@@ -11,7 +11,8 @@ import streamlit as st
 
 from analysis.coupling import FORMULAS
 from analysis.errors import UserError
-from analysis.study import METHODS, TABLE1_LEVELS, Coupling, Index, Model, dumps
+from analysis.methods import METHODS
+from analysis.study import TABLE1_LEVELS, Coupling, Index, Model, dumps
 from analysis.tables import DEFAULT_TITLES
 
 from . import state
@@ -20,7 +21,7 @@ from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equ
 from .sidebar import study_file_name
 from .widgets import applied, bound, button, choice, column_choice, editor, widget_key
 
-METHOD_NAMES = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "Iterated 3SLS"}
+METHOD_LABELS = {m.name: m.label for m in METHODS.values()}
 WEIGHTING = {"entropy": "Entropy", "critic": "CRITIC", "equal": "Equal weights", "fixed": "Fixed (the weights below)"}
 SCOPE = {"pooled": "Pooled: all entities and periods", "per_period": "Per period"}
 ZERO = {"zero": "0 ln 0 = 0", "shift": "Shift by epsilon", "squeeze": "Squeeze into [epsilon, 1 - epsilon]"}
@@ -305,9 +306,9 @@ def system_options(model: Model, variables: list[str]) -> None:
               help="Exogenous variables outside every equation; as in reg3 they instrument all equations.")
     methods, covariance = st.columns([2, 1])
     with methods:
-        bound(st.multiselect, "Methods (Table 7 columns)", ("model", "methods"), "Methods", list(METHODS),
-              default=model.methods, format_func=METHOD_NAMES.get,
-              convert=lambda chosen: [m for m in METHODS if m in chosen])
+        bound(st.multiselect, "Methods (Table 7 columns)", ("model", "methods"), "Methods", list(METHOD_LABELS),
+              default=model.methods, format_func=METHOD_LABELS.get,
+              convert=lambda chosen: [m for m in METHOD_LABELS if m in chosen])
     with covariance:
         choice("Covariance", COVARIANCE, model.covariance, ("model", "covariance"), "Covariance")
     st.markdown("**Robustness (Table 8)**")
@@ -319,7 +320,7 @@ def system_options(model: Model, variables: list[str]) -> None:
               convert=lambda chosen: [c.split(" + ") if " + " in c else c for c in chosen],
               help="One column of Table 8 per choice, each dropping that regressor.")
     with method:
-        choice("Method", METHOD_NAMES, model.robustness_method, ("model", "robustness_method"), "Robustness")
+        choice("Method", METHOD_LABELS, model.robustness_method, ("model", "robustness_method"), "Robustness")
     with instruments:
         choice("Dropped variable as instrument", {"drop": "Leaves the instruments", "keep": "Stays an instrument"},
                model.robustness_instruments, ("model", "robustness_instruments"), "Robustness")
@@ -329,7 +330,7 @@ def system_options(model: Model, variables: list[str]) -> None:
         bound(st.toggle, "Estimate the system in each group", ("model", "heterogeneity"), "Heterogeneity",
               model.heterogeneity, help="Needs the group column (Panel & data).")
     with method:
-        choice("Method", METHOD_NAMES, model.heterogeneity_method, ("model", "heterogeneity_method"), "Heterogeneity")
+        choice("Method", METHOD_LABELS, model.heterogeneity_method, ("model", "heterogeneity_method"), "Heterogeneity")
 
 
 def labels_section() -> None:
