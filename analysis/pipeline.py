@@ -1,6 +1,7 @@
 """run(study, panel) -> Results: the whole analysis, in the paper's order."""
 from __future__ import annotations
 
+from .chapter import run_chapter
 from .coupling import couple
 from .data import Panel
 from .describe import describe, variable_roles
@@ -13,8 +14,10 @@ from .study import Study
 METHOD_LABELS = {"ols": "OLS", "2sls": "2SLS", "3sls": "3SLS", "i3sls": "I3SLS"}
 
 
-def run(study: Study, panel: Panel, progress=None) -> Results:
-    """Indices, coupling, descriptive statistics and every model the study asks for."""
+def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None) -> Results:
+    """Indices, coupling, the optional chapter, descriptive statistics and every model the study asks for.
+
+    boundary: an uploaded GeoJSON for [spatial], instead of the file the study names."""
     step = progress or (lambda message: None)
     keys = study.panel
     frame = panel.frame.copy()
@@ -34,6 +37,11 @@ def run(study: Study, panel: Panel, progress=None) -> Results:
     if study.coupling:
         step("Coupling coordination")
         results.coupling = couple(frame, study.coupling, keys.entity, keys.time, keys.group, keys.group_order)
+
+    step("Spatial, inequality and dynamics chapter")
+    results.chapter = run_chapter(study, frame, results.coupling, results.indices, boundary)
+    if results.chapter:
+        results.warnings += list(results.chapter.warnings)
 
     if study.model:
         _estimate(study, frame, results, step)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import Problem, UserError
 from .formula import Equation, parse_equation
+from .sections import Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, SpatialWeights, chapter_problems
 
 METHODS = ("ols", "2sls", "3sls", "i3sls")
 TABLE1_LEVELS = (
@@ -168,6 +169,14 @@ class Study(_Section):
     model: Model | None = None
     variables: dict[str, Variable] = {}
     tables: TableSettings = TableSettings()
+    spatial: SpatialWeights | None = None  # the optional chapter (analysis/sections.py)
+    moran: Moran | None = None
+    lisa: Lisa | None = None
+    dagum: Dagum | None = None
+    density: Density | None = None
+    markov: Markov | None = None
+    obstacle: Obstacle | None = None
+    development: Development | None = None
 
     def label(self, name: str) -> str:
         """Display label of a variable or index, falling back to its name."""
@@ -223,7 +232,7 @@ def _cross_references(study: Study) -> list[Problem]:
         problems.append(Problem("needs panel.group, the column that names each entity's group", key="model.heterogeneity"))
     if study.model and study.model.covariance == "clustered" and not study.panel.entity:
         problems.append(Problem("clustered standard errors need panel.entity, the clustering column", key="model.covariance"))
-    return problems
+    return problems + chapter_problems(study)
 
 
 def study_from_dict(data: dict) -> Study:
