@@ -92,7 +92,7 @@ def _steady(lag: int, counts: np.ndarray, probabilities: np.ndarray) -> pd.DataF
     k = counts.shape[0]
     state = np.full(k, np.nan)
     if (counts.sum(axis=1) > 0).all():
-        solved = np.asarray(steady_state(probabilities), dtype=float)
-        if solved.ndim == 1:
-            state = solved
+        solved = np.atleast_2d(np.asarray(steady_state(probabilities), dtype=float))
+        if len(solved) == 1:  # one recurrent class (giddy returns it as a row when the chain is reducible)
+            state = solved[0]
     return pd.DataFrame({"lag_class": lag, "class": range(k), "probability": state})
