@@ -1,6 +1,7 @@
 """run(study, panel) -> Results: the whole analysis, in the paper's order."""
 from __future__ import annotations
 
+from .chapter import run_chapter
 from .coupling import couple
 from .data import Panel
 from .describe import describe, variable_roles
@@ -12,8 +13,10 @@ from .methods import METHODS
 from .study import Study
 
 
-def run(study: Study, panel: Panel, progress=None) -> Results:
-    """Indices, coupling, descriptive statistics and every model the study asks for."""
+def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None) -> Results:
+    """Indices, coupling, the optional chapter, descriptive statistics and every model the study asks for.
+
+    boundary: an uploaded GeoJSON for [spatial], instead of the file the study names."""
     step = progress or (lambda message: None)
     keys = study.panel
     frame = panel.frame.copy()
@@ -33,6 +36,13 @@ def run(study: Study, panel: Panel, progress=None) -> Results:
     if study.coupling:
         step("Coupling coordination")
         results.coupling = couple(frame, study.coupling, keys.entity, keys.time, keys.group, keys.group_order)
+
+    step("Spatial, inequality and dynamics chapter")
+    results.chapter = run_chapter(study, frame, results.coupling, results.indices, boundary)
+    if results.chapter:
+        results.warnings += list(results.chapter.warnings)
+        results.warnings += [f"{section} not computed: {'; '.join(reasons)}"
+                             for section, reasons in results.chapter.problems.items()]
 
     if study.model:
         _estimate(study, frame, results, step)

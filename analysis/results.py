@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ import pandas as pd
 from .coupling import CouplingResult
 from .estimation import Diagnostics, SystemFit
 from .indices import IndexResult
+
+if TYPE_CHECKING:
+    from .chapter import ChapterResult
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Results:
     describe: pd.DataFrame | None = None
     models: list[ModelRun] = field(default_factory=list)
     diagnostics: Diagnostics | None = None
+    chapter: ChapterResult | None = None  # spatial autocorrelation, Dagum, density, Markov, obstacles, development
 
     def source_notes(self) -> list[str]:
         """Where the data come from, as a note; synthetic data say so in every table and figure built from them."""
@@ -62,6 +67,7 @@ class Results:
             "coupling_by_group": _records(self.coupling.by_group) if self.coupling else [],
             "describe": _records(self.describe),
             "diagnostics": _clean(asdict(self.diagnostics)) if self.diagnostics else None,
+            "chapter": self.chapter.to_dict() if self.chapter else None,
         }
         return out
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import Problem, UserError
 from .formula import Equation, parse_equation
 from .methods import METHOD_NAMES
+from .sections import Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, SpatialWeights, chapter_problems
 
 MethodName = Literal[METHOD_NAMES]
 TABLE1_LEVELS = (
@@ -171,6 +172,14 @@ class Study(_Section):
     model: Model | None = None
     variables: dict[str, Variable] = {}
     tables: TableSettings = TableSettings()
+    spatial: SpatialWeights | None = None  # the optional chapter (analysis/sections.py)
+    moran: Moran | None = None
+    lisa: Lisa | None = None
+    dagum: Dagum | None = None
+    density: Density | None = None
+    markov: Markov | None = None
+    obstacle: Obstacle | None = None
+    development: Development | None = None
 
     def label(self, name: str) -> str:
         """Display label of a variable or index, falling back to its name."""
@@ -231,7 +240,7 @@ def _cross_references(study: Study) -> list[Problem]:
         problems.append(Problem("needs panel.group, the column that names each entity's group", key="model.heterogeneity"))
     if study.model and study.model.covariance == "clustered" and not study.panel.entity:
         problems.append(Problem("clustered standard errors need panel.entity, the clustering column", key="model.covariance"))
-    return problems
+    return problems + chapter_problems(study)
 
 
 def study_from_dict(data: dict) -> Study:

@@ -1,0 +1,337 @@
+"""Spatial weights from boundaries, centroids or an economic variable; global Moran's I, LISA and Gi*."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+from scipy.spatial import cKDTree
+
+from .errors import Problem, UserError
+
+SHIPPED_BOUNDARIES = Path(__file__).parent / "examples" / "geo" / "echarts4_china_provinces.geojson"
+EARTH_RADIUS_KM = 6371.0088
+CHINESE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+ENGLISH_SUFFIXES = r"\b(province|municipality|autonomous region|special administrative region|sar|city)\b"
+PINYIN_ALIASES = {"neimenggu": "innermongolia", "neimongol": "innermongolia", "xizang": "tibet",
+                  "xianggang": "hongkong", "aomen": "macao", "macau": "macao"}
+QUADRANTS = np.array(["HH", "LH", "LL", "HL"])
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """A row-standardised weights matrix over the panel's entities, in the order of `entities`."""
+
+    entities: tuple[str, ...]
+    matrix: sparse.csr_matrix
+    kind: str
+    links_added: tuple[tuple[str, str, float], ...]  # island, nearest entity, distance in km
+    convention: str
+
+    def to_dict(self) -> dict:
+        neighbours = np.diff(self.matrix.indptr)
+        return {"kind": self.kind, "entities": list(self.entities), "nonzero": int(self.matrix.nnz),
+                "mean_neighbours": float(neighbours.mean()), "min_neighbours": int(neighbours.min()),
+                "max_neighbours": int(neighbours.max()),
+                "links_added": [{"entity": a, "neighbour": b, "km": km} for a, b, km in self.links_added],
+                "convention": self.convention}
+
+
+# ---------------------------------------------------------------- boundaries and names
+
+def name_keys(name) -> set[str]:
+    """Spellings under which a place name matches: Chinese without its suffix, English without case, spaces or suffix."""
+    text = str(name).strip()
+    keys = {text}
+    for suffix in CHINESE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            keys.add(text[: -len(suffix)])
+            break
+    latin = text.lower()
+    variants = {latin, re.sub(r"\(.*?\)", "", latin)} | set(re.findall(r"\((.*?)\)", latin))
+    for variant in variants:
+        plain = re.sub(r"[^a-z]", "", re.sub(ENGLISH_SUFFIXES, "", variant))
+        if plain:
+            keys |= {plain, PINYIN_ALIASES.get(plain, plain)}
+    return keys
+
+
+def read_boundaries(data: bytes | None = None) -> list[dict]:
+    """Features of a GeoJSON FeatureCollection (the shipped provinces by default), read as data only."""
+    raw = SHIPPED_BOUNDARIES.read_bytes() if data is None else data
+    try:
+        collection = json.loads(raw.decode("utf-8-sig"))
+        features = collection["features"]
+        if not isinstance(features, list) or not all(isinstance(f, dict) and "geometry" in f for f in features):
+            raise ValueError
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise UserError(Problem("the boundary file is not a GeoJSON FeatureCollection in UTF-8", key="spatial.boundary")) from None
+    return features
+
+
+def _feature_names(feature: dict) -> list[str]:
+    properties = feature.get("properties") or {}
+    return [str(v) for v in properties.values() if isinstance(v, (str, int)) and not isinstance(v, bool)]
+
+
+def match_entities(entities, features: list[dict]) -> list[int]:
+    """Index of the feature each entity names; a UserError lists every entity that matches none or two."""
+    lookup: dict[str, set[int]] = {}
+    for k, feature in enumerate(features):
+        for name in _feature_names(feature):
+            for key in name_keys(name):
+                lookup.setdefault(key, set()).add(k)
+    found, problems = [], []
+    for entity in entities:
+        hits = set().union(*(lookup.get(key, set()) for key in name_keys(entity)))
+        if len(hits) == 1:
+            found.append(hits.pop())
+            continue
+        if hits:
+            problems.append(Problem(f"matches {len(hits)} boundary features; use a unique name", entity=entity,
+                                    key="spatial.boundary"))
+        else:
+            known = ", ".join(sorted({(f.get("properties") or {}).get("name_en") or (f.get("properties") or {}).get("name", "?")
+                                      for f in features}, key=str))
+            problems.append(Problem(f"no boundary feature has this name (the file names: {known})", entity=entity,
+                                    key="spatial.boundary"))
+        found.append(-1)
+    taken = [k for k in found if k >= 0]
+    for k in sorted({k for k in taken if taken.count(k) > 1}):
+        twins = [e for e, f in zip(entities, found) if f == k]
+        problems.append(Problem(f"{', '.join(map(str, twins))} name the same boundary feature", key="spatial.boundary"))
+    if problems:
+        raise UserError(problems)
+    return found
+
+
+def read_geometries(features: list[dict]):
+    from shapely.geometry import shape
+    try:
+        return [shape(f["geometry"]) for f in features]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise UserError(Problem(f"a boundary geometry cannot be read: {e}", key="spatial.boundary")) from None
+
+
+def centroids(geometries) -> np.ndarray:
+    """Longitude and latitude of each geometry's centroid (planar, in degrees)."""
+    return np.array([[g.centroid.x, g.centroid.y] for g in geometries])
+
+
+# ---------------------------------------------------------------- weights
+
+def _unit_vectors(lonlat: np.ndarray) -> np.ndarray:
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _chord_to_km(chord: np.ndarray) -> np.ndarray:
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
+
+
+def great_circle_km(lonlat: np.ndarray) -> np.ndarray:
+    """Dense matrix of great-circle distances between points given in degrees."""
+    u = _unit_vectors(lonlat)
+    chord = np.sqrt(np.maximum(((u[:, None, :] - u[None, :, :]) ** 2).sum(-1), 0))
+    return _chord_to_km(chord)
+
+
+def row_standardise(matrix) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix(matrix, dtype=float)
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    return sparse.diags(1 / sums) @ matrix
+
+
+def knn_weights(entities, lonlat: np.ndarray, k: int) -> Weights:
+    """k nearest neighbours by great-circle distance between centroids."""
+    n = len(entities)
+    if k >= n:
+        raise UserError(Problem(f"k = {k} needs more than {k} entities; the panel has {n}", key="spatial.k"))
+    _, idx = cKDTree(_unit_vectors(lonlat)).query(_unit_vectors(lonlat), k=k + 1)
+    rows = np.repeat(np.arange(n), k)
+    columns = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)]).ravel()
+    matrix = sparse.csr_matrix((np.ones(n * k), (rows, columns)), shape=(n, n))
+    return Weights(tuple(entities), row_standardise(matrix), "knn", (),
+                   f"k-nearest neighbours (k = {k}) by great-circle distance between centroids, row-standardised.")
+
+
+def inverse_distance_weights(entities, lonlat: np.ndarray, power: float = 1.0, threshold_km: float | None = None) -> Weights:
+    """w_ij = 1 / d_ij^power between centroids (great-circle km), zero beyond the threshold."""
+    d = great_circle_km(lonlat)
+    np.fill_diagonal(d, np.inf)
+    _check_distinct(entities, d, "share a centroid", "spatial.boundary")
+    w = 1 / d**power
+    if threshold_km is not None:
+        w[d > threshold_km] = 0
+        lonely = [e for e, s in zip(entities, w.sum(axis=1)) if s == 0]
+        if lonely:
+            raise UserError([Problem(f"no other entity lies within threshold_km = {threshold_km:g}", entity=e,
+                                     key="spatial.threshold_km") for e in lonely])
+    cut = f", none beyond {threshold_km:g} km" if threshold_km else ""
+    return Weights(tuple(entities), row_standardise(w), "inverse_distance", (),
+                   f"inverse distance 1/d^{power:g} between centroids (great-circle km){cut}, row-standardised.")
+
+
+def economic_weights(entities, values: np.ndarray, column: str) -> Weights:
+    """w_ij = 1 / |x_i - x_j| with x each entity's mean of `column` over the periods."""
+    d = np.abs(values[:, None] - values[None, :]).astype(float)
+    np.fill_diagonal(d, np.inf)
+    _check_distinct(entities, d, f"have the same mean {column}, so their economic distance is 0", "spatial.column")
+    return Weights(tuple(entities), row_standardise(1 / d), "economic", (),
+                   f"economic distance: w_ij = 1/|x_i - x_j| with x the mean of {column} over the periods, row-standardised.")
+
+
+def _check_distinct(entities, d: np.ndarray, what: str, key: str) -> None:
+    i, j = np.nonzero(np.triu(d == 0, 1))
+    if len(i):
+        raise UserError([Problem(f"{entities[a]} and {entities[b]} {what}", key=key) for a, b in zip(i[:5], j[:5])])
+
+
+def contiguity_weights(entities, geometries, rule: str = "queen", islands: str = "nearest") -> Weights:
+    """Queen (shared point) or rook (shared edge) contiguity; an entity without neighbours is linked to its nearest."""
+    from libpysal.weights import Queen, Rook
+    builder = Queen if rule == "queen" else Rook
+    w = builder.from_iterable(geometries, ids=list(range(len(geometries))), silence_warnings=True)
+    n = len(entities)
+    binary = sparse.lil_matrix((n, n))
+    for i, neighbours in w.neighbors.items():
+        for j in neighbours:
+            binary[i, j] = 1
+    lonely = [i for i in range(n) if binary[i].nnz == 0]
+    if lonely and islands == "error":
+        raise UserError([Problem(f"has no {rule} neighbour (an island); set spatial.islands = \"nearest\" to link it to "
+                                 "its nearest entity, or use knn weights", entity=entities[i], key="spatial.islands")
+                         for i in lonely])
+    d = great_circle_km(centroids(geometries))
+    np.fill_diagonal(d, np.inf)
+    added = []
+    for i in lonely:
+        j = int(np.argmin(d[i]))
+        binary[i, j] = binary[j, i] = 1
+        added.append((entities[i], entities[j], float(d[i, j])))
+    rule_text = "a shared boundary point (queen)" if rule == "queen" else "a shared edge (rook)"
+    fix = ("; an entity without neighbours is linked both ways to the entity with the nearest centroid: "
+           + ", ".join(f"{a}-{b} ({km:.0f} km)" for a, b, km in added)) if added else ""
+    return Weights(tuple(entities), row_standardise(binary), rule, tuple(added),
+                   f"contiguity by {rule_text}{fix}; row-standardised.")
+
+
+# ---------------------------------------------------------------- statistics
+
+def _centred(y, what: str) -> np.ndarray:
+    y = np.asarray(y, dtype=float)
+    z = y - y.mean()
+    if not np.any(np.abs(z) > 1e-12 * max(1.0, np.abs(y).max())):
+        raise UserError(f"{what} is constant, so Moran's I is undefined")
+    return z
+
+
+def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.ndarray:
+    """(min(#sim >= obs, #sim < obs) + 1) / (P + 1), the pseudo p-value GeoDa and esda report."""
+    larger = (simulated >= observed).sum(axis=0)
+    larger = np.minimum(larger, permutations - larger)
+    return (larger + 1.0) / (permutations + 1.0)
+
+
+def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> dict:
+    """Moran's I with E(I), variances under normality and randomisation (Cliff and Ord 1981) and a permutation p."""
+    z = _centred(y, what)
+    n = len(z)
+    s0 = w.sum()
+    sym = w + w.T
+    s1 = 0.5 * sym.multiply(sym).sum()
+    s2 = float(((np.asarray(w.sum(axis=1)).ravel() + np.asarray(w.sum(axis=0)).ravel()) ** 2).sum())
+    m2 = (z @ z)
+    i = n / s0 * (z @ (w @ z)) / m2
+    ei = -1 / (n - 1)
+    var_norm = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
+    kurtosis = n * (z**4).sum() / m2**2
+    var_rand = ((n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
+                 - kurtosis * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0))
+                / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei)
+    out = {"I": i, "EI": ei, "sd_norm": np.sqrt(var_norm), "sd_rand": np.sqrt(var_rand)}
+    for name in ("norm", "rand"):
+        out[f"z_{name}"] = (i - ei) / out[f"sd_{name}"]
+        out[f"p_{name}"] = 2 * stats.norm.sf(abs(out[f"z_{name}"]))
+    out["p_perm"] = np.nan
+    if permutations:
+        shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1)
+        simulated = n / s0 * np.einsum("pj,jp->p", shuffled, w @ shuffled.T) / m2
+        out["p_perm"] = float(_folded_pseudo_p(simulated, i, permutations))
+    return {k: float(v) for k, v in out.items()}
+
+
+def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> pd.DataFrame:
+    """Anselin (1995) I_i = (z_i / m2) sum_j w_ij z_j with E and Var under total randomisation (Sokal et al. 1998,
+    A3-A4, as esda); a conditional-permutation pseudo p when permutations > 0."""
+    z = _centred(y, what)
+    n = len(z)
+    m2 = (z @ z) / n
+    lag = w @ z
+    local = z / m2 * lag
+    wi = np.asarray(w.sum(axis=1)).ravel()
+    wi2 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    b2 = ((z**4).sum() / n) / m2**2
+    expectation = -wi / (n - 1)
+    variance = (wi2 * (n - b2) / (n - 1) + (wi**2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2))
+                - expectation**2)
+    z_score = (local - expectation) / np.sqrt(variance)
+    sd = np.sqrt(m2)
+    quadrant = QUADRANTS[np.where(z > 0, np.where(lag > 0, 0, 3), np.where(lag > 0, 1, 2))]
+    frame = pd.DataFrame({"value": np.asarray(y, dtype=float), "z": z / sd, "lag": lag / sd, "I": local,
+                          "EI": expectation, "VI": variance, "z_I": z_score,
+                          "p_norm": 2 * stats.norm.sf(np.abs(z_score)), "quadrant": quadrant})
+    frame["p_perm"] = _conditional_pseudo_p(z, w, local, m2, permutations, rng) if permutations else np.nan
+    return frame
+
+
+def _conditional_pseudo_p(z, w: sparse.csr_matrix, observed, m2, permutations: int, rng, chunk: int = 256):
+    """Hold z_i fixed, draw its neighbours' values from the other n - 1; one shared draw matrix, as esda does.
+
+    Cost is permutations x nonzeros of w."""
+    n = len(z)
+    counts = np.diff(w.indptr)
+    width = int(counts.max())
+    draws = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :width]
+    padded = np.zeros((n, width))
+    for i in range(n):
+        padded[i, : counts[i]] = w.data[w.indptr[i]: w.indptr[i + 1]]
+    p = np.empty(n)
+    for start in range(0, n, chunk):
+        rows = np.arange(start, min(start + chunk, n))
+        picked = draws[None, :, :] + (draws[None, :, :] >= rows[:, None, None])  # skip i itself
+        lags = np.einsum("rpk,rk->rp", z[picked], padded[rows])
+        simulated = (z[rows, None] / m2 * lags).T
+        p[rows] = _folded_pseudo_p(simulated, observed[rows], permutations)
+    return p
+
+
+def getis_ord_star(y, w: sparse.csr_matrix) -> pd.DataFrame:
+    """Getis-Ord Gi* z-scores; the self-weight w_ii is the row's largest weight (1 for binary weights, as in
+    Getis and Ord 1992); Gi* is invariant to rescaling a row, so row-standardised weights give the binary result."""
+    y = np.asarray(y, dtype=float)
+    _centred(y, "the variable")
+    n = len(y)
+    star = sparse.csr_matrix(w)
+    star = star + sparse.diags(star.max(axis=1).toarray().ravel())
+    wi = np.asarray(star.sum(axis=1)).ravel()
+    s1i = np.asarray(star.multiply(star).sum(axis=1)).ravel()
+    mean, sd = y.mean(), np.sqrt((y**2).mean() - y.mean() ** 2)
+    gz = (star @ y - mean * wi) / (sd * np.sqrt((n * s1i - wi**2) / (n - 1)))
+    return pd.DataFrame({"Gi_z": gz, "Gi_p": 2 * stats.norm.sf(np.abs(gz))})
+
+
+def significant(p: np.ndarray, alpha: float, correction: str = "none") -> np.ndarray:
+    """p <= alpha; Bonferroni: p <= alpha / n; FDR: Benjamini-Hochberg step-up (de Castro and Singer 2006)."""
+    p = np.asarray(p, dtype=float)
+    if correction == "bonferroni":
+        return p <= alpha / len(p)
+    if correction == "fdr":
+        ordered = np.sort(p)
+        passing = np.nonzero(ordered <= alpha * np.arange(1, len(p) + 1) / len(p))[0]
+        return p <= ordered[passing[-1]] if len(passing) else np.zeros(len(p), dtype=bool)
+    return p <= alpha

@@ -1,0 +1,173 @@
+"""Markov chains, obstacle degree, relative development, kernel density, the study sections and the pipeline hook."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from analysis.density import densities
+from analysis.development import relative_development
+from analysis.errors import UserError
+from analysis.examples import default_study, demo_panel
+from analysis.indices import compute_index
+from analysis.markov import markov_chains
+from analysis.obstacle import obstacle_degrees
+from analysis.pipeline import run
+from analysis.study import dumps, loads, study_from_dict
+
+Y = np.array([[0.35, 0.45, 0.55], [0.45, 0.45, 0.52], [0.30, 0.38, 0.41], [0.50, 0.49, 0.60]])
+LINE = sparse.csr_matrix(np.array([[0, 1, 0, 0], [.5, 0, .5, 0], [0, .5, 0, .5], [0, 0, 1, 0]]))
+
+
+def _matrix(transitions, lag, column):
+    part = transitions[transitions["lag_class"] == lag]
+    return part.pivot(index="from", columns="to", values=column).to_numpy()
+
+
+def test_markov_counts_by_hand():
+    """Classes [.., 0.4), [0.4, 0.5), [0.5, ..): entity 4 starts at 0.50 exactly, so in the top class (closed on the left).
+    Moves: 0->1, 1->2 | 1->1, 1->2 | 0->0, 0->1 | 2->1, 1->2."""
+    result = markov_chains(Y, classes="cutoffs", cutoffs=[0.4, 0.5])
+    counts = _matrix(result.transitions, -1, "count")
+    assert counts.tolist() == [[1, 2, 0], [0, 1, 3], [0, 1, 0]]
+    probabilities = _matrix(result.transitions, -1, "probability")
+    assert np.allclose(probabilities.sum(axis=1), 1)
+    assert np.allclose(probabilities[1], [0, 0.25, 0.75])
+    state = result.steady_state.query("lag_class == -1")["probability"].to_numpy()
+    assert np.allclose(state @ probabilities, state) and state.sum() == pytest.approx(1)
+
+
+def test_spatial_markov_counts_by_hand():
+    """Neighbours on a line 1-2-3-4; lags at t = 0: .45, .325, .475, .30 (classes 1, 0, 1, 0); at t = 1: .45, .415,
+    .47, .38 (1, 1, 1, 0). Lag class 0 sees 1->1, 2->1, 1->2; lag class 1 sees 0->1, 0->0, 1->2, 1->2, 0->1."""
+    result = markov_chains(Y, LINE, classes="cutoffs", cutoffs=[0.4, 0.5])
+    assert _matrix(result.transitions, 0, "count").tolist() == [[0, 0, 0], [0, 1, 1], [0, 1, 0]]
+    assert _matrix(result.transitions, 1, "count").tolist() == [[1, 2, 0], [0, 0, 2], [0, 0, 0]]
+    assert _matrix(result.transitions, 2, "count").sum() == 0
+    for lag in (-1, 0, 1, 2):
+        probabilities = _matrix(result.transitions, lag, "probability")
+        observed = ~np.isnan(probabilities).all(axis=1)
+        assert np.allclose(probabilities[observed].sum(axis=1), 1)
+    assert set(result.homogeneity) == {"Q", "Q_p", "LR", "LR_p", "dof"}
+
+
+def test_levels_classes_and_too_few_periods():
+    result = markov_chains(Y, classes="levels")
+    assert result.classes["level"].tolist() == [4, 5, 6, 7]  # D from 0.30 to 0.60: levels 4-7
+    assert result.transitions.query("lag_class == -1")["count"].sum() == 8
+    with pytest.raises(UserError, match="at least two periods"):
+        markov_chains(Y[:, :1])
+
+
+def _demo_index():
+    study = default_study()
+    frame = demo_panel().frame.copy()
+    index = study.indices[0]
+    return study, frame, index, compute_index(frame, index, "year")
+
+
+@pytest.mark.parametrize("scope", ["pooled", "per_period"])
+def test_obstacle_degrees_sum_to_100_and_match_a_hand_computation(scope):
+    study, frame, index, _ = _demo_index()
+    index = index.model_copy(update={"scope": scope})
+    result = compute_index(frame, index, "year")
+    obstacles = obstacle_degrees(frame, index, result, "province", "year", "region")
+    totals = obstacles.by_indicator.groupby(["entity", "period"])["obstacle"].sum()
+    assert np.allclose(totals, 100, atol=1e-10) and len(totals) == 360
+    assert np.allclose(obstacles.by_dimension.groupby(["entity", "period"])["obstacle"].sum(), 100, atol=1e-10)
+    # by hand for Beijing 2011: x' from min-max within the pool, w from the index's weight table
+    columns = [i.column for _, i in index.indicators]
+    pool = frame if scope == "pooled" else frame[frame["year"] == 2011]
+    row = frame[(frame["province"] == "Beijing") & (frame["year"] == 2011)].iloc[0]
+    x = np.array([(row[c] - pool[c].min()) / (pool[c].max() - pool[c].min()) if i.direction == "+" else
+                  (pool[c].max() - row[c]) / (pool[c].max() - pool[c].min()) for c, (_, i) in zip(columns, index.indicators)])
+    weights = result.weights if scope == "pooled" else result.weights[result.weights["period"] == 2011]
+    shortfall = weights["weight"].to_numpy() * (1 - x)
+    ours = obstacles.by_indicator.query("entity == 'Beijing' and period == 2011")["obstacle"].to_numpy()
+    assert np.allclose(ours, 100 * shortfall / shortfall.sum(), atol=1e-10)
+    top = obstacles.top.query("group == 'All' and period == 2011")
+    assert top["rank"].tolist() == [1, 2, 3, 4, 5] and top["obstacle"].is_monotonic_decreasing
+    assert set(obstacles.top["group"]) == {"All", "East", "Central", "West", "Northeast"}
+
+
+def test_relative_development_bands():
+    coupled = pd.DataFrame({"entity": list("abcde"), "period": 1, "group": ["g", "g", "h", "h", "h"],
+                            "U1": [0.4, 0.8, 1.2, 1.21, 0.5], "U2": 1.0, "level": [3, 4, 5, 5, 3]})
+    result = relative_development(coupled)
+    assert result.by_entity["lag"].tolist() == ["U1_lags", "U1_lags", "synchronous", "U2_lags", "U1_lags"]
+    assert result.by_period[["U1_lags", "synchronous", "U2_lags"]].iloc[0].tolist() == [3, 1, 1]
+    assert result.by_group.set_index("group").loc["h", "U2_lags"] == 1
+    assert result.by_level.query("level == 3 and lag == 'U1_lags'")["count"].item() == 2
+    wide = relative_development(coupled, (0.5, 1.3)).by_entity["lag"].tolist()
+    assert wide == ["U1_lags", "synchronous", "synchronous", "synchronous", "U1_lags"]
+    with pytest.raises(UserError, match="U2 is 0") as e:
+        relative_development(coupled.assign(U2=[1, 0, 1, 1, 1]))
+    assert e.value.problems[0].entity == "b"
+
+
+def test_kernel_density_is_silverman_gaussian():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"period": np.repeat([1, 2], 50), "group": np.tile(["A", "B"], 50), "D": rng.beta(4, 6, 100)})
+    result = densities(frame, "D", "silverman", by_group=True, points=400)
+    y = frame.loc[frame["period"] == 1, "D"].to_numpy()
+    iqr = np.subtract(*np.percentile(y, [75, 25]))
+    h = 0.9 * min(y.std(ddof=1), iqr / 1.349) * len(y) ** -0.2
+    row = result.bandwidths.query("group == 'All' and period == 1").iloc[0]
+    assert row["bandwidth"] == pytest.approx(h, rel=1e-12)
+    curve = result.curves.query("group == 'All' and period == 1")
+    direct = np.exp(-0.5 * ((curve["x"].to_numpy()[:, None] - y) / h) ** 2).sum(axis=1) / (len(y) * h * np.sqrt(2 * np.pi))
+    assert np.allclose(curve["density"], direct, atol=1e-10)
+    assert np.trapezoid(curve["density"], curve["x"]) == pytest.approx(1, abs=0.02)
+    assert set(result.curves["group"]) == {"All", "A", "B"}
+    scott = densities(frame, "D", "scott", by_group=False).bandwidths.iloc[0]["bandwidth"]
+    assert scott == pytest.approx(h / 0.9 * 1.059, rel=1e-12)
+    with pytest.raises(UserError, match="two distinct values"):
+        densities(frame.assign(D=0.5), "D")
+
+
+def test_every_section_round_trips_through_the_study_file():
+    study = default_study()
+    assert all(getattr(study, s) is not None for s in
+               ("spatial", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development"))
+    changed = study.model_copy(update={
+        "spatial": study.spatial.model_copy(update={"kind": "inverse_distance", "power": 2.0, "threshold_km": 900.0,
+                                                    "islands": "error", "boundary": "my.geojson", "k": 6}),
+        "moran": study.moran.model_copy(update={"measures": ["D", "U1", "U2"], "permutations": 0, "seed": 7}),
+        "lisa": study.lisa.model_copy(update={"periods": [2011, 2016], "correction": "fdr", "inference": "normal",
+                                              "hotspots": False, "alpha": 0.1, "measure": "U1"}),
+        "density": study.density.model_copy(update={"bandwidth": "scott", "periods": [2011, 2022], "points": 100}),
+        "markov": study.markov.model_copy(update={"classes": "cutoffs", "cutoffs": [0.3, 0.5], "spatial": False}),
+        "obstacle": study.obstacle.model_copy(update={"indices": ["manufacture"], "top": 3, "percent": False}),
+        "development": study.development.model_copy(update={"bands": (0.7, 1.3)}),
+    })
+    assert loads(dumps(changed)) == changed
+    assert loads(dumps(study)) == study
+
+
+@pytest.mark.parametrize("section, key", [
+    ({"markov": {"classes": "cutoffs"}}, "markov"),
+    ({"markov": {"cutoffs": [0.5, 0.4], "spatial": False}}, "markov.cutoffs"),
+    ({"development": {"bands": [1.2, 0.8]}}, "development.bands"),
+    ({"lisa": {"correction": "holm"}}, "lisa.correction"),
+    ({"dagum": {}}, "dagum"),
+    ({"obstacle": {"indices": ["nope"]}}, "obstacle.indices[0]"),
+])
+def test_bad_section_options_name_their_key(section, key):
+    base = {"panel": {"entity": "e", "time": "t"}, "indices": [{"name": "a", "dimensions": [{"name": "x", "indicators": [{"column": "x"}]}]},
+                                                                 {"name": "b", "dimensions": [{"name": "y", "indicators": [{"column": "y"}]}]}],
+            "coupling": {"indices": ["a", "b"]}}
+    with pytest.raises(UserError) as e:
+        study_from_dict(base | section)
+    assert key in [p.key for p in e.value.problems]
+
+
+def test_pipeline_stores_the_chapter_in_results_json():
+    results = run(default_study(), demo_panel())
+    chapter = results.chapter
+    assert chapter.moran["period"].tolist() == list(range(2011, 2023))
+    assert set(chapter.lisa["period"]) == {2011, 2022} and len(chapter.lisa) == 60
+    assert any("Hainan" in w for w in results.warnings)
+    out = json.loads(json.dumps(results.to_dict(), allow_nan=False))["chapter"]
+    assert set(out) >= {"weights", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development", "conventions"}
+    assert out["weights"]["links_added"][0]["entity"] == "Hainan"

@@ -1,0 +1,212 @@
+"""Spatial weights, global Moran's I, LISA and Gi*: against esda's documented value, esda itself and dense numpy."""
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import spatial
+from analysis.chapter import _balanced, build_weights
+from analysis.coupling import couple
+from analysis.errors import UserError
+from analysis.examples import default_study, demo_panel, real_panel, real_study
+from analysis.indices import compute_index
+from analysis.study import study_from_dict
+
+warnings.filterwarnings("ignore", module="libpysal")
+
+
+def _coupled(study, panel):
+    frame = panel.frame.copy()
+    for index in study.indices:
+        frame[index.name] = compute_index(frame, index, study.panel.time).scores
+    keys = study.panel
+    return frame, couple(frame, study.coupling, keys.entity, keys.time, keys.group, keys.group_order).by_entity
+
+
+@pytest.fixture(scope="module", params=["demo", "china_rd"])
+def example(request):
+    study, panel = (default_study(), demo_panel()) if request.param == "demo" else (real_study(), real_panel())
+    frame, coupled = _coupled(study, panel)
+    wide = _balanced(coupled)
+    weights = build_weights(study, frame, list(wide["D"].index))
+    return wide, weights
+
+
+def dense_moran(y, w):
+    """Textbook formulas on dense arrays (Cliff and Ord 1981), written independently of analysis.spatial."""
+    w = np.asarray(w)
+    n = len(y)
+    z = y - y.mean()
+    s0, s1 = w.sum(), 0.5 * ((w + w.T) ** 2).sum()
+    s2 = ((w.sum(1) + w.sum(0)) ** 2).sum()
+    i = n / s0 * z @ w @ z / (z @ z)
+    ei = -1 / (n - 1)
+    var = (n**2 * s1 - n * s2 + 3 * s0**2) / ((n**2 - 1) * s0**2) - ei**2
+    return i, ei, np.sqrt(var)
+
+
+def test_moran_reproduces_esda_documented_stl_value():
+    """esda's tests (pysal/esda esda/tests/test_moran.py, TestMoran.test_moran): St Louis homicide rates HR8893 on
+    stl.gal, row-standardised: I = 0.24365582621771659, one-tailed p_norm = 0.00013573931385468807."""
+    import libpysal
+    w = libpysal.io.open(libpysal.examples.get_path("stl.gal")).read()
+    w.transform = "r"
+    y = np.array(libpysal.io.open(libpysal.examples.get_path("stl_hom.txt")).by_col["HR8893"])
+    result = spatial.global_moran(y, w.sparse.tocsr())
+    assert result["I"] == pytest.approx(0.24365582621771659, abs=1e-12)
+    assert result["p_norm"] / 2 == pytest.approx(0.00013573931385468807, rel=1e-9)
+
+
+def test_global_moran_matches_dense_numpy_and_esda(example):
+    import esda
+    from libpysal.weights import WSP
+    wide, weights = example
+    dense = weights.matrix.toarray()
+    w = WSP(weights.matrix).to_W(silence_warnings=True)
+    for period, values in wide["D"].items():
+        y = values.to_numpy()
+        ours = spatial.global_moran(y, weights.matrix)
+        i, ei, sd = dense_moran(y, dense)
+        assert abs(ours["I"] - i) < 1e-10 and abs(ours["EI"] - ei) < 1e-12 and abs(ours["sd_norm"] - sd) < 1e-10
+        assert abs(ours["p_norm"] - 2 * stats.norm.sf(abs((i - ei) / sd))) < 1e-10
+        reference = esda.Moran(y, w, permutations=0)
+        assert abs(ours["sd_rand"] - reference.seI_rand) < 1e-10 and abs(ours["p_rand"] - reference.p_rand) < 1e-10
+
+
+def test_local_moran_matches_dense_numpy_and_esda(example):
+    import esda
+    from libpysal.weights import WSP
+    wide, weights = example
+    dense = weights.matrix.toarray()
+    w = WSP(weights.matrix).to_W(silence_warnings=True)
+    y = wide["D"].iloc[:, -1].to_numpy()
+    n = len(y)
+    ours = spatial.local_moran(y, weights.matrix)
+    z = y - y.mean()
+    m2 = z @ z / n
+    assert np.abs(ours["I"] - z / m2 * (dense @ z)).max() < 1e-10  # Anselin (1995) eq. 12
+    reference = esda.Moran_Local(y, w, permutations=0)
+    assert np.abs(ours["I"] - reference.Is * n / (n - 1)).max() < 1e-10  # esda scales by n - 1 instead of n
+    assert np.abs(ours["EI"] - reference.EI).max() < 1e-12
+    assert np.abs(ours["VI"] - reference.VI).max() < 1e-10
+    codes = ours["quadrant"].map({"HH": 1, "LH": 2, "LL": 3, "HL": 4}).to_numpy()
+    assert (codes == reference.q).all()
+    assert np.abs(ours["p_norm"] - 2 * stats.norm.sf(np.abs((ours["I"] - ours["EI"]) / np.sqrt(ours["VI"])))).max() < 1e-12
+
+
+def test_gi_star_matches_esda_binary_star(example):
+    import esda
+    from libpysal.weights import WSP
+    wide, weights = example
+    y = wide["D"].iloc[:, 0].to_numpy()
+    binary = weights.matrix.copy()
+    binary.data[:] = 1.0
+    reference = esda.G_Local(y, WSP(binary).to_W(silence_warnings=True), transform="B", star=True, permutations=0)
+    if weights.kind in ("queen", "rook", "knn"):  # binary structure: row-standardising leaves Gi* unchanged
+        assert np.abs(spatial.getis_ord_star(y, weights.matrix)["Gi_z"] - reference.Zs).max() < 1e-10
+
+
+def test_permutation_p_values_are_seeded_and_detect_clustering():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0, 10, (80, 2))
+    weights = spatial.knn_weights([str(i) for i in range(80)], points, 6)
+    clustered = points[:, 0] + rng.normal(0, 0.3, 80)
+    a = spatial.global_moran(clustered, weights.matrix, 199, np.random.default_rng(5))
+    b = spatial.global_moran(clustered, weights.matrix, 199, np.random.default_rng(5))
+    assert a == b and a["p_perm"] == pytest.approx(1 / 200)
+    local = spatial.local_moran(clustered, weights.matrix, 199, np.random.default_rng(5))
+    assert local["p_perm"].between(1 / 200, 0.5 + 1e-9).all()
+    assert (local["p_perm"] < 0.05).mean() > 0.3
+    noise = rng.normal(size=80)
+    assert spatial.global_moran(noise, weights.matrix, 199, np.random.default_rng(5))["p_perm"] > 0.01
+
+
+def test_multiple_testing_corrections():
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
+    assert spatial.significant(p, 0.05).sum() == 5
+    assert spatial.significant(p, 0.05, "bonferroni").tolist() == [True] + [False] * 9
+    # Benjamini-Hochberg by hand: k = 2 is the largest with p_(k) <= 0.05 k / 10 (0.008 <= 0.01; 0.039 > 0.015)
+    assert spatial.significant(p, 0.05, "fdr").tolist() == [True, True] + [False] * 8
+
+
+def test_names_match_chinese_with_suffixes_and_pinyin():
+    features = spatial.read_boundaries()
+    chinese = ["北京市", "内蒙古自治区", "广西壮族自治区", "新疆维吾尔自治区", "西藏", "黑龙江省"]
+    english = ["Shaanxi", "Shanxi", "Nei Mongol", "Xizang", "heilongjiang province", "Guangxi"]
+    for names, expected in [(chinese, ["Beijing", "Inner Mongolia", "Guangxi", "Xinjiang", "Tibet (Xizang)", "Heilongjiang"]),
+                            (english, ["Shaanxi", "Shanxi", "Inner Mongolia", "Tibet (Xizang)", "Heilongjiang", "Guangxi"])]:
+        found = [features[k]["properties"]["name_en"] for k in spatial.match_entities(names, features)]
+        assert found == expected
+
+
+def test_unmatched_and_twice_matched_names_are_named():
+    features = spatial.read_boundaries()
+    with pytest.raises(UserError) as e:
+        spatial.match_entities(["Beijing", "Atlantis", "Peking"], features)
+    assert [p.entity for p in e.value.problems] == ["Atlantis", "Peking"]
+    with pytest.raises(UserError, match="name the same boundary feature"):
+        spatial.match_entities(["Beijing", "北京"], features)
+    with pytest.raises(UserError, match="not a GeoJSON"):
+        spatial.read_boundaries(b"\x00not json")
+
+
+def test_hainan_is_linked_and_reported_or_refused():
+    features = spatial.read_boundaries()
+    names = ["Hainan", "Guangdong", "Guangxi", "Hunan", "Fujian"]
+    geometries = spatial.read_geometries([features[k] for k in spatial.match_entities(names, features)])
+    weights = spatial.contiguity_weights(names, geometries, "queen", "nearest")
+    assert [a for a, _, _ in weights.links_added] == ["Hainan"]
+    island, neighbour, km = weights.links_added[0]
+    j = names.index(neighbour)
+    assert weights.matrix[0, j] > 0 and weights.matrix[j, 0] > 0 and 200 < km < 800
+    assert np.allclose(weights.matrix.sum(axis=1), 1) and "Hainan" in weights.convention
+    with pytest.raises(UserError) as e:
+        spatial.contiguity_weights(names, geometries, "rook", "error")
+    assert e.value.problems[0].entity == "Hainan" and e.value.problems[0].key == "spatial.islands"
+
+
+def test_knn_inverse_distance_and_economic_weights():
+    rng = np.random.default_rng(2)
+    points = np.column_stack([rng.uniform(100, 120, 40), rng.uniform(20, 40, 40)])
+    names = [f"e{i}" for i in range(40)]
+    knn = spatial.knn_weights(names, points, 5)
+    assert (np.diff(knn.matrix.indptr) == 5).all() and np.allclose(knn.matrix.sum(axis=1), 1)
+    d = spatial.great_circle_km(points)
+    np.fill_diagonal(d, np.inf)
+    assert all(set(knn.matrix[i].indices) == set(np.argsort(d[i])[:5]) for i in range(40))
+    inverse = spatial.inverse_distance_weights(names, points, power=2).matrix.toarray()
+    assert np.allclose(inverse, (1 / d**2) / (1 / d**2).sum(axis=1, keepdims=True))
+    # one degree of latitude is 111.19 km on the 6371.0088 km sphere
+    assert spatial.great_circle_km(np.array([[110.0, 30.0], [110.0, 31.0]]))[0, 1] == pytest.approx(111.195, abs=1e-3)
+    economic = spatial.economic_weights(["a", "b", "c"], np.array([1.0, 2.0, 4.0]), "gdp").matrix.toarray()
+    assert np.allclose(economic[0], [0, 3 / 4, 1 / 4])  # 1/|1-2| = 1 and 1/|1-4| = 1/3, rescaled
+    with pytest.raises(UserError, match="same mean gdp"):
+        spatial.economic_weights(["a", "b", "c"], np.array([1.0, 2.0, 2.0]), "gdp")
+    with pytest.raises(UserError, match="threshold_km"):
+        spatial.inverse_distance_weights(names, points, threshold_km=1)
+
+
+def test_constant_measure_and_unbalanced_panel_are_refused():
+    w = spatial.knn_weights(list("abcde"), np.random.default_rng(0).uniform(0, 5, (5, 2)), 2).matrix
+    with pytest.raises(UserError, match="constant"):
+        spatial.global_moran(np.full(5, 0.4), w)
+    coupled = pd.DataFrame({"entity": list("aabb"), "period": [1, 2, 1, 1], "U1": 0.3, "U2": 0.4, "D": 0.5})
+    with pytest.raises(UserError, match="more than once"):
+        _balanced(coupled)
+    with pytest.raises(UserError, match="balanced panel") as e:
+        _balanced(coupled.drop(index=3))
+    assert (e.value.problems[0].entity, e.value.problems[0].period) == ("b", 2)
+
+
+def test_spatial_section_options_are_checked():
+    base = {"panel": {"entity": "e", "time": "t"}, "indices": [{"name": "a", "dimensions": [{"name": "x", "indicators": [{"column": "x"}]}]},
+                                                                 {"name": "b", "dimensions": [{"name": "y", "indicators": [{"column": "y"}]}]}],
+            "coupling": {"indices": ["a", "b"]}}
+    with pytest.raises(UserError) as e:
+        study_from_dict(base | {"moran": {}})
+    assert e.value.problems[0].key == "moran" and "[spatial]" in e.value.problems[0].message
+    with pytest.raises(UserError) as e:
+        study_from_dict(base | {"spatial": {"kind": "economic"}})
+    assert e.value.problems[0].key == "spatial"
