@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import UserError
+from tests.tools import require_tool
 from report.markup import Citation, Run, citations, parse
 from report.references import STYLES, format_citations, read_library, to_bibtex
 
@@ -197,3 +198,32 @@ def test_bibtex_export_of_the_sample():
 def test_a_doi_with_a_brace_is_refused():
     with pytest.raises(UserError, match=r"refs.bib: the DOI '10.1/a\\}b' has a space, brace"):
         read_library(b"@article{a, title={T}, doi={10.1/a\\}b}}", "refs.bib")
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_bibtex_export_compiles_with_biblatex_and_biber(style, tmp_path):
+    """The LaTeX route: the .bib export, the mapped biblatex style, biber; Chinese set by xeCJK."""
+    packages = "biber texlive-bibtex-extra texlive-xetex texlive-lang-chinese fonts-noto-cjk latexmk"
+    latexmk, _ = require_tool("latexmk", packages), require_tool("biber", packages)
+    kpsewhich = require_tool("kpsewhich", packages)
+    bbx = subprocess.run([kpsewhich, f"{STYLES[style].biblatex}.bbx"], capture_output=True, text=True).stdout.strip()
+    if not bbx and not os.environ.get("CI"):
+        pytest.skip(f"biblatex style {STYLES[style].biblatex} is not installed")
+    assert bbx, f"biblatex style {STYLES[style].biblatex} is missing on CI: apt-get install {packages}"
+    export = to_bibtex(read_library(SAMPLE.read_bytes() + b"\n" + HOSTILE_BIB, "sample.bib"),
+                       ["zhang2024", "wang2021", "wooldridge2010", "zellner1962", "oecd2015", "evil"])
+    (tmp_path / "references.bib").write_text(export.text, encoding="utf-8")
+    (tmp_path / "paper.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{xeCJK}\n\\setCJKmainfont{Noto Serif CJK SC}\n"
+        f"\\usepackage[style={STYLES[style].biblatex},backend=biber]{{biblatex}}\n\\addbibresource{{references.bib}}\n"
+        "\\begin{document}\nText \\cite{" + ",".join(export.keys.values()) + "}.\n\\printbibliography\n\\end{document}\n",
+        encoding="utf-8")
+    run = subprocess.run([latexmk, "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "paper.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "paper.log").read_text(encoding="utf-8", errors="replace") if (tmp_path / "paper.log").exists() else ""
+    assert run.returncode == 0, run.stdout[-2000:] + log[-3000:]
+    assert "undefined" not in (tmp_path / "paper.blg").read_text(encoding="utf-8").lower()
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:
+        printed = subprocess.run([pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+        assert "数字经济与制造业高质量发展" in printed and "<script>x</script>" in printed
