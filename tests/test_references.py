@@ -9,7 +9,7 @@ import pytest
 
 from analysis.errors import UserError
 from tests.tools import require_tool
-from report.markup import Citation, Run, citations, parse
+from report.markup import Run, citations, parse
 from report.references import STYLES, format_citations, read_library, to_bibtex
 
 SAMPLE = Path(__file__).parent / "data" / "references" / "sample.bib"
