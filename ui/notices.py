@@ -5,14 +5,16 @@ import re
 
 import streamlit as st
 
-from . import state
+from . import autosave, state
 
 SHOWN = 3  # problems listed above the tabs; the Data tab lists them all
 
 
 def plain(text: str) -> str:
-    """Text shown literally in Markdown: column names such as 'cost_$' or '*note*' print as typed."""
-    return re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(text))
+    """Text shown literally in Markdown, for anything from a file or typed by the author: every ASCII punctuation
+    mark is escaped, so names such as 'cost_$', '*note*', ':red[x]' or '![](http://...)' print as typed and no
+    link, image, colour or icon comes out of them; line breaks become spaces."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(str(text).split()))
 
 
 def bullets(lines) -> str:
@@ -20,6 +22,8 @@ def bullets(lines) -> str:
 
 
 def render(result: state.Run | None) -> None:
+    if notice := st.session_state.get(autosave.NOTICE):
+        st.warning(plain(notice), icon=":material/database:")
     upload_problems = st.session_state.get(state.UPLOAD_PROBLEMS) or []
     if upload_problems:
         st.error("**The file was not loaded; the data in use are unchanged.**\n\n" + bullets(upload_problems),
