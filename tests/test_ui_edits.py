@@ -175,8 +175,11 @@ def test_a_starter_study_on_a_small_chinese_panel_skips_identifiers_and_undefine
     assert study.indices[1].dimensions[0].indicators[0].direction == "-"
     assert study.model.equations == ["index1 ~ index2 + 受教育人数", "index2 ~ index1 + `R&D 人员`"]
     assert study.coupling is None  # row 1 is the worst on both single indicators: both indices 0, C undefined
-    with pytest.raises(UserError, match="needs at least two control columns"):
+    with pytest.raises(UserError, match="needs four numeric columns besides the panel keys.*has 2: 研发投入, 二氧化硫排放"):
         starter_study(frame.drop(columns=["受教育人数", "R&D 人员"]), "too small")
+    all_indicators = starter_plan(frame, guess_keys(frame)).assign(Use="Index 1")
+    with pytest.raises(UserError, match="Index 2 needs at least one indicator column; the equations need at least two"):
+        starter_study(frame, "reviewed", plan=all_indicators)
 
 
 def test_one_column_in_two_panel_roles_or_an_index_named_like_a_key_is_a_conflict(paper):

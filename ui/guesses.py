@@ -129,15 +129,16 @@ def starter_study(frame: pd.DataFrame, title: str, keys: dict | None = None, pla
     drops of the second controls, and heterogeneity by group when every group has enough rows."""
     keys = guess_keys(frame) if keys is None else keys
     plan = starter_plan(frame, keys) if plan is None else plan
+    if len(plan) < 4:
+        raise UserError(f"a new study needs four numeric columns besides the panel keys (two indicators and two "
+                        f"controls); this file has {len(plan)}: {', '.join(plan['Column']) or 'none'}")
     uses = {use: [(r["Column"], r["Direction"]) for r in plan.to_dict(orient="records") if r["Use"] == use] for use in ROLES}
     controls = [Term(c).name for c, _ in uses["Control"]]
     problems = [f"{use} needs at least one indicator column" for use in ROLES[:2] if not uses[use]]
     if len(controls) < 2:
         problems.append("the equations need at least two control columns, one to identify each equation")
     if problems:
-        usable = len(starter_plan(frame, keys))
-        raise UserError([Problem(f"{p} (this file has {usable} usable numeric column(s) besides the panel keys; "
-                                 "a first study needs four)") for p in problems])
+        raise UserError(problems)
     first, second = controls[0::2], controls[1::2]
     used = [c for c, _ in uses["Index 1"] + uses["Index 2"]] + [c for c, _ in uses["Control"]]
     model = {"equations": [f"index1 ~ index2 + {' + '.join(first)}", f"index2 ~ index1 + {' + '.join(second)}"],
