@@ -159,10 +159,11 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
 
 
 def workbook_with_notes_first() -> bytes:
-    """An XLSX whose first sheet is a note and whose second sheet holds the demo panel."""
+    """An XLSX whose first sheet is a note (a header and a row) and whose second sheet holds the demo panel."""
     book = openpyxl.Workbook()
     book.active.title = "Notes"
     book.active.append(["About", "Exported from the statistics office"])
+    book.active.append(["Source", "Synthetic demonstration data"])
     panel = book.create_sheet("Panel")
     frame = examples.demo_panel().frame
     panel.append(list(frame.columns))
@@ -197,7 +198,7 @@ def test_a_new_study_can_be_started_on_a_file_of_another_design():
     assert not app.error, messages(app.error)
     assert app.session_state[state.GOOD].dataset.filename == workbook.name
     show(app, "Results")
-    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 5)] and not app.warning
+    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 10)] and not app.warning
 
 
 def test_editing_an_equation_as_text_and_with_the_ln_toggle():

@@ -75,6 +75,7 @@ def problems(result: state.Run | None) -> None:
     found = list(state.dataset().notes)
     if result is not None:
         found += list(result.panel.problems if result.current else result.problems)
+    found = list(dict.fromkeys(found))  # the file's notes also ride on the panel
     if not found:
         st.success("No problems found in the data for this study.", icon=":material/check_circle:")
         return
@@ -191,7 +192,9 @@ def preview() -> None:
     frame = state.dataset().frame
     st.subheader("Preview", anchor=False)
     st.caption(f"First {min(PREVIEW_ROWS, len(frame))} of {len(frame)} rows.")
-    st.dataframe(frame.head(PREVIEW_ROWS), height=320)
+    shown = frame.head(PREVIEW_ROWS)
+    shown.attrs = {}  # the reader's notes are listed above, not sent with the table
+    st.dataframe(shown, height=320)
 
 
 def render(result: state.Run | None) -> None:

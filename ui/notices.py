@@ -11,10 +11,9 @@ SHOWN = 3  # problems listed above the tabs; the Data tab lists them all
 
 
 def plain(text: str) -> str:
-    """Text shown literally in Markdown, for anything from a file or typed by the author: every ASCII punctuation
-    mark is escaped, so names such as 'cost_$', '*note*', ':red[x]' or '![](http://...)' print as typed and no
-    link, image, colour or icon comes out of them; line breaks become spaces."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(str(text).split()))
+    """Text shown literally in Markdown, for anything from a file or typed by the author: names such as 'cost_$',
+    '*note*', ':red[x]' or '![](http://...)' print as typed; no link, image, colour, heading or code comes out."""
+    return re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(text))
 
 
 def bullets(lines) -> str:

@@ -10,6 +10,9 @@ from analysis import examples
 from analysis.study import dumps
 
 from . import autosave, state
+from .notices import plain
+
+LISTED_STUDIES = 8
 
 
 def study_file_name(title: str) -> str:
@@ -22,23 +25,15 @@ def _load_example() -> None:
     autosave.start_new(st.session_state["example"], narrative=True)
 
 
-def _open_study() -> None:
-    chosen = st.session_state.get("workspace_open")
-    if chosen and chosen != st.session_state[autosave.STUDY_ID]:
-        autosave.open_study(chosen)
-
-
 def workspace() -> None:
     """The studies saved in the workspace, latest first: open one, or start a new one."""
     st.subheader("Your studies", anchor=False)
-    saved = {s.id: s for s in autosave.recent()}
+    st.caption("Every change is saved on this computer as you work; reloading the page, or opening its address "
+               "again, brings this study back.")
     current = st.session_state[autosave.STUDY_ID]
-    if saved:
-        ids = list(saved) if current in saved else [current, *saved]
-        st.selectbox("Open a saved study", ids, ids.index(current), key="workspace_open", on_change=_open_study,
-                     format_func=lambda i: _entry(saved[i]) if i in saved else "This study (not changed yet)",
-                     help="Every change is saved in the workspace on this computer; reloading the page keeps it.")
-    st.caption("Saved on this computer as you work; the page address opens this study again.")
+    for saved in [s for s in autosave.recent() if s.id != current][:LISTED_STUDIES]:
+        st.button(plain(_entry(saved)), key=f"open.{saved.id}", on_click=autosave.open_study, args=(saved.id,),
+                  icon=":material/history:", type="tertiary", help="Open this study; the one on screen stays saved.")
     st.button("New study", on_click=autosave.start_new, icon=":material/add:", width="stretch",
               help="Starts on the demo; the study you are on stays in the list.")
 
