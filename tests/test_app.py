@@ -136,7 +136,7 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     content, names = renamed_panel_csv()
     app.file_uploader(key="data_upload").set_value(("my_panel.csv", content, "text/csv")).run()
     assert app.session_state[state.DATA].name == "my_panel.csv"
-    assert "do not run yet" in messages(app.warning)  # the demo's tables stay until the columns are mapped
+    assert "the study has not run on it yet" in messages(app.info)  # the demo's tables stay until the columns are mapped
     assert app.session_state[state.GOOD].dataset.name != "my_panel.csv"
     mapping = next(d.value for d in app.dataframe if "Study column" in d.value.columns)
     assert dict(zip(mapping["Study column"], mapping["Your column"])) == {
@@ -179,7 +179,7 @@ def test_an_xlsx_upload_offers_its_sheets_and_runs_on_the_chosen_one():
     app.file_uploader(key="data_upload").set_value(("panel.xlsx", workbook_with_notes_first(), "application/octet-stream"))
     app.run()
     assert app.session_state[state.DATA].sheets == ("Notes", "Panel")
-    assert app.selectbox(key="data_sheet").value == "Notes" and "do not run yet" in messages(app.warning)
+    assert app.selectbox(key="data_sheet").value == "Notes" and "the study has not run on it yet" in messages(app.info)
     app.selectbox(key="data_sheet").set_value("Panel").run()
     assert not app.warning and not app.error, messages(app.warning) + messages(app.error)
     assert app.session_state[state.GOOD].dataset.name == "panel.xlsx, sheet Panel"
@@ -191,7 +191,7 @@ def test_a_new_study_can_be_started_on_a_file_of_another_design():
     workbook = examples.EXAMPLES["china_rd"].data_file.with_name("china_rd_panel_30prov_2011_2022_zh.xlsx")
     app.file_uploader(key="data_upload").set_value((workbook.name, workbook.read_bytes(), "application/octet-stream"))
     app.run()
-    assert "do not run yet" in messages(app.warning)
+    assert "the study has not run on it yet" in messages(app.info)
     next(b for b in app.button if b.label == "Start a new study on this file").click().run()
     study = app.session_state[state.STUDY]
     assert (study.panel.entity, study.panel.time, study.panel.group) == ("省份", "年份", "区域")

@@ -115,14 +115,27 @@ def open_study(study_id: str) -> None:
 
 
 def start_new(example: str | None = None, narrative: bool = False) -> None:
-    """A new study under a new id, on an example's study and data (the first example by default); the narrative
-    is kept when asked, else starts empty. The study before stays in the workspace."""
+    """A new study on an example's study and data (the first example by default); the narrative is kept when asked,
+    else starts empty. The study before stays in the workspace."""
+    study_id = _next_id()
     state.load_example(example or next(iter(examples.EXAMPLES)))
     if not narrative:
         st.session_state[state.NARRATIVE] = narratives.Narrative()
-    _use(new_id(), saved=False)
+    _use(study_id, saved=False)
 
 
 def branch() -> None:
     """Save what is on screen under a new id from now on: a new study made from the current one or its data."""
-    _use(new_id(), saved=False)
+    _use(_next_id(), saved=False)
+
+
+def _next_id() -> str:
+    """A new id, or the current one when it holds nothing of the author's: an example's study, no narrative."""
+    _, study, narrative = st.session_state.get(SAVED) or ("", "", "")
+    untouched = narrative == narratives.dumps(narratives.Narrative()) and study in _example_studies()
+    return st.session_state[STUDY_ID] if untouched else new_id()
+
+
+@st.cache_data(show_spinner=False)
+def _example_studies() -> set[str]:
+    return {dumps(example.study()) for example in examples.EXAMPLES.values()}

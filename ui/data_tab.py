@@ -198,12 +198,18 @@ def preview() -> None:
 
 
 def render(result: state.Run | None) -> None:
+    """A file the study has run on, or one with the study's columns under other names: its problems and the
+    mapping. Any other file: a new study on it first, the current study's problems with it folded away."""
     st.subheader(f"Data in use: {plain(state.dataset().name)}", anchor=False)
     uploader()
-    if fits(result):
+    data, study = state.dataset(), state.study()
+    if fits(result) or LEAVE_OUT_LABEL not in set(mapping_rows(study, data.frame)["Your column"]):
         shape(result)
         problems(result)
         mapping()
+        if not fits(result):
+            with st.expander("Or start a new study on this file"):
+                new_study_offer()
     else:
         new_study_offer()
         with st.expander("Or keep the current study: its problems with this file, and its columns to match"):

@@ -34,7 +34,11 @@ def render(result: state.Run | None) -> None:
     if result is None:
         st.error("The data and study have not run together yet: see the problems in the Data tab.")
         return
-    if not result.current:
+    if not result.current and result.dataset.key != state.dataset().key:
+        st.info(f"**{plain(state.dataset().name)} is loaded, but the study has not run on it yet.** Start a new study "
+                "on it, or match the study's columns to it, in the Data tab. The results below are the last that ran "
+                f"(data: {plain(result.dataset.name)}).", icon=":material/upload_file:")
+    elif not result.current:
         more = len(result.problems) - SHOWN
         st.warning(f"**The current data and study do not run yet; the results shown are the last ones that did** "
                    f"(data: {plain(result.dataset.name)}). To fix:\n\n" + bullets(str(p) for p in result.problems[:SHOWN])

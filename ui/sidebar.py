@@ -39,7 +39,7 @@ def workspace() -> None:
 
 
 def _entry(saved) -> str:
-    return f"{saved.title[:60]} · {saved.filename[:30]} · {time.strftime('%d %b %H:%M', time.localtime(saved.updated))}"
+    return f"{saved.title[:40]} · {saved.filename[:30]} · {time.strftime('%d %b %H:%M', time.localtime(saved.updated))}"
 
 
 def _load_study() -> None:
