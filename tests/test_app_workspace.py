@@ -153,3 +153,17 @@ def test_an_xlsx_whose_first_sheet_is_empty_opens_on_the_next_sheet():
     assert data.sheet == "Data" and len(data.frame) == 360
     assert "the first sheet, 'Cover', has no data: this is sheet 'Data'" in messages(app.warning)
     assert not [e for e in app.error if "problem(s) to fix" in e.value]
+
+
+def test_a_new_study_from_the_untouched_demo_takes_its_place_and_one_from_edited_work_keeps_it():
+    app = show(start(), "Data")
+    demo_id = app.session_state[autosave.STUDY_ID]
+    upload(app, "states.csv", ONBOARDING_PANEL.read_bytes())
+    next(b for b in app.button if b.label == "Start a new study on this file").click().run()
+    assert app.session_state[autosave.STUDY_ID] == demo_id  # nothing of the author's was on the demo
+    show(app, "Narrative")
+    app.text_area(key="narrative0.abstract").set_value("Kept.").run()
+    next(b for b in app.sidebar.button if b.label == "New study").click().run()
+    assert app.session_state[autosave.STUDY_ID] != demo_id
+    kept = Workspace(default_path()).load(demo_id)
+    assert kept.title == "Study of states.csv" and 'abstract = "Kept."' in kept.narrative
