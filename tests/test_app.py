@@ -158,12 +158,12 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     assert "Synthetic demonstration data" not in messages(app.info)
 
 
-def workbook_with_notes_first() -> bytes:
-    """An XLSX whose first sheet is a note (a header and a row) and whose second sheet holds the demo panel."""
+def workbook_with_a_first_sheet(rows: list[list], name: str = "Notes") -> bytes:
+    """An XLSX whose first sheet holds rows (a note, or nothing) and whose second sheet, Panel, the demo panel."""
     book = openpyxl.Workbook()
-    book.active.title = "Notes"
-    book.active.append(["About", "Exported from the statistics office"])
-    book.active.append(["Source", "Synthetic demonstration data"])
+    book.active.title = name
+    for row in rows:
+        book.active.append(row)
     panel = book.create_sheet("Panel")
     frame = examples.demo_panel().frame
     panel.append(list(frame.columns))
@@ -176,7 +176,9 @@ def workbook_with_notes_first() -> bytes:
 
 def test_an_xlsx_upload_offers_its_sheets_and_runs_on_the_chosen_one():
     app = show(start(), "Data")
-    app.file_uploader(key="data_upload").set_value(("panel.xlsx", workbook_with_notes_first(), "application/octet-stream"))
+    app.file_uploader(key="data_upload").set_value(("panel.xlsx", workbook_with_a_first_sheet(
+        [["About", "Exported from the statistics office"], ["Source", "Synthetic demonstration data"]]),
+                                                   "application/octet-stream"))
     app.run()
     assert app.session_state[state.DATA].sheets == ("Notes", "Panel")
     assert app.selectbox(key="data_sheet").value == "Notes" and "the study has not run on it yet" in messages(app.info)

@@ -1,10 +1,8 @@
 """Work survives in the app: reloads restore the study, bad edits keep the tabs, a new panel walks to its tables."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import openpyxl
 from streamlit.testing.v1 import AppTest
 
 from analysis import examples
@@ -13,7 +11,8 @@ from ui import autosave, state
 from ui.guesses import DUPLICATES
 from ui.workspace import Workspace, default_path
 
-from tests.test_app import APP, TIMEOUT, counted_runs, messages, printed_tables, revision, show, start  # noqa: F401
+from tests.test_app import (APP, TIMEOUT, counted_runs, messages, printed_tables, revision, show, start,  # noqa: F401
+                            workbook_with_a_first_sheet)
 
 ONBOARDING_PANEL = Path(__file__).resolve().parent / "data" / "onboarding_panel.csv"
 TABS = ["Data", "Study", "Results", "Narrative", "Downloads"]
@@ -139,19 +138,10 @@ def test_repeated_periods_say_to_set_the_entity_column():
 
 
 def test_an_xlsx_whose_first_sheet_is_empty_opens_on_the_next_sheet():
-    book = openpyxl.Workbook()
-    book.active.title = "Cover"
-    sheet = book.create_sheet("Data")
-    frame = examples.demo_panel().frame
-    sheet.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    app = upload(show(start(), "Data"), "panel.xlsx", buffer.getvalue())
+    app = upload(show(start(), "Data"), "panel.xlsx", workbook_with_a_first_sheet([], "Cover"))
     data = app.session_state[state.DATA]
-    assert data.sheet == "Data" and len(data.frame) == 360
-    assert "the first sheet, 'Cover', has no data: this is sheet 'Data'" in messages(app.warning)
+    assert data.sheet == "Panel" and len(data.frame) == 360
+    assert "the first sheet, 'Cover', has no data: this is sheet 'Panel'" in messages(app.warning)
     assert not [e for e in app.error if "problem(s) to fix" in e.value]
 
 

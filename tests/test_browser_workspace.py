@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.test_browser import WORK_MS, app_url, open_tab, page, pytestmark, settle  # noqa: F401
+from tests.test_browser import (WORK_MS, app_url, apply_in_data_tab, open_tab, page, pytestmark,  # noqa: F401
+                                settle, upload_panel)
 
 ONBOARDING_PANEL = Path(__file__).resolve().parent / "data" / "onboarding_panel.csv"
 CONCLUSIONS = "States that grow faster couple their two systems more closely."
@@ -15,17 +16,10 @@ def test_a_reload_mid_study_restores_study_data_and_narrative(app_url, page, tmp
     page.goto(app_url)
     expect(page.locator(".table-number", has_text="Table 9")).to_be_visible(timeout=WORK_MS)
     settle(page)
-    open_tab(page, "Data")
     upload = tmp_path / "states.csv"
     upload.write_bytes(ONBOARDING_PANEL.read_bytes())
-    page.get_by_test_id("stFileUploader").filter(has_text="Upload your panel").locator("input[type='file']") \
-        .set_input_files(upload)
-    start = page.get_by_role("button", name="Start a new study on this file")
-    expect(start).to_be_visible(timeout=WORK_MS)
-    page.screenshot(path=tmp_path / "1-onboarding.png")
-    start.click()
-    settle(page)
-    expect(page.get_by_text("No problems found in the data for this study.")).to_be_visible(timeout=WORK_MS)
+    upload_panel(page, upload)
+    apply_in_data_tab(page, "Start a new study on this file", tmp_path / "1-onboarding.png")
     open_tab(page, "Narrative")
     conclusions = page.get_by_label("Conclusions")
     conclusions.fill(CONCLUSIONS)
