@@ -1,7 +1,10 @@
 """Work survives in the app: reloads restore the study, bad edits keep the tabs, a new panel walks to its tables."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
@@ -9,7 +12,7 @@ from analysis import examples
 from analysis.errors import UserError
 from ui import autosave, state
 from ui.guesses import DUPLICATES
-from ui.workspace import Workspace, default_path
+from ui.workspace import FILE_NAME, FOLDER_VARIABLE, Workspace, default_path
 
 from tests.test_app import (APP, TIMEOUT, counted_runs, messages, printed_tables, revision, show, start,  # noqa: F401
                             workbook_with_a_first_sheet)
@@ -93,21 +96,25 @@ def test_an_index_renamed_to_the_time_column_is_refused_and_a_quick_edit_elsewhe
     assert len(printed_tables(app)) == 9
 
 
-def test_a_failed_estimation_is_cached_and_leaves_no_progress_line(counted_runs, monkeypatch):
+@pytest.mark.parametrize("error, says, weight", [  # a weight of its own each: cached outcomes are kept per study
+    (UserError("iterated 3SLS did not converge"), "iterated 3SLS did not converge", 0.6),
+    (ValueError("cannot insert year, already exists"), "the analysis stopped unexpectedly (ValueError: cannot insert", 0.7),
+], ids=["user-error", "unexpected-error"])
+def test_a_failed_estimation_is_cached_and_leaves_no_progress_line(counted_runs, monkeypatch, error, says, weight):
     app = start()
     runs = len(counted_runs)
 
-    def failing(*args, **kwargs):
+    def failing(study, panel, progress):
         counted_runs.append("failed")
-        args[2]("Table 7: I3SLS")
-        raise UserError("iterated 3SLS did not converge")
+        progress("Table 7: I3SLS")
+        raise error
     monkeypatch.setattr(state, "run", failing)
     show(app, "Study")
-    app.slider(key=f"study{revision(app)}.coupling.a").set_value(0.6).run()
-    assert "iterated 3SLS did not converge" in messages(app.warning)
+    app.slider(key=f"study{revision(app)}.coupling.a").set_value(weight).run()
+    assert says in messages(app.warning) and not app.exception and tab_labels(app) == TABS
     assert not [c for c in app.caption if c.value.startswith("Estimating")]
     app.text_input(key=f"study{revision(app)}.title").set_value("Another title").run()  # labels only: cached
-    assert len(counted_runs) == runs + 1 and "iterated 3SLS did not converge" in messages(app.warning)
+    assert len(counted_runs) == runs + 1 and says in messages(app.warning)
 
 
 def test_onboarding_a_state_panel_walks_to_tables_1_to_9():
@@ -157,3 +164,27 @@ def test_a_new_study_from_the_untouched_demo_takes_its_place_and_one_from_edited
     assert app.session_state[autosave.STUDY_ID] != demo_id
     kept = Workspace(default_path()).load(demo_id)
     assert kept.title == "Study of states.csv" and 'abstract = "Kept."' in kept.narrative
+
+
+def test_names_from_the_file_never_render_as_markdown():
+    image = "![x](http://127.0.0.1:9/fetched.png)"
+    hostile = ONBOARDING_PANEL.read_text().replace("South", image).replace("Alabama", ":red[**Alabama**]")
+    app = upload(show(start(), "Data"), f"{image}.csv", hostile.encode())
+    next(b for b in app.button if b.label == "Start a new study on this file").click().run()
+    show(app, "Data")
+    assert app.session_state[state.STUDY].panel.group == "region"
+    groups = next(d.value for d in app.dataframe if "Group" in d.value.columns)
+    assert image in list(groups["Group"])  # shown as typed, in a table
+    shown = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "subheader")
+             for e in app.get(kind)] + [b.label for b in app.sidebar.button]
+    live = [text for text in shown if re.search(r"(?<!\\)\]\(|(?<!\\)\[\*\*", text)]
+    assert not live, live
+
+
+def test_a_damaged_workspace_file_is_set_aside_with_a_message(monkeypatch, tmp_path):
+    (tmp_path / FILE_NAME).write_bytes(b"not a database at all")
+    monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path))
+    app = start()
+    assert "The workspace file could not be read" in messages(app.warning)
+    assert len(printed_tables(app)) == 9 and tab_labels(app) == TABS
+    assert [p.name.split(".damaged-")[0] for p in tmp_path.iterdir() if ".damaged-" in p.name] == ["workspace"]

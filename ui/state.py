@@ -224,8 +224,8 @@ def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Res
     step = st.empty()
     try:
         return run(_study, _panel, lambda message: step.caption(f"Estimating: {message} ..."))
-    except UserError as e:
-        return tuple(e.problems)
+    except Exception as e:  # noqa: BLE001 - a failure of any kind is shown and cached, never a traceback
+        return tuple(_as_user_error(e).problems)
     finally:
         step.empty()
 
@@ -239,18 +239,23 @@ def _attempt(data: Dataset, study: Study) -> Run:
     return Run(study, data, panel, results)
 
 
+def _as_user_error(error: Exception) -> UserError:
+    """The error as the app shows it: a UserError as it is, anything else logged and named as unexpected."""
+    if isinstance(error, UserError):
+        return error
+    logging.getLogger(__name__).error("the analysis failed", exc_info=error)
+    return UserError(f"the analysis stopped unexpectedly ({type(error).__name__}: {error}); the last results that ran "
+                     "are kept. Undo the last change, or save the study file and report it.")
+
+
 def current_run() -> Run | None:
     """The current data and study's results, else the last good ones with the reasons; None if nothing ever ran."""
     data, now = dataset(), study()
     try:
         result = _attempt(data, now)
     except Exception as e:  # noqa: BLE001 - the app keeps the last good results whatever fails
-        if not isinstance(e, UserError):
-            logging.getLogger(__name__).exception("the analysis failed")
-            e = UserError(f"the analysis stopped unexpectedly ({type(e).__name__}: {e}); the last results that ran "
-                          "are kept. Undo the last change, or save the study file and report it.")
         good: Run | None = st.session_state.get(GOOD)
-        return replace(good, problems=tuple(e.problems)) if good else None
+        return replace(good, problems=tuple(_as_user_error(e).problems)) if good else None
     st.session_state[GOOD] = result
     return result
 

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,15 @@ class Workspace:
             raise UserError(f"the workspace folder {self.path.parent} cannot be used ({e.strerror or e}); set "
                             f"{FOLDER_VARIABLE} to a writable folder. Work in this tab is not saved.") from None
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    @contextmanager
+    def _connect(self):
+        """A connection for one transaction, committed (or rolled back) and closed at the end."""
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
 
     def _execute_script(self, script: str) -> None:
         with self._connect() as db:
