@@ -32,8 +32,8 @@ def workspace() -> Workspace | None:
     if isinstance(opened, str):
         st.session_state[NOTICE] = opened
         return None
-    if opened.notice:
-        st.session_state.setdefault(NOTICE, opened.notice)
+    if opened.notice:  # told once, to the session that found the damaged file
+        st.session_state[NOTICE], opened.notice = opened.notice, ""
     return opened
 
 
