@@ -136,7 +136,7 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     content, names = renamed_panel_csv()
     app.file_uploader(key="data_upload").set_value(("my_panel.csv", content, "text/csv")).run()
     assert app.session_state[state.DATA].name == "my_panel.csv"
-    assert "do not run yet" in messages(app.warning)  # the demo's tables stay until the columns are mapped
+    assert "the study has not run on it yet" in messages(app.info)  # the demo's tables stay until the columns are mapped
     assert app.session_state[state.GOOD].dataset.name != "my_panel.csv"
     mapping = next(d.value for d in app.dataframe if "Study column" in d.value.columns)
     assert dict(zip(mapping["Study column"], mapping["Your column"])) == {
@@ -158,11 +158,12 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     assert "Synthetic demonstration data" not in messages(app.info)
 
 
-def workbook_with_notes_first() -> bytes:
-    """An XLSX whose first sheet is a note and whose second sheet holds the demo panel."""
+def workbook_with_a_first_sheet(rows: list[list], name: str = "Notes") -> bytes:
+    """An XLSX whose first sheet holds rows (a note, or nothing) and whose second sheet, Panel, the demo panel."""
     book = openpyxl.Workbook()
-    book.active.title = "Notes"
-    book.active.append(["About", "Exported from the statistics office"])
+    book.active.title = name
+    for row in rows:
+        book.active.append(row)
     panel = book.create_sheet("Panel")
     frame = examples.demo_panel().frame
     panel.append(list(frame.columns))
@@ -175,10 +176,12 @@ def workbook_with_notes_first() -> bytes:
 
 def test_an_xlsx_upload_offers_its_sheets_and_runs_on_the_chosen_one():
     app = show(start(), "Data")
-    app.file_uploader(key="data_upload").set_value(("panel.xlsx", workbook_with_notes_first(), "application/octet-stream"))
+    app.file_uploader(key="data_upload").set_value(("panel.xlsx", workbook_with_a_first_sheet(
+        [["About", "Exported from the statistics office"], ["Source", "Synthetic demonstration data"]]),
+                                                   "application/octet-stream"))
     app.run()
     assert app.session_state[state.DATA].sheets == ("Notes", "Panel")
-    assert app.selectbox(key="data_sheet").value == "Notes" and "do not run yet" in messages(app.warning)
+    assert app.selectbox(key="data_sheet").value == "Notes" and "the study has not run on it yet" in messages(app.info)
     app.selectbox(key="data_sheet").set_value("Panel").run()
     assert not app.warning and not app.error, messages(app.warning) + messages(app.error)
     assert app.session_state[state.GOOD].dataset.name == "panel.xlsx, sheet Panel"
@@ -190,14 +193,14 @@ def test_a_new_study_can_be_started_on_a_file_of_another_design():
     workbook = examples.EXAMPLES["china_rd"].data_file.with_name("china_rd_panel_30prov_2011_2022_zh.xlsx")
     app.file_uploader(key="data_upload").set_value((workbook.name, workbook.read_bytes(), "application/octet-stream"))
     app.run()
-    assert "do not run yet" in messages(app.warning)
+    assert "the study has not run on it yet" in messages(app.info)
     next(b for b in app.button if b.label == "Start a new study on this file").click().run()
     study = app.session_state[state.STUDY]
     assert (study.panel.entity, study.panel.time, study.panel.group) == ("省份", "年份", "区域")
     assert not app.error, messages(app.error)
     assert app.session_state[state.GOOD].dataset.filename == workbook.name
     show(app, "Results")
-    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 5)] and not app.warning
+    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 10)] and not app.warning
 
 
 def test_editing_an_equation_as_text_and_with_the_ln_toggle():

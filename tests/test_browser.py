@@ -92,6 +92,24 @@ def open_tab(page, name: str) -> None:
     settle(page)
 
 
+def upload_panel(page, path: Path) -> None:
+    """Choose a file in the Data tab's uploader."""
+    open_tab(page, "Data")
+    page.get_by_test_id("stFileUploader").filter(has_text="Upload your panel").locator("input[type='file']") \
+        .set_input_files(path)
+
+
+def apply_in_data_tab(page, button: str, screenshot: Path) -> None:
+    """Click a Data tab button once it shows (screenshot before) and wait until the data fit the study."""
+    from playwright.sync_api import expect
+    pressed = page.get_by_role("button", name=button)
+    expect(pressed).to_be_visible(timeout=WORK_MS)
+    page.screenshot(path=screenshot)
+    pressed.click()
+    settle(page)
+    expect(page.get_by_text("No problems found in the data for this study.")).to_be_visible(timeout=WORK_MS)
+
+
 def test_demo_upload_setting_and_word_manuscript_in_chromium(app_url, page, tmp_path):
     from playwright.sync_api import expect
     shots = tmp_path / "screenshots"
@@ -109,15 +127,8 @@ def test_demo_upload_setting_and_word_manuscript_in_chromium(app_url, page, tmp_
     frame = examples.demo_panel().frame
     upload = tmp_path / "my_panel.csv"
     frame.rename(columns={c: c.replace("_", " ").title() for c in frame.columns}).to_csv(upload, index=False)
-    open_tab(page, "Data")
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload your panel")
-    uploader.locator("input[type='file']").set_input_files(upload)
-    use = page.get_by_role("button", name="Use these columns")
-    expect(use).to_be_visible(timeout=WORK_MS)
-    page.screenshot(path=shots / "2-data-mapping.png")
-    use.click()
-    settle(page)
-    expect(page.get_by_text("No problems found in the data for this study.")).to_be_visible(timeout=WORK_MS)
+    upload_panel(page, upload)
+    apply_in_data_tab(page, "Use these columns", shots / "2-data-mapping.png")
     expect(page.get_by_text("Synthetic demonstration data, not official statistics.")).to_have_count(0)
     page.screenshot(path=shots / "3-data-mapped.png")
 

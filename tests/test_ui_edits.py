@@ -1,13 +1,18 @@
-"""The study editor's pure edits: guesses from column names, renaming columns, equations and indicator rows."""
+"""The study editor's pure edits and the guesses for a new file: keys, directions, a first study that runs."""
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis.errors import UserError
+from analysis.data import read_table, validate
+from analysis.errors import Problem, UserError
 from analysis.study import load, study_from_dict
-from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, guess_column, guess_direction,
-                      guess_keys, indicator_rows, rename_columns, rename_index, starter_study)
+from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, indicator_rows, key_conflicts,
+                      rename_columns, rename_index)
+from ui.guesses import (DUPLICATES, duplicate_hint, guess_column, guess_direction, guess_keys, repeated_periods,
+                        starter_plan, starter_study)
+
+ONBOARDING_PANEL = Path(__file__).resolve().parent / "data" / "onboarding_panel.csv"
 
 PAPER_STUDY = Path(__file__).resolve().parents[1] / "analysis" / "examples" / "paper_study.toml"
 
@@ -27,6 +32,8 @@ def test_guessed_directions_match_every_indicator_of_the_paper(paper):
 @pytest.mark.parametrize("name, direction", [
     ("CO2 emissions per capita", "-"), ("单位GDP能耗", "-"), ("工业废水排放量", "-"), ("污染治理投资", "+"),
     ("production cost", "-"), ("R&D intensity", "+"), ("unemployment_rate", "-"), ("solid_waste_utilization", "+"),
+    ("unemp", "-"), ("Unemp_Rate", "-"), ("城镇登记失业率", "-"), ("PM2.5 pollution", "-"), ("污染物排放", "-"),
+    ("emissions", "-"), ("employment", "+"), ("real_estate_investment", "+"),
 ])
 def test_direction_guesses_for_common_names(name, direction):
     assert guess_direction(name) == direction
@@ -104,17 +111,85 @@ def test_renaming_an_index_renames_its_coupling_equations_and_label(paper):
         rename_index(paper.model_dump(mode="json"), 0, "  ")
 
 
-def test_a_starter_study_runs_on_a_chinese_panel_and_skips_identifier_columns():
+@pytest.mark.parametrize("columns, keys", [
+    (["state", "year", "region", "gdp"], ("state", "year", "region")),
+    (["County", "Year", "gdp", "capacity"], ("County", "Year", None)),
+    (["city_name", "period", "zone", "x"], ("city_name", "period", "zone")),
+    (["country", "date", "continent", "x"], ("country", "date", "continent")),
+    (["地区", "年份", "x"], ("地区", "年份", None)),
+    (["城市", "年度", "省份", "x"], ("城市", "年度", None)),
+    (["id", "time", "x"], ("id", "time", None)),
+    (["region", "year", "x"], ("region", "year", None)),  # a region without a finer column is the entity
+])
+def test_panel_keys_from_common_names(columns, keys):
+    guessed = guess_keys(pd.DataFrame(columns=columns))
+    assert (guessed["entity"], guessed["time"], guessed["group"]) == keys
+
+
+def test_the_entity_is_the_column_under_which_each_period_appears_once():
+    frame = pd.DataFrame({"province": ["A", "A", "A", "A"], "city": ["a1", "a2", "a1", "a2"], "year": [1, 1, 2, 2],
+                          "region": ["East"] * 4, "x": [1.0, 2, 3, 4]})
+    keys = guess_keys(frame)
+    assert keys["entity"] == "city" and keys["time"] == "year"
+    assert keys["group"] == "region"  # each city in one region, fewer regions than cities
+    assert repeated_periods(frame, {"entity": "province", "time": "year"})
+    assert not repeated_periods(frame, keys)
+    one_region_per_row = frame.assign(region=["E", "W", "N", "S"])
+    assert guess_keys(one_region_per_row)["group"] is None  # not coarser than the entity: no group
+    time_series = pd.DataFrame({"real_estate": [1.0, 2.0], "capacity": [3.0, 4.0], "yr": [2020, 2021]})
+    assert guess_keys(time_series) == {"entity": None, "time": "yr", "group": None}
+
+
+def test_repeated_periods_get_one_line_saying_to_set_the_entity(paper):
+    problems = [Problem("more than one row for the same period: rows 2, 3; rows are numbered as in Excel", period=2020)]
+    assert duplicate_hint(problems, paper.panel) == DUPLICATES
+    assert DUPLICATES.startswith("Each (entity, period) appears more than once: set the entity column")
+    assert duplicate_hint(problems[:0] + [Problem("the cell is not a number")], paper.panel) is None
+
+
+def test_the_starter_study_on_a_state_panel_has_every_table_and_runs():
+    frame = read_table(ONBOARDING_PANEL)
+    keys = guess_keys(frame)
+    plan = starter_plan(frame, keys)
+    assert dict(zip(plan["Column"], plan["Direction"]))["unemp"] == "-"
+    assert dict(zip(plan["Column"], plan["Direction"]))["emissions"] == "-"
+    assert list(plan["Use"]).count("Control") == 4
+    study = study_from_dict(starter_study(frame, "Study of panel.csv"))
+    assert (study.panel.entity, study.panel.time, study.panel.group) == ("state", "year", "region")
+    assert study.coupling.indices == ("index1", "index2") and study.model.heterogeneity
+    assert study.model.methods == ["ols", "2sls", "3sls"] and len(study.model.robustness) == 2
+    assert [[i.column for _, i in index.indicators] for index in study.indices] == [
+        ["gdp", "rd_spending", "unemp"], ["patents", "emissions", "internet"]]
+    assert not [p for p in validate(frame, study).problems if p.severity == "error"]
+    assert "i3sls" in study_from_dict(starter_study(frame, "t", iterated=True)).model.methods
+
+
+def test_a_starter_study_on_a_small_chinese_panel_skips_identifiers_and_undefined_coupling():
     frame = pd.DataFrame({"省份": ["北京", "天津"] * 3, "行政区划代码": [110000, 120000] * 3, "年份": [2020] * 2 + [2021] * 2 + [2022] * 2,
                           "区域": ["东部"] * 6, "研发投入": [1.0, 2, 3, 4, 5, 6], "二氧化硫排放": [6.0, 5, 4, 3, 2, 1],
                           "受教育人数": [3.0, 1, 4, 1, 5, 9], "R&D 人员": [2.0, 7, 1, 8, 2, 8]})
     study = study_from_dict(starter_study(frame, "Study of panel.xlsx"))
     assert (study.panel.entity, study.panel.time, study.panel.group) == ("省份", "年份", "区域")
+    assert not study.model.heterogeneity  # one region: no system per group
     assert [[i.column for _, i in index.indicators] for index in study.indices] == [["研发投入"], ["二氧化硫排放"]]
     assert study.indices[1].dimensions[0].indicators[0].direction == "-"
     assert study.model.equations == ["index1 ~ index2 + 受教育人数", "index2 ~ index1 + `R&D 人员`"]
-    with pytest.raises(UserError, match="needs four numeric columns"):
+    assert study.coupling is None  # row 1 is the worst on both single indicators: both indices 0, C undefined
+    with pytest.raises(UserError, match="needs four numeric columns besides the panel keys.*has 2: 研发投入, 二氧化硫排放"):
         starter_study(frame.drop(columns=["受教育人数", "R&D 人员"]), "too small")
+    all_indicators = starter_plan(frame, guess_keys(frame)).assign(Use="Index 1")
+    with pytest.raises(UserError, match="Index 2 needs at least one indicator column; the equations need at least two"):
+        starter_study(frame, "reviewed", plan=all_indicators)
+
+
+def test_one_column_in_two_panel_roles_or_an_index_named_like_a_key_is_a_conflict(paper):
+    assert key_conflicts(paper) == []
+    data = paper.model_dump(mode="json")
+    data["panel"]["group"] = "province"
+    assert [p.key for p in key_conflicts(study_from_dict(data))] == ["panel.group"]
+    renamed = study_from_dict(rename_index(paper.model_dump(mode="json"), 0, "year"))
+    assert [str(p) for p in key_conflicts(renamed)] == [
+        "the index cannot be named 'year', the time column; choose another name (key 'indices[0].name')"]
 
 
 def test_equation_parts_and_text_round_trip():

@@ -6,8 +6,10 @@ import streamlit as st
 
 from analysis.data import required_columns
 
-from . import state
-from .edits import LEAVE_OUT, guess_column, guess_keys, rename_columns, starter_study
+from . import autosave, state
+from .edits import LEAVE_OUT, rename_columns
+from .guesses import (DUPLICATES, PLAN_COLUMNS, ROLES, duplicate_hint, guess_column, guess_keys, repeated_periods,
+                      starter_plan, starter_study)
 from .notices import bullets, plain
 
 LEAVE_OUT_LABEL = "(leave out of the study)"
@@ -56,9 +58,9 @@ def shape(result: state.Run | None) -> None:
     missing = sum(summary["missing"].values())
     cells[4].metric("Missing cells", missing)
     groups = summary.get("groups") or {}
-    if groups:
-        st.caption("Groups: " + "; ".join(f"{name}: {g['entities']} entities, {g['rows']} rows"
-                                          for name, g in groups.items()))
+    if groups:  # names from the file: in a table, never as Markdown
+        st.dataframe(pd.DataFrame([{"Group": name, "Entities": g["entities"], "Rows": g["rows"]}
+                                   for name, g in groups.items()]), hide_index=True)
 
 
 def problems_table(problems) -> pd.DataFrame:
@@ -73,11 +75,14 @@ def problems(result: state.Run | None) -> None:
     found = list(state.dataset().notes)
     if result is not None:
         found += list(result.panel.problems if result.current else result.problems)
+    found = list(dict.fromkeys(found))  # the file's notes also ride on the panel
     if not found:
         st.success("No problems found in the data for this study.", icon=":material/check_circle:")
         return
     errors = [p for p in found if p.severity == "error"]
     warnings = [p for p in found if p.severity != "error"]
+    if hint := duplicate_hint(errors, state.study().panel):
+        st.error(hint, icon=":material/key:")
     if errors:
         st.error(f"**{len(errors)} problem(s) to fix before the study runs on these data.** Fix the file and upload "
                  "it again, match the columns below, or change the study. Rows are numbered as in Excel (the header "
@@ -133,34 +138,81 @@ def mapping() -> None:
     edited = st.data_editor(rows, key=f"mapping_{data.key}_{state.revision()}", hide_index=True, width="stretch",
                             disabled=["Study column", "Label"],
                             column_config={"Your column": st.column_config.SelectboxColumn(options=options, required=True)})
-    st.button("Use these columns", type="primary", icon=":material/link:", on_click=apply_mapping, args=(edited,))
-    st.caption("Or, for data of another design, start a new study on this file: panel keys guessed from the column "
-               "names, two indices of one indicator each and a two-equation system; then add indicators, switch on "
-               "the coupling and shape the equations in the Study tab.")
-    st.button("Start a new study on this file", icon=":material/add_circle:", on_click=start_new_study)
+    st.button("Use these columns", icon=":material/link:", on_click=apply_mapping, args=(edited,))
 
 
-def start_new_study() -> None:
+def fits(result: state.Run | None) -> bool:
+    """Whether the current study has run on the data in use; if not, the file is new to it."""
+    return result is not None and result.dataset.key == state.dataset().key
+
+
+def new_study_offer() -> None:
+    """For a file the current study never ran on: a first study on it, every guess shown for review."""
+    data = state.dataset()
+    frame, columns = data.frame, [str(c) for c in data.frame.columns]
+    st.subheader("Start a new study on this file", anchor=False)
+    st.caption("This file does not fit the current study. Check the guesses below and start: the first study builds "
+               "two indices from the indicator columns, couples them, and estimates a two-equation system by OLS, "
+               "2SLS and 3SLS with robustness and group results where the file allows. The current study stays "
+               "under Your studies in the sidebar.")
+    guessed = guess_keys(frame)
+    keys = {}
+    for cell, (role, label) in zip(st.columns(3), {"entity": "Entity (what each row describes)", "time": "Period",
+                                                   "group": "Group (optional)"}.items()):
+        options = [None, *columns]
+        keys[role] = cell.selectbox(label, options, options.index(guessed[role]), key=f"onboard.{role}.{data.key}",
+                                    format_func=lambda c: "(none)" if c is None else c)
+    if repeated_periods(frame, keys):
+        st.error(DUPLICATES, icon=":material/key:")
+    plan = st.data_editor(starter_plan(frame, keys), key=f"onboard.plan.{data.key}.{keys}", hide_index=True,
+                          disabled=["Column"], column_order=PLAN_COLUMNS, column_config={
+                              "Use": st.column_config.SelectboxColumn(options=list(ROLES), required=True),
+                              "Direction": st.column_config.SelectboxColumn(
+                                  options=["+", "-"], required=True,
+                                  help="'-' for a cost indicator (emissions, pollution, unemployment): guessed from "
+                                       "the name; check each")})
+    iterated = st.checkbox("Also iterated 3SLS (slower: up to 1,000 iterations)", key=f"onboard.i3sls.{data.key}")
+    st.button("Start a new study on this file", type="primary", icon=":material/add_circle:", on_click=start_new_study,
+              args=(keys, plan, iterated))
+
+
+def start_new_study(keys: dict | None = None, plan: pd.DataFrame | None = None, iterated: bool = False) -> None:
+    """Replace the study by a first study on the data in use, saved as a new study of the workspace."""
     data = state.dataset()
 
     def replace(study: dict) -> None:
         study.clear()
-        study.update(starter_study(data.frame, f"Study of {data.filename}"))
+        study.update(starter_study(data.frame, f"Study of {data.filename}", keys, plan, iterated))
     if state.edit(replace, "New study"):
         state.replace_study(state.study())
+        autosave.branch()
 
 
 def preview() -> None:
     frame = state.dataset().frame
     st.subheader("Preview", anchor=False)
     st.caption(f"First {min(PREVIEW_ROWS, len(frame))} of {len(frame)} rows.")
-    st.dataframe(frame.head(PREVIEW_ROWS), height=320)
+    shown = frame.head(PREVIEW_ROWS)
+    shown.attrs = {}  # the reader's notes are listed above, not sent with the table
+    st.dataframe(shown, height=320)
 
 
 def render(result: state.Run | None) -> None:
+    """A file the study has run on, or one with the study's columns under other names: its problems and the
+    mapping. Any other file: a new study on it first, the current study's problems with it folded away."""
     st.subheader(f"Data in use: {plain(state.dataset().name)}", anchor=False)
     uploader()
-    shape(result)
-    problems(result)
-    mapping()
+    data, study = state.dataset(), state.study()
+    if fits(result) or LEAVE_OUT_LABEL not in set(mapping_rows(study, data.frame)["Your column"]):
+        shape(result)
+        problems(result)
+        mapping()
+        if not fits(result):
+            with st.expander("Or start a new study on this file"):
+                new_study_offer()
+    else:
+        new_study_offer()
+        with st.expander("Or keep the current study: its problems with this file, and its columns to match"):
+            problems(result)
+            mapping()
     preview()

@@ -1,9 +1,5 @@
-"""Edits the study editor makes to a study's dict, and the guesses it offers; no Streamlit here."""
+"""Edits the study editor makes to a study's dict; no Streamlit here."""
 from __future__ import annotations
-
-import difflib
-import re
-import unicodedata
 
 import pandas as pd
 
@@ -12,54 +8,25 @@ from analysis.formula import Equation, Term, parse_equation, parse_term
 
 LEAVE_OUT = None  # a mapping target meaning "drop this column from the study"
 INDICATOR_COLUMNS = ["dimension", "column", "direction", "label", "weight"]
-
-# Cost indicators (direction "-"): emissions, pollution, consumption per unit of output, costs. Words that
-# make the same indicator a benefit (treatment of pollution, utilisation of waste) win over them.
-_COST = re.compile(r"emission|emit|pollut|consumption|cost|so2|co2|nox|discharge|per[ _]?(unit|output|gdp)|"
-                   r"unemploy|accident|排放|污染|能耗|消耗|成本|单位", re.IGNORECASE)
-_BENEFIT = re.compile(r"treat|utili[sz]|invest|control|remov|recycl|治理|处理|利用|投资", re.IGNORECASE)
-
-_IDENTIFIER = re.compile(r"code|(^|_)id$|代码|编码|编号", re.IGNORECASE)  # numeric, but names things: no indicator
-
-# Panel keys by column name, most telling first; each column takes one role at most.
-KEY_PATTERNS = {
-    "time": r"^(year|yr|period|time|date)s?$|year|period|年份|^年$|年度",
-    "group": r"^(region|area|zone|group|macro_?region)s?$|region|区域|地带|板块",
-    "entity": r"^(province|entity|country|city|county|firm|company|id|code|name)s?(_|$)"
-              r"|province|country|city|省|城市|地区|企业",
-}
+ROLE_KEYS = {"entity": "panel.entity", "time": "panel.time", "group": "panel.group"}
 
 
-def guess_direction(*names: str) -> str:
-    """'-' for a cost indicator, judged by its column name and label; '+' otherwise."""
-    text = " ".join(n for n in names if n)
-    return "-" if _COST.search(text) and not _BENEFIT.search(text) else "+"
-
-
-def guess_keys(frame: pd.DataFrame) -> dict[str, str | None]:
-    """Entity, time and group columns judged by their names, each column used once."""
-    taken: set[str] = set()
-    keys: dict[str, str | None] = {}
-    for role, pattern in KEY_PATTERNS.items():
-        found = next((c for c in frame.columns if c not in taken and re.search(pattern, str(c), re.IGNORECASE)), None)
-        keys[role] = found
-        if found:
-            taken.add(found)
-    return {"entity": keys["entity"], "time": keys["time"], "group": keys["group"]}
-
-
-def _plain(name: str) -> str:
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", str(name)).lower())
-
-
-def guess_column(wanted: str, columns: list[str], label: str = "") -> str | None:
-    """The uploaded column most like a study column: same name up to case and punctuation, else a close spelling."""
-    plain = {_plain(c): c for c in columns}
-    for name in (wanted, label):
-        if name and _plain(name) in plain:
-            return plain[_plain(name)]
-    close = difflib.get_close_matches(_plain(wanted), list(plain), n=1, cutoff=0.75)
-    return plain[close[0]] if close else None
+def key_conflicts(study) -> list[Problem]:
+    """Study choices that validate alone but cannot run on any data: one column in two panel roles, or an index
+    named like a panel key (the computed index would overwrite the key's column)."""
+    keys = {role: getattr(study.panel, role) for role in ROLE_KEYS}
+    problems = []
+    for k, (role, column) in enumerate(keys.items()):
+        earlier = [r for r in list(keys)[:k] if column and keys[r] == column]
+        if earlier:
+            problems.append(Problem(f"the column '{column}' is already the {earlier[0]} column; the {role} needs a "
+                                    "column of its own", key=ROLE_KEYS[role]))
+    for k, index in enumerate(study.indices):
+        role = next((r for r, column in keys.items() if column == index.name), None)
+        if role:
+            problems.append(Problem(f"the index cannot be named '{index.name}', the {role} column; choose another "
+                                    "name", key=f"indices[{k}].name"))
+    return problems
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
@@ -87,25 +54,6 @@ def equation_parts(text: str) -> dict:
     return {"name": eq.name if eq.name != eq.dependent.name else "", "dependent": eq.dependent.column,
             "regressors": [t.column for t in eq.regressors], "logged": [t.column for t in terms if t.transform],
             "intercept": eq.intercept}
-
-
-def starter_study(frame: pd.DataFrame, title: str) -> dict:
-    """A small study that runs on any panel, to build on: guessed keys, two one-indicator indices and a two-equation
-    system identified by one control in each equation. No coupling yet: where one entity-period is the minimum of
-    both single indicators, both indices are 0 and C is undefined."""
-    keys = guess_keys(frame)
-    columns = [c for c in numeric_columns(frame) if c not in keys.values() and not _IDENTIFIER.search(str(c))]
-    if len(columns) < 4:
-        raise UserError(f"a new study needs four numeric columns besides the panel keys (two indicators and two "
-                        f"controls); this file has {len(columns)}: {', '.join(map(str, columns)) or 'none'}")
-    first, second, control1, control2 = (Term(str(c)).name for c in columns[:4])
-
-    def index(name: str, column: str) -> dict:
-        return {"name": name, "dimensions": [{"name": "Dimension 1", "indicators": [
-            {"column": column, "label": column, "direction": guess_direction(column)}]}]}
-    return {"title": title, "panel": {role: column for role, column in keys.items() if column},
-            "indices": [index("index1", str(columns[0])), index("index2", str(columns[1]))],
-            "model": {"equations": [f"index1 ~ index2 + {control1}", f"index2 ~ index1 + {control2}"]}}
 
 
 def set_equation(model: dict, k: int, text: str | None) -> None:

@@ -7,6 +7,7 @@ are kept too, so a bad upload or edit never takes the tables off the screen.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -22,6 +23,8 @@ from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
 from analysis.table import Format, Table
 from analysis.tables import tables
 from report.narrative import Narrative
+
+from .edits import key_conflicts
 
 
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
@@ -106,21 +109,30 @@ def load_example(name: str) -> None:
 
 
 def edit(change, where: str = "") -> bool:
-    """Apply change(dict) to a copy of the study; a study that no longer validates is refused, with its messages."""
+    """Apply change(dict) to a copy of the study; a study that no longer validates, or could not run on any data,
+    is refused with its messages. A refusal stays on screen until an edit of the same place is accepted, so a
+    quick edit elsewhere does not hide it."""
     data = study().model_dump(mode="json")
     try:
         change(data)
         new = study_from_dict(data)
+        if conflicts := key_conflicts(new):
+            raise UserError(conflicts)
     except UserError as e:
-        st.session_state[EDIT_PROBLEMS] = [_located(p, where) for p in e.problems]
+        st.session_state[EDIT_PROBLEMS] = _elsewhere(where) + [_located(p, where) for p in e.problems]
         return False
     st.session_state[STUDY] = new
-    st.session_state[EDIT_PROBLEMS] = []
+    st.session_state[EDIT_PROBLEMS] = _elsewhere(where)
     return True
 
 
 def _located(problem: Problem, where: str) -> str:
     return f"{where}: {problem}" if where else str(problem)
+
+
+def _elsewhere(where: str) -> list[str]:
+    """Refusals of other places than where (none when where is blank: a whole-study edit)."""
+    return [p for p in st.session_state.get(EDIT_PROBLEMS) or [] if where and not p.startswith(f"{where}: ")]
 
 
 def load_study_file(content: bytes) -> bool:
@@ -140,13 +152,41 @@ def load_study_file(content: bytes) -> bool:
 
 
 def read_dataset(content: bytes, filename: str, sheet: str | None = None) -> Dataset:
-    """A CSV or XLSX file read as data (never executed); raises UserError when it cannot be read."""
-    frame = read_table(content, filename, sheet=sheet, max_bytes=MAX_UPLOAD_BYTES)
+    """A CSV or XLSX file read as data (never executed); raises UserError when it cannot be read. A workbook
+    whose first sheet has no data opens on the first sheet that has."""
+    try:
+        frame = read_table(content, filename, sheet=sheet, max_bytes=MAX_UPLOAD_BYTES)
+        empty = None if len(frame) else UserError("the first sheet has no data rows")
+    except UserError as e:
+        frame, empty = None, e
+    if empty and sheet is None:
+        sheet, frame = next_filled_sheet(content, filename) or (None, frame)
+    if frame is None:
+        raise empty
     sheets = sheet_names(content)
     checksum = hashlib.sha256(content).hexdigest()
     return Dataset(name=filename + (f", sheet {sheet}" if sheet else ""), frame=frame, key=f"{checksum}:{sheet or ''}",
                    checksum=checksum, content=content, filename=filename, sheet=sheet or (sheets[0] if sheets else None),
                    sheets=sheets, notes=tuple(frame.attrs.get("problems", ())))
+
+
+def next_filled_sheet(content: bytes, filename: str) -> tuple[str, pd.DataFrame] | None:
+    """The first sheet after the first with data rows, with a note saying so; None if there is none."""
+    try:
+        sheets = sheet_names(content)
+    except UserError:
+        return None
+    for name in sheets[1:]:
+        try:
+            frame = read_table(content, filename, sheet=name, max_bytes=MAX_UPLOAD_BYTES)
+        except UserError:
+            continue
+        if len(frame):
+            frame.attrs.setdefault("problems", []).append(Problem(
+                f"the first sheet, '{sheets[0]}', has no data: this is sheet '{name}', the first that has; "
+                "choose another sheet above", severity="warning"))
+            return name, frame
+    return None
 
 
 def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> bool:
@@ -177,18 +217,35 @@ def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Stud
 
 
 @st.cache_data(max_entries=8, show_spinner="Estimating the study ...")
-def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results:
+def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results | tuple[Problem, ...]:
+    """The results, or why they cannot be had: a failure is cached like a result, so editing labels or the
+    narrative of a study that fails does not estimate it again."""
     # The step line lives inside the cached call and is cleared at its end, so a cache hit replays nothing visible.
     step = st.empty()
-    results = run(_study, _panel, lambda message: step.caption(f"Estimating: {message} ..."))
-    step.empty()
-    return results
+    try:
+        return run(_study, _panel, lambda message: step.caption(f"Estimating: {message} ..."))
+    except Exception as e:  # noqa: BLE001 - a failure of any kind is shown and cached, never a traceback
+        return tuple(_as_user_error(e).problems)
+    finally:
+        step.empty()
 
 
 def _attempt(data: Dataset, study: Study) -> Run:
     key = estimation_text(study)
     panel = _validated(data.key, key, data.frame, study, data.checksum)
-    return Run(study, data, panel, _results(data.key, key, study, panel))
+    results = _results(data.key, key, study, panel)
+    if isinstance(results, tuple):
+        raise UserError(list(results))
+    return Run(study, data, panel, results)
+
+
+def _as_user_error(error: Exception) -> UserError:
+    """The error as the app shows it: a UserError as it is, anything else logged and named as unexpected."""
+    if isinstance(error, UserError):
+        return error
+    logging.getLogger(__name__).error("the analysis failed", exc_info=error)
+    return UserError(f"the analysis stopped unexpectedly ({type(error).__name__}: {error}); the last results that ran "
+                     "are kept. Undo the last change, or save the study file and report it.")
 
 
 def current_run() -> Run | None:
@@ -196,9 +253,9 @@ def current_run() -> Run | None:
     data, now = dataset(), study()
     try:
         result = _attempt(data, now)
-    except UserError as e:
+    except Exception as e:  # noqa: BLE001 - the app keeps the last good results whatever fails
         good: Run | None = st.session_state.get(GOOD)
-        return replace(good, problems=tuple(e.problems)) if good else None
+        return replace(good, problems=tuple(_as_user_error(e).problems)) if good else None
     st.session_state[GOOD] = result
     return result
 

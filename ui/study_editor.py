@@ -16,8 +16,9 @@ from analysis.study import TABLE1_LEVELS, Coupling, Index, Model, dumps
 from analysis.tables import DEFAULT_TITLES
 
 from . import state
-from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equation_parts, guess_direction,
-                    indicator_rows, numeric_columns, rename_index, set_equation)
+from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equation_parts, indicator_rows,
+                    numeric_columns, rename_index, set_equation)
+from .guesses import guess_direction
 from .sidebar import study_file_name
 from .widgets import applied, bound, button, choice, column_choice, editor, widget_key
 
