@@ -97,6 +97,7 @@ def test_leaving_out_the_group_column_switches_off_the_system_per_group(paper):
     renamed = study_from_dict(rename_columns(paper.model_dump(mode="json"), {"region": LEAVE_OUT}))
     assert renamed.panel.group is None and renamed.panel.group_order == [] and not renamed.model.heterogeneity
     assert renamed.model.equations == paper.model.equations and renamed.coupling == paper.coupling
+    assert renamed.dagum is None and not renamed.density.by_group
 
 
 def test_renaming_an_index_renames_its_coupling_equations_and_label(paper):

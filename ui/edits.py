@@ -113,10 +113,13 @@ def rename_columns(study: dict, mapping: dict[str, str | None]) -> dict:
         if panel.get(role) in mapping:
             panel[role] = mapping[panel[role]]
     study["panel"] = panel
-    if not panel.get("group"):  # no group column: no group order and no system per group (Table 9)
+    if not panel.get("group"):  # no group column: no group order, no system per group (Table 9), nothing by group
         panel["group_order"] = []
         if study.get("model"):
             study["model"] = {**study["model"], "heterogeneity": False}
+        study.pop("dagum", None)
+        if study.get("density"):
+            study["density"] = {**study["density"], "by_group": False}
 
     study["indices"] = [_rename_index(index, mapping) for index in study.get("indices") or []]
     emptied = [index["label"] or index["name"] for index in study["indices"] if not index["dimensions"]]
