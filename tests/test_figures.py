@@ -83,7 +83,7 @@ def test_figure1_plots_the_yearly_index_means(demo):
     merged = expected.merge(data, left_on=[study.panel.time, "index"], right_on=["period", "index"], suffixes=("", "_plot"))
     assert len(merged) == len(expected) == len(data)
     np.testing.assert_allclose(merged["mean_plot"], merged["mean"], rtol=0, atol=1e-12)
-    assert set(data["series"]) == {i.label for i in study.indices}
+    assert set(data["series"]) == {study.label(i.name) for i in study.indices}
     marks = {mark_type(v): v["encoding"] for v in layers(spec)}
     assert set(marks) == {"line", "point"}
     assert marks["line"]["strokeDash"]["field"] == marks["point"]["shape"]["field"] == "series"
@@ -244,7 +244,7 @@ def test_real_data_study_builds_every_figure_with_its_source(real):
     assert not any(n.startswith("Not on the map") for n in figs["d_map"].notes)
     data = dataset(spec_of(figs["figure1"]), "mean")
     assert sorted(data["period"].unique()) == list(range(2012, 2023))  # 2011 dropped listwise
-    assert set(data["series"]) == {i.label for i in study.indices}
+    assert set(data["series"]) == {study.label(i.name) for i in study.indices}
 
 
 def png_size_and_dpi(png: bytes) -> tuple[int, int, float]:
