@@ -129,7 +129,7 @@ def figure1(results: Results, study: Study) -> Figure | None:
         return None
     labels = {i.name: name_of(study, i.name) for i in study.indices if i.name in means.columns}
     long = means.melt(id_vars=time, value_vars=list(labels), var_name="index", value_name="mean")
-    long = long.assign(series=long["index"].map(labels), index=long["index"].map(text)).rename(columns={time: "period"})
+    long = long.assign(series=long.pop("index").map(labels)).rename(columns={time: "period"})
     chart = _series_chart(long, "mean", list(labels.values()), title_of(study, time), "Mean index score", WIDTH["column"])
     periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
     methods = sorted({i.method for i in study.indices})
@@ -467,8 +467,8 @@ def _coefficient_chart(data: pd.DataFrame, series: list[str]) -> alt.VConcatChar
     spacing = 12
     width = int((WIDTH["full"] - series_width - 10 - spacing * (COEFFICIENT_COLUMNS - 1)) / COEFFICIENT_COLUMNS)
     blocks = []
-    for equation, rows in data.sort_values("eq_order").groupby("eq_order", sort=True):
-        terms = rows.sort_values("term_order")["term"].drop_duplicates().tolist()
+    for equation, rows in data.groupby("eq_order", sort=True):
+        terms = rows.sort_values("term_order", kind="stable")["term"].drop_duplicates().tolist()
         panels = _wrap_alike(terms, width)
         rows = rows.assign(panel=rows["term"].map(dict(zip(terms, panels))))
         blocks.append(_coefficient_panels(rows, series, panels, width).properties(

@@ -49,6 +49,11 @@ def dataset(spec: dict, field: str) -> pd.DataFrame:
     return found[0]
 
 
+def coefficient_data(spec: dict) -> pd.DataFrame:
+    """The rows of a coefficient plot, in equation order (one dataset per equation's block of panels)."""
+    return pd.concat(sorted(datasets(spec, "estimate"), key=lambda d: d["eq_order"].min()), ignore_index=True)
+
+
 def layers(spec: dict) -> list[dict]:
     """Every single view of the spec, however nested."""
     out = []
@@ -80,7 +85,8 @@ def test_figure1_plots_the_yearly_index_means(demo):
     spec = spec_of(figs["figure1"])
     data = dataset(spec, "mean")
     expected = results.index_means.melt(id_vars=study.panel.time, var_name="index", value_name="mean")
-    merged = expected.merge(data, left_on=[study.panel.time, "index"], right_on=["period", "index"], suffixes=("", "_plot"))
+    expected["series"] = expected["index"].map(study.label)
+    merged = expected.merge(data, left_on=[study.panel.time, "series"], right_on=["period", "series"], suffixes=("", "_plot"))
     assert len(merged) == len(expected) == len(data)
     np.testing.assert_allclose(merged["mean_plot"], merged["mean"], rtol=0, atol=1e-12)
     assert set(data["series"]) == {study.label(i.name) for i in study.indices}
@@ -125,7 +131,7 @@ def test_heatmap_orders_entities_by_group_then_mean_d(demo):
     for g in study.panel.group_order:
         inside = [e for e in order if group_of[e] == g]
         assert means[inside].is_monotonic_decreasing
-    assert spec["spec"]["encoding"]["color"]["scale"]["scheme"] == F.SEQUENTIAL
+    assert spec["spec"]["encoding"]["color"]["scale"] == {"scheme": F.SEQUENTIAL, "reverse": True}  # darker is higher
     assert spec["facet"]["field"] == "group"
 
 
@@ -184,7 +190,7 @@ def test_a_single_period_gives_one_map_panel_and_a_one_year_title():
     figs = {f.id: f for f in F.figures(run(study, one), study)}
     assert figs["figure1"].title.endswith(f", {last}")
     spec = spec_of(figs["d_map"])
-    assert len(spec["hconcat"]) == 1 and figs["d_map"].notes[0].startswith(f"Coordination level of D (Table 1) in {last};")
+    assert len(spec["hconcat"]) == 1 and figs["d_map"].notes[0].startswith(f"Coordination level of D (Table 1) in {last}, darker")
 
 
 def test_chinese_entity_names_switch_to_a_cjk_serif(demo):
@@ -197,7 +203,7 @@ def test_chinese_entity_names_switch_to_a_cjk_serif(demo):
 def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals(demo):
     study, results, figs = demo
     spec = spec_of(figs["coefficients"])
-    data = dataset(spec, "estimate")
+    data = coefficient_data(spec)
     runs = results.runs("table7")
     assert list(dict.fromkeys(data["series"])) == ["(1) OLS", "(2) 2SLS", "(3) 3SLS", "(4) I3SLS"]
     assert "_cons" not in set(data["term"])
@@ -215,7 +221,8 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
         np.testing.assert_allclose(part["estimate"], [x.estimate for x in terms], rtol=0, atol=0)
         np.testing.assert_allclose(part["high"] - part["estimate"], [critical * x.std_error for x in terms], rtol=1e-12)
         np.testing.assert_allclose(part["estimate"] - part["low"], [critical * x.std_error for x in terms], rtol=1e-12)
-    assert spec["facet"]["field"] == "equation"
+    assert [block["facet"]["field"] for block in spec["vconcat"]] == ["panel", "panel"]
+    assert [block["resolve"]["scale"]["x"] for block in spec["vconcat"]] == ["independent", "independent"]
     assert {mark_type(v) for v in layers(spec)} == {"rule", "point"}
     assert "(1) OLS, (2) 2SLS: estimate ± t(0.975, M·n − K) SE" in figs["coefficients"].notes[0]
     assert "(3) 3SLS, (4) I3SLS: estimate ± 1.96 SE (normal)" in figs["coefficients"].notes[0]
@@ -223,7 +230,7 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
 
 def test_group_coefficients_compare_table9_samples(demo):
     study, results, figs = demo
-    data = dataset(spec_of(figs["coefficients_groups"]), "estimate")
+    data = coefficient_data(spec_of(figs["coefficients_groups"]))
     assert list(dict.fromkeys(data["series"])) == [r.sample for r in results.runs("table9") if r.fit is not None]
     assert list(dict.fromkeys(data["series"])) == study.panel.group_order
 
