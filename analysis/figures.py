@@ -113,6 +113,13 @@ def printable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(text) for c in texts})
 
 
+def inline(frame: pd.DataFrame) -> alt.InlineData:
+    """The frame's rows, printable, as one JSON string: Altair copies nested values at every step of composing
+    a chart, which takes seconds, and copies a string at once. Numbers keep every digit (repr)."""
+    rows = json.dumps(printable(frame).to_dict(orient="records"), ensure_ascii=False, separators=(",", ":"))
+    return alt.InlineData(values=rows, format=alt.DataFormat(type="json"))
+
+
 def term_of(study: Study, term: str) -> str:
     """A model term as printed: the label of its column, after "ln" when logged."""
     parsed = parse_term(term)
@@ -163,12 +170,12 @@ def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: st
     legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width),
                         symbolSize=50, symbolStrokeWidth=0, labelLimit=0)
     y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False) if y_domain else alt.Scale(zero=False)
-    base = alt.Chart(printable(long)).encode(
+    base = alt.Chart(inline(long)).encode(
         x=_period_axis(long["period"], x_title),
         y=alt.Y(f"{value}:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=".2f")),
         color=alt.Color("series:N", scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), sort=series,
                         legend=legend),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period", title=x_title),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip(f"period:{_period_type(long['period'])}", title=x_title),
                  alt.Tooltip(f"{value}:Q", format=".3f", title=y_title)])
     # The legend shows the markers; the dash patterns repeat the distinction along the lines.
     lines = base.mark_line(strokeWidth=1.3).encode(
@@ -202,7 +209,7 @@ def _level_bands(levels: list[str], low: float, high: float) -> alt.LayerChart:
     bands = pd.DataFrame({"from": [k / 10 for k in numbers], "to": [(k + 1) / 10 for k in numbers],
                           "middle": [(k + 0.5) / 10 for k in numbers], "label": [levels[k] for k in numbers],
                           "shade": [LEVEL_SHADES[k % 2] for k in numbers]})
-    base = alt.Chart(bands)
+    base = alt.Chart(inline(bands))
     rects = base.mark_rect(stroke="#d9d9d9", strokeWidth=0.5).encode(
         y=alt.Y("from:Q"), y2="to:Q", fill=alt.Fill("shade:N", scale=None, legend=None))
     labels = base.mark_text(align="left", baseline="middle", dx=6, fontSize=SMALL_FONT_SIZE, fontStyle="italic",
@@ -255,7 +262,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
     time_title = title_of(study, keys.time)
     legend_width = 60  # the gradient, its labels and the gap before it
     width = WIDTH["column"] - _text_width(order) - legend_width
-    chart = alt.Chart(printable(data.drop(columns="entity_key"))).mark_rect(stroke="white", strokeWidth=0.3).encode(
+    chart = alt.Chart(inline(data.drop(columns="entity_key"))).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("period:O", title=time_title, axis=alt.Axis(labelAngle=-90, labelPadding=3)),
         # A step of 1.3 em keeps neighbouring names apart, Chinese ones included.
         y=alt.Y("entity:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False,
@@ -307,7 +314,7 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
                                          labelLimit=0, symbolType="square",
                                          symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
     entity_title = title_of(study, study.panel.entity)
-    panels = [_map_panel(printable(shown[shown["period"] == p]), entity_title, colour, _period_text(p)) for p in periods]
+    panels = [_map_panel(inline(shown[shown["period"] == p]), entity_title, colour, _period_text(p)) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
     unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(data["entity_key"]) - set(matched)})
     notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}, darker is higher; "
@@ -318,7 +325,7 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
                    (*notes, *MAP_NOTES, *results.source_notes()), width="full")
 
 
-def _map_panel(rows: pd.DataFrame, entity_title: str, colour: alt.Color, title: str) -> alt.LayerChart:
+def _map_panel(rows: alt.InlineData, entity_title: str, colour: alt.Color, title: str) -> alt.LayerChart:
     """Every outline blank, the matched provinces filled by level, in a conic equal-area projection centred on China."""
     outlines = _outlines()
     background = alt.Chart(outlines).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
@@ -334,7 +341,7 @@ def _map_panel(rows: pd.DataFrame, entity_title: str, colour: alt.Color, title: 
 
 @cache
 def _outlines() -> alt.InlineData:
-    """The province outlines once per process, as one JSON string: Altair copies nested lists at every step."""
+    """The province outlines once per process, as one JSON string (see inline)."""
     collection = json.dumps({"type": "FeatureCollection", "features": province_features()}, separators=(",", ":"))
     return alt.InlineData(values=collection, format=alt.DataFormat(type="json", property="features"))
 
@@ -491,7 +498,7 @@ def _coefficient_panels(rows: pd.DataFrame, series: list[str], panels: list[str]
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("term:N", title="Coefficient of"),
                  alt.Tooltip("estimate:Q", format=".4f"), alt.Tooltip("std_error:Q", format=".4f", title="SE"),
                  alt.Tooltip("low:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")])
-    layered = alt.layer(zero, bars, points, data=printable(rows)).properties(width=width, height=len(series) * 13)
+    layered = alt.layer(zero, bars, points, data=inline(rows)).properties(width=width, height=len(series) * 13)
     header = alt.Header(labelAnchor="start", labelPadding=3, labelExpr="split(datum.label, '\\n')")
     return layered.facet(facet=alt.Facet("panel:N", sort=panels, title=None, header=header),
                          columns=COEFFICIENT_COLUMNS, spacing={"row": 10, "column": 12}).resolve_scale(x="independent")
@@ -520,21 +527,29 @@ def _wrap(label: str, width: float) -> str:
 # Shared style ---------------------------------------------------------------------------------------------------------
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The printed look, in one place: a serif font (a CJK serif when the chart shows Chinese), 8-pt text, black axes."""
+    """The printed look, in one place: a serif font (a CJK serif when the chart shows Chinese), 8-pt text, black axes.
+
+    Set on the chart just built rather than through configure_*, each of which copies the whole chart.
+    """
     font = CJK_SERIF if _CJK.search(json.dumps(chart.to_dict(validate=False), ensure_ascii=False)) else LATIN_SERIF
     text_style = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal",
                   "labelColor": INK, "titleColor": INK}
-    return (chart.configure(font=font, background="white", padding=4)
-            .configure_axis(**text_style, domainColor=INK, tickColor=INK, grid=False, tickSize=4)
-            .configure_legend(**text_style, labelLimit=0)
-            .configure_header(**text_style)
-            .configure_title(fontSize=FONT_SIZE, fontWeight="normal", color=INK)
-            .configure_view(stroke=None))
+    chart.config = alt.Config(
+        font=font, background="white", padding=4,
+        axis=alt.AxisConfig(**text_style, domainColor=INK, tickColor=INK, grid=False, tickSize=4),
+        legend=alt.LegendConfig(**text_style, labelLimit=0), header=alt.HeaderConfig(**text_style),
+        title=alt.TitleConfig(fontSize=FONT_SIZE, fontWeight="normal", color=INK), view=alt.ViewConfig(stroke=None))
+    return chart
+
+
+def _period_type(periods: pd.Series) -> str:
+    """Whole-number periods are quantities, any other period an ordered category."""
+    return "Q" if pd.api.types.is_integer_dtype(periods) else "O"
 
 
 def _period_axis(periods: pd.Series, title: str) -> alt.X:
     """Whole-number periods on a linear axis labelled without separators; any other period as ordered categories."""
-    if pd.api.types.is_integer_dtype(periods):
+    if _period_type(periods) == "Q":
         values = sorted(periods.unique())
         every = max(1, math.ceil(len(values) / 7))
         return alt.X("period:Q", title=title, scale=alt.Scale(domain=[values[0], values[-1]], nice=False, zero=False),

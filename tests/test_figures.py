@@ -38,8 +38,9 @@ def spec_of(figure) -> dict:
 
 
 def datasets(spec: dict, field: str) -> list[pd.DataFrame]:
-    """The inline datasets of the spec that have the field."""
-    return [pd.DataFrame(v) for v in spec["datasets"].values() if isinstance(v, list) and v and field in v[0]]
+    """The inline datasets of the spec that have the field (rows given as a JSON string or as a list)."""
+    found = [json.loads(v) if isinstance(v, str) else v for v in spec["datasets"].values()]
+    return [pd.DataFrame(v) for v in found if isinstance(v, list) and v and field in v[0]]
 
 
 def dataset(spec: dict, field: str) -> pd.DataFrame:
@@ -150,7 +151,7 @@ def test_map_matches_all_demo_provinces_and_carries_its_notices(demo):
     assert any("Apache ECharts 4.9.0" in n for n in figure.notes)
     text = json.dumps(spec)
     assert '"url"' not in text  # boundaries inline, so export works offline
-    outlines = json.loads(next(v for v in spec["datasets"].values() if isinstance(v, str)))
+    outlines = next(json.loads(v) for v in spec["datasets"].values() if '"FeatureCollection"' in v)
     assert len(outlines["features"]) == 34
 
 
