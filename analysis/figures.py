@@ -1,4 +1,9 @@
-"""The paper's figures as Altair charts sized for print (100 px per inch); report/ exports them, the app shows them."""
+"""The paper's figures as Altair charts sized for print (100 px per inch); report/ exports them, the app shows them.
+
+Every text that enters a chart is a label (of a variable, index, group or entity, as the study names it)
+cleaned by analysis.text.clean_text, so no character a renderer cannot set reaches one. Figures read the
+results and the study's names, never its printing settings (figure_key).
+"""
 from __future__ import annotations
 
 import json
@@ -13,26 +18,34 @@ import altair as alt
 import pandas as pd
 from scipy import stats
 
+from .formula import parse_term
 from .methods import METHODS
 from .pipeline import group_names
 from .results import ModelRun, Results
-from .study import Study
+from .study import Study, TableSettings, dumps
+from .text import clean_text
 
 PX_PER_INCH = 100
-WIDTH = {"column": int(3.3 * PX_PER_INCH), "full": int(6.7 * PX_PER_INCH)}
-HEIGHT = {WIDTH["column"]: int(2.5 * PX_PER_INCH), WIDTH["full"]: int(3.2 * PX_PER_INCH)}  # of line charts
-# The first installed family wins in the exporter and glyphs it lacks fall back to an arbitrary font,
-# so a chart with Chinese text starts with a CJK serif that also has Latin letters.
+# A full-width figure fits the text width of both documents: LaTeX's 16 cm and Word's A4 with 2.54 cm margins.
+WIDTH = {"column": int(3.3 * PX_PER_INCH), "full": int(6.2 * PX_PER_INCH)}
+HEIGHT = {WIDTH["column"]: int(2.5 * PX_PER_INCH), WIDTH["full"]: int(3.0 * PX_PER_INCH)}  # of line charts
+MIN_POINTS = 7  # the smallest text a journal prints
+FONT_SIZE = 11  # 7.9 pt at 100 px per inch
+SMALL_FONT_SIZE = 10  # 7.2 pt
+# The first installed family wins in the exporter and a string with a glyph it lacks is set in an arbitrary
+# font, so a chart with Chinese text is set in a CJK serif that also has Latin letters.
 LATIN_SERIF = "Times New Roman, Liberation Serif, Tinos, serif"
 CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, Songti SC, SimSun, serif"
-FONT_SIZE = 11  # 8 pt at 100 px per inch
-SMALL_FONT_SIZE = 9
 INK = "#000000"
 # Okabe-Ito colours, and marker shapes and dash patterns so that series stay apart in grey print.
 COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-left", "triangle-right"]
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 2, 1, 2, 1, 2], [10, 4], [1, 4], [6, 2, 2, 2, 2, 2]]
-SEQUENTIAL = "cividis"  # of D and its levels: lightness rises evenly, so grey print keeps the order
+# viridis (van der Walt & Smith, matplotlib) at 0, 0.1, ..., 1: lightness rises evenly from dark violet to yellow
+# while the hue turns through blue and green, so levels stay apart in grey print and for colour-vision deficiency.
+SEQUENTIAL = "viridis"
+VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151",
+           "#bddf26", "#fde725"]
 LEVEL_SHADES = ["#f2f2f2", "#ffffff"]
 NO_DATA = "#ffffff"
 BAND_MARGIN = 0.02  # D shown beyond the data's range before a further level band is drawn
@@ -62,6 +75,58 @@ def figures(results: Results, study: Study) -> list[Figure]:
     return [f for f in built if f is not None]
 
 
+def figure_key(study: Study) -> str:
+    """The study as far as figures depend on it: everything but the tables' printing settings."""
+    return dumps(study.model_copy(update={"tables": TableSettings()}))
+
+
+def _figure(figure_id: str, title: str, chart: alt.TopLevelMixin, notes, width: str = "column") -> Figure:
+    return Figure(figure_id, text(title), _style(chart), tuple(text(n) for n in notes), width)
+
+
+# Names as printed ------------------------------------------------------------------------------------------------------
+
+def text(value) -> str:
+    """Any value as one line of text a renderer can set."""
+    return clean_text(str(value), single_line=True)
+
+
+def name_of(study: Study, name: str | None) -> str:
+    """A variable's, index's or key's label, or its name where it has none."""
+    return text(study.label(name)) if name else ""
+
+
+def title_of(study: Study, name: str | None) -> str:
+    """name_of with a capital initial, for axis titles."""
+    label = name_of(study, name)
+    return label[:1].upper() + label[1:]
+
+
+def value_of(study: Study, column: str | None, value) -> str:
+    """A group's or entity's printed name."""
+    return text(study.value_label(column, value))
+
+
+def printable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text value cleaned: the last guard before data enter a chart."""
+    texts = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.assign(**{c: frame[c].map(text) for c in texts})
+
+
+def inline(frame: pd.DataFrame) -> alt.InlineData:
+    """The frame's rows, printable, as one JSON string: Altair copies nested values at every step of composing
+    a chart, which takes seconds, and copies a string at once. Numbers keep every digit (repr)."""
+    rows = json.dumps(printable(frame).to_dict(orient="records"), ensure_ascii=False, separators=(",", ":"))
+    return alt.InlineData(values=rows, format=alt.DataFormat(type="json"))
+
+
+def term_of(study: Study, term: str) -> str:
+    """A model term as printed: the label of its column, after "ln" when logged."""
+    parsed = parse_term(term)
+    label = name_of(study, parsed.column)
+    return f"{parsed.transform} {label}" if parsed.transform else label
+
+
 # Figure 1 and D over time -------------------------------------------------------------------------------------------
 
 def figure1(results: Results, study: Study) -> Figure | None:
@@ -69,33 +134,34 @@ def figure1(results: Results, study: Study) -> Figure | None:
     means, time = results.index_means, study.panel.time
     if means is None or means.empty:
         return None
-    labels = {i.name: i.label or i.name for i in study.indices if i.name in means.columns}
+    labels = {i.name: name_of(study, i.name) for i in study.indices if i.name in means.columns}
     long = means.melt(id_vars=time, value_vars=list(labels), var_name="index", value_name="mean")
-    long = long.assign(series=long["index"].map(labels)).rename(columns={time: "period"})
-    chart = _series_chart(long, "mean", list(labels.values()), _axis_title(study, time), "Mean index score", WIDTH["column"])
+    long = long.assign(series=long.pop("index").map(labels)).rename(columns={time: "period"})
+    chart = _series_chart(long, "mean", list(labels.values()), title_of(study, time), "Mean index score", WIDTH["column"])
     periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
     methods = sorted({i.method for i in study.indices})
-    notes = (f"Means over all entities in each {study.label(time)} of the composite indices ({', '.join(methods)} weights).",
-             *results.source_notes())
-    return Figure("figure1", f"Yearly means of the composite indices, {periods}", _style(_fit(chart)), notes)
+    notes = (f"Means over all entities in each {name_of(study, time)} of the composite indices "
+             f"({', '.join(methods)} weights).", *results.source_notes())
+    return _figure("figure1", f"Yearly means of the composite indices, {periods}", _fit(chart), notes)
 
 
 def d_by_region(results: Results, study: Study) -> Figure | None:
     """Mean coupling coordination degree D over time for all entities and each group, over the level bands of Table 1."""
     if results.coupling is None:
         return None
-    coupling = results.coupling
+    coupling, group = results.coupling, study.panel.group
     wide = coupling.by_group if coupling.by_group is not None else coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
-    series = [str(c) for c in wide.columns if c != "period"]
-    long = wide.melt(id_vars="period", var_name="series", value_name="D").astype({"series": str})
+    names = {c: "All" if c == "All" else value_of(study, group, c) for c in wide.columns if c != "period"}
+    long = wide.melt(id_vars="period", var_name="series", value_name="D")
+    long["series"] = long["series"].map(names)
     low, high = _band_range(long["D"])
-    lines = _series_chart(long, "D", series, _axis_title(study, study.panel.time), "Coupling coordination degree D",
-                          WIDTH["full"], y_domain=(low, high))
-    chart = alt.layer(_level_bands(study.coupling.levels, low, high), lines)
-    who = f"all entities and each {study.label(study.panel.group).lower()}" if coupling.by_group is not None else "all entities"
+    lines = _series_chart(long, "D", list(names.values()), title_of(study, study.panel.time),
+                          "Coupling coordination degree D", WIDTH["full"], y_domain=(low, high))
+    chart = alt.layer(_level_bands([text(v) for v in study.coupling.levels], low, high), lines)
+    who = f"all entities and each {name_of(study, group).lower()}" if coupling.by_group is not None else "all entities"
     notes = (f"Mean D for {who}; shaded bands are the coordination levels of Table 1, named on the right.",
              coupling.convention, *results.source_notes())
-    return Figure("d_by_region", "Coupling coordination degree over time", _style(_fit(chart)), notes, width="full")
+    return _figure("d_by_region", "Coupling coordination degree over time", _fit(chart), notes, width="full")
 
 
 def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int,
@@ -104,12 +170,12 @@ def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: st
     legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width),
                         symbolSize=50, symbolStrokeWidth=0, labelLimit=0)
     y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False) if y_domain else alt.Scale(zero=False)
-    base = alt.Chart(long).encode(
+    base = alt.Chart(inline(long)).encode(
         x=_period_axis(long["period"], x_title),
         y=alt.Y(f"{value}:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=".2f")),
         color=alt.Color("series:N", scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), sort=series,
                         legend=legend),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period", title=x_title),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip(f"period:{_period_type(long['period'])}", title=x_title),
                  alt.Tooltip(f"{value}:Q", format=".3f", title=y_title)])
     # The legend shows the markers; the dash patterns repeat the distinction along the lines.
     lines = base.mark_line(strokeWidth=1.3).encode(
@@ -125,9 +191,9 @@ def _legend_columns(labels: list[str], width: int) -> int:
     return max(1, min(len(labels), int(width // (30 + _text_width(labels)))))
 
 
-def _text_width(labels: list[str]) -> float:
+def _text_width(labels: list[str], size: float = FONT_SIZE) -> float:
     """Pixels the longest label needs: about 0.55 em per Latin character of a serif, 1 em per Chinese character."""
-    return max(FONT_SIZE * (0.55 * len(label) + 0.45 * len(_CJK.findall(label))) for label in labels)
+    return max(size * (0.55 * len(label) + 0.45 * len(_CJK.findall(label))) for label in labels)
 
 
 def _band_range(d: pd.Series) -> tuple[float, float]:
@@ -143,7 +209,7 @@ def _level_bands(levels: list[str], low: float, high: float) -> alt.LayerChart:
     bands = pd.DataFrame({"from": [k / 10 for k in numbers], "to": [(k + 1) / 10 for k in numbers],
                           "middle": [(k + 0.5) / 10 for k in numbers], "label": [levels[k] for k in numbers],
                           "shade": [LEVEL_SHADES[k % 2] for k in numbers]})
-    base = alt.Chart(bands)
+    base = alt.Chart(inline(bands))
     rects = base.mark_rect(stroke="#d9d9d9", strokeWidth=0.5).encode(
         y=alt.Y("from:Q"), y2="to:Q", fill=alt.Fill("shade:N", scale=None, legend=None))
     labels = base.mark_text(align="left", baseline="middle", dx=6, fontSize=SMALL_FONT_SIZE, fontStyle="italic",
@@ -158,39 +224,71 @@ def _fit(chart: alt.LayerChart) -> alt.LayerChart:
 
 # Heat map and map of D ------------------------------------------------------------------------------------------------
 
+def level_colours(count: int) -> list[str]:
+    """count colours of viridis from light to dark, spread over its whole range so that neighbouring levels differ most."""
+    return [_viridis(1 - k / (count - 1)) for k in range(count)] if count > 1 else [_viridis(0.5)]
+
+
+def _viridis(position: float) -> str:
+    """viridis at a position in [0, 1], interpolated between the tabulated colours."""
+    at = position * (len(VIRIDIS) - 1)
+    k = min(int(at), len(VIRIDIS) - 2)
+    low, high = (bytes.fromhex(VIRIDIS[i][1:]) for i in (k, k + 1))
+    return "#" + "".join(f"{round(a + (b - a) * (at - k)):02x}" for a, b in zip(low, high))
+
+
+def _coupling_rows(results: Results, study: Study) -> pd.DataFrame:
+    """The entity-period rows of D with entities, groups and levels as printed."""
+    keys = study.panel
+    data = results.coupling.by_entity.assign(
+        entity_key=results.coupling.by_entity["entity"],
+        entity=lambda f: f["entity"].map(lambda e: value_of(study, keys.entity, e)),
+        level_label=lambda f: f["level_label"].map(text))
+    if "group" in data:
+        data["group"] = data["group"].map(lambda g: value_of(study, keys.group, g))
+    return data
+
+
 def d_heatmap(results: Results, study: Study) -> Figure | None:
     """D of every entity in every period, entities grouped and then ranked by their mean D."""
     if results.coupling is None or "entity" not in results.coupling.by_entity:
         return None
-    data = results.coupling.by_entity
+    keys = study.panel
+    data = _coupling_rows(results, study)
     grouped = "group" in data
-    order = _entity_order(data, study.panel.group_order)
-    time_title = _axis_title(study, study.panel.time)
-    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
+    groups = [value_of(study, keys.group, g) for g in group_names(results.coupling.by_entity, "group", keys.group_order)] \
+        if grouped else []
+    order = _entity_order(data, groups)
+    time_title = title_of(study, keys.time)
+    legend_width = 60  # the gradient, its labels and the gap before it
+    width = WIDTH["column"] - _text_width(order) - legend_width
+    chart = alt.Chart(inline(data.drop(columns="entity_key"))).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("period:O", title=time_title, axis=alt.Axis(labelAngle=-90, labelPadding=3)),
-        y=alt.Y("entity:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False)),
-        color=alt.Color("D:Q", title="D", scale=alt.Scale(scheme=SEQUENTIAL),
-                        legend=alt.Legend(orient="right", gradientLength=200, gradientThickness=10, format=".2f", tickCount=6)),
-        tooltip=[alt.Tooltip("entity:N", title=_axis_title(study, study.panel.entity)),
+        # A step of 1.3 em keeps neighbouring names apart, Chinese ones included.
+        y=alt.Y("entity:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False,
+                                                                  labelOverlap=False)),
+        color=alt.Color("D:Q", title="D", scale=alt.Scale(scheme=SEQUENTIAL, reverse=True),
+                        legend=alt.Legend(orient="right", gradientLength=160, gradientThickness=10, format=".2f",
+                                          tickCount=5)),
+        tooltip=[alt.Tooltip("entity:N", title=title_of(study, keys.entity)),
                  alt.Tooltip("period:O", title=time_title), alt.Tooltip("D:Q", format=".3f"),
                  alt.Tooltip("level_label:N", title="Level")])
-    chart = chart.properties(width=int(0.5 * WIDTH["column"]), height=alt.Step(11))
+    chart = chart.properties(width=int(width), height=alt.Step(math.ceil(1.3 * FONT_SIZE)))
     if grouped:
-        chart = chart.facet(
-            facet=alt.Facet("group:N", sort=group_names(data, "group", study.panel.group_order), title=None,
-                            header=_PANEL_HEADER),
-            columns=1, spacing=6).resolve_scale(y="independent")
-    how = f"grouped by {study.label(study.panel.group).lower()}, " if grouped else ""
-    notes = (f"Entities {how}ranked by their mean D over all periods.", results.coupling.convention, *results.source_notes())
-    return Figure("d_heatmap", "Coupling coordination degree by entity and period", _style(chart), notes)
+        chart = chart.facet(facet=alt.Facet("group:N", sort=groups, title=None, header=_PANEL_HEADER),
+                            columns=1, spacing=6).resolve_scale(y="independent")
+    how = f"grouped by {name_of(study, keys.group).lower()}, " if grouped else ""
+    notes = (f"Entities {how}ranked by their mean D over all periods; darker is higher.", results.coupling.convention,
+             *results.source_notes())
+    return _figure("d_heatmap", "Coupling coordination degree by entity and period", chart, notes)
 
 
-def _entity_order(data: pd.DataFrame, group_order) -> list:
+def _entity_order(data: pd.DataFrame, groups: list[str]) -> list[str]:
     """Entities by group (in the study's order), then by mean D, highest first."""
     means = data.groupby("entity", sort=False)["D"].mean().rename("mean").reset_index()
-    if "group" not in data:
+    if not groups:
         return means.sort_values("mean", ascending=False)["entity"].tolist()
-    rank = {g: k for k, g in enumerate(group_names(data, "group", group_order))}
+    rank = {g: k for k, g in enumerate(groups)}
     means = means.merge(data[["entity", "group"]].drop_duplicates("entity"), on="entity")
     means["rank"] = means["group"].map(rank)
     return means.sort_values(["rank", "mean"], ascending=[True, False])["entity"].tolist()
@@ -200,48 +298,52 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
     """Choropleth of the coordination level in the chosen periods (first and last by default), if entities are provinces."""
     if results.coupling is None or "entity" not in results.coupling.by_entity:
         return None
-    data = results.coupling.by_entity
-    features = province_features()
-    matched = match_features(data["entity"].drop_duplicates().tolist())
-    if len(set(matched.values())) < len(features) / 2:
+    data = _coupling_rows(results, study)
+    matched = match_features(data["entity_key"].drop_duplicates().tolist())
+    if len(set(matched.values())) < len(province_features()) / 2:
         return None
     available = sorted(data["period"].unique())
     periods = periods or list(dict.fromkeys([available[0], available[-1]]))
-    shown = data[data["period"].isin(periods)].assign(feature=lambda f: f["entity"].map(matched)).dropna(subset=["feature"])
-    levels = study.coupling.levels
+    shown = (data[data["period"].isin(periods)].assign(feature=lambda f: f["entity_key"].map(matched))
+             .dropna(subset=["feature"]).drop(columns="entity_key"))
+    levels = [text(v) for v in study.coupling.levels]
     present = [levels[k - 1] for k in sorted(shown["level"].astype(int).unique())]
     colour = alt.Color("level_label:N", title="Coordination level", sort=present,
-                       scale=alt.Scale(domain=present, scheme=SEQUENTIAL),
+                       scale=alt.Scale(domain=present, range=level_colours(len(present))),
                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=_legend_columns(present, WIDTH["full"]),
                                          labelLimit=0, symbolType="square",
                                          symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
-    # One JSON string rather than nested lists: Altair copies nested values at every step, which takes seconds.
-    outlines = alt.InlineData(values=json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")),
-                              format=alt.DataFormat(type="json", property="features"))
-    entity_title = _axis_title(study, study.panel.entity)
-    panels = [_map_panel(shown[shown["period"] == p], entity_title, outlines, colour, _period_text(p)) for p in periods]
+    entity_title = title_of(study, study.panel.entity)
+    panels = [_map_panel(inline(shown[shown["period"] == p]), entity_title, colour, _period_text(p)) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
-    unmatched = sorted(set(data["entity"]) - set(matched), key=str)
-    notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}; "
+    unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(data["entity_key"]) - set(matched)})
+    notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}, darker is higher; "
              "provinces outside the sample are left blank."]
     if unmatched:
-        notes.append(f"Not on the map (no matching province): {', '.join(map(str, unmatched))}.")
-    return Figure("d_map", "Coupling coordination level by province", _style(chart),
-                  (*notes, *MAP_NOTES, *results.source_notes()), width="full")
+        notes.append(f"Not on the map (no matching province): {', '.join(unmatched)}.")
+    return _figure("d_map", "Coupling coordination level by province", chart,
+                   (*notes, *MAP_NOTES, *results.source_notes()), width="full")
 
 
-def _map_panel(rows: pd.DataFrame, entity_title: str, outlines: alt.InlineData, colour: alt.Color,
-               title: str) -> alt.LayerChart:
+def _map_panel(rows: alt.InlineData, entity_title: str, colour: alt.Color, title: str) -> alt.LayerChart:
     """Every outline blank, the matched provinces filled by level, in a conic equal-area projection centred on China."""
+    outlines = _outlines()
     background = alt.Chart(outlines).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
     tooltip = [alt.Tooltip("entity:N", title=entity_title), alt.Tooltip("D:Q", format=".3f"),
                alt.Tooltip("level_label:N", title="Level")]
     filled = alt.Chart(rows).mark_geoshape(stroke="white", strokeWidth=0.5).encode(color=colour, tooltip=tooltip)
     filled = filled.transform_lookup(lookup="feature",
                                      from_=alt.LookupData(data=outlines, key="properties.key", fields=["type", "geometry"]))
-    width = int(0.47 * WIDTH["full"])
-    return alt.layer(background, filled, title=alt.TitleParams(title, fontSize=FONT_SIZE, fontWeight="normal")).project(
+    width = int(0.48 * WIDTH["full"])
+    return alt.layer(background, filled, title=alt.TitleParams(text(title), fontSize=FONT_SIZE, fontWeight="normal")).project(
         type="conicEqualArea", rotate=[-105, 0, 0], parallels=[25, 47]).properties(width=width, height=int(0.78 * width))
+
+
+@cache
+def _outlines() -> alt.InlineData:
+    """The province outlines once per process, as one JSON string (see inline)."""
+    collection = json.dumps({"type": "FeatureCollection", "features": province_features()}, separators=(",", ":"))
+    return alt.InlineData(values=collection, format=alt.DataFormat(type="json", property="features"))
 
 
 @cache
@@ -300,7 +402,7 @@ def coefficients(results: Results, study: Study) -> Figure | None:
     """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
     runs = results.runs("table7")
     return _coefficient_figure("coefficients", "Estimates of the simultaneous equations by estimator", runs,
-                               lambda run: f"{run.column} {METHODS[run.method].label}", "Estimator", results, study)
+                               lambda run: f"{run.column} {METHODS[run.method].label}", results, study)
 
 
 def coefficients_groups(results: Results, study: Study) -> Figure | None:
@@ -308,23 +410,23 @@ def coefficients_groups(results: Results, study: Study) -> Figure | None:
     runs = results.runs("table9")
     if not runs:
         return None
-    group = study.label(study.panel.group)
-    return _coefficient_figure("coefficients_groups", f"Estimates by {group} ({METHODS[runs[0].method].label})",
-                               runs, lambda run: run.sample, _axis_title(study, study.panel.group), results, study)
+    group = study.panel.group
+    return _coefficient_figure("coefficients_groups",
+                               f"Estimates by {name_of(study, group).lower()} ({METHODS[runs[0].method].label})",
+                               runs, lambda run: value_of(study, group, run.sample), results, study)
 
 
-def _coefficient_figure(figure_id: str, title: str, runs: list[ModelRun], series_of, series_title: str,
-                        results: Results, study: Study) -> Figure | None:
+def _coefficient_figure(figure_id: str, title: str, runs: list[ModelRun], series_of, results: Results,
+                        study: Study) -> Figure | None:
     fitted = [r for r in runs if r.fit is not None]
     if not fitted:
         return None
     data = coefficient_frame(fitted, series_of, study)
-    series = list(dict.fromkeys(data["series"]))
-    chart = _coefficient_chart(data, series, series_title)
-    notes = [f"Points are estimates, bars 95% confidence intervals: {_interval_text(fitted, series_of)}. "
-             "Intercepts are not shown."]
+    chart = _coefficient_chart(data, list(dict.fromkeys(data["series"])))
+    notes = [f"Each panel is one coefficient on its own scale; points are estimates, bars 95% confidence intervals: "
+             f"{_interval_text(fitted, series_of)}. Intercepts are not shown."]
     notes += [f"Not estimated: {series_of(r)}: {r.error}" for r in runs if r.fit is None]
-    return Figure(figure_id, title, _style(chart), (*notes, *results.source_notes()), width="full")
+    return _figure(figure_id, title, chart, (*notes, *results.source_notes()), width="full")
 
 
 def _interval_text(runs: list[ModelRun], series_of) -> str:
@@ -348,8 +450,8 @@ def coefficient_frame(runs: list[ModelRun], series_of, study: Study) -> pd.DataF
             for term_order, t in enumerate(eq.terms):
                 if t.term == "_cons":
                     continue
-                rows.append({"series": series_of(run), "equation": study.label(eq.dependent), "eq_order": eq_order,
-                             "term": t.label, "term_order": term_order, "estimate": t.estimate,
+                rows.append({"series": series_of(run), "equation": term_of(study, eq.dependent), "eq_order": eq_order,
+                             "term": term_of(study, t.term), "term_order": term_order, "estimate": t.estimate,
                              "std_error": t.std_error, "p_value": t.p_value,
                              "low": t.estimate - critical * t.std_error, "high": t.estimate + critical * t.std_error})
     return pd.DataFrame(rows)
@@ -363,53 +465,91 @@ def critical_value(fit) -> float:
     return float(stats.t.ppf(0.975, df))
 
 
-def _coefficient_chart(data: pd.DataFrame, series: list[str], series_title: str) -> alt.FacetChart:
-    terms = data.sort_values(["eq_order", "term_order"])["term"].drop_duplicates().tolist()
-    equations = data.sort_values("eq_order")["equation"].drop_duplicates().tolist()
-    legend = alt.Legend(title=series_title, orient="bottom", direction="horizontal", labelLimit=0, symbolSize=50,
-                        symbolStrokeWidth=0)
+COEFFICIENT_COLUMNS = 3  # panels side by side in a full-width figure
+
+
+def _coefficient_chart(data: pd.DataFrame, series: list[str]) -> alt.VConcatChart:
+    """One small panel per coefficient, each on its own x scale, the series down its side; a block per equation."""
+    series_width = _text_width(series) + 8
+    spacing = 12
+    width = int((WIDTH["full"] - series_width - 10 - spacing * (COEFFICIENT_COLUMNS - 1)) / COEFFICIENT_COLUMNS)
+    blocks = []
+    for equation, rows in data.groupby("eq_order", sort=True):
+        terms = rows.sort_values("term_order", kind="stable")["term"].drop_duplicates().tolist()
+        panels = _wrap_alike(terms, width)
+        rows = rows.assign(panel=rows["term"].map(dict(zip(terms, panels))))
+        blocks.append(_coefficient_panels(rows, series, panels, width).properties(
+            title=alt.TitleParams(f"Equation {equation + 1}: {rows['equation'].iloc[0]}", anchor="start",
+                                  fontSize=FONT_SIZE, fontWeight="bold", offset=4)))
+    return alt.vconcat(*blocks, spacing=14)
+
+
+def _coefficient_panels(rows: pd.DataFrame, series: list[str], panels: list[str], width: int) -> alt.FacetChart:
     base = alt.Chart().encode(
-        y=alt.Y("term:N", sort=terms, title=None, axis=alt.Axis(labelLimit=0, grid=True, gridColor="#ececec")),
-        yOffset=alt.YOffset("series:N", sort=series, scale=alt.Scale(paddingInner=0.15)),
-        color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), legend=legend))
+        y=alt.Y("series:N", sort=series, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False)),
+        color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), legend=None))
     zero = alt.Chart().mark_rule(color="#7f7f7f", strokeDash=[3, 3], strokeWidth=0.8).encode(x=alt.datum(0))
-    bars = base.mark_rule(strokeWidth=1.2).encode(x=alt.X("low:Q", title="Estimate and 95% confidence interval"), x2="high:Q")
+    x = alt.X("low:Q", title=None, scale=alt.Scale(zero=True, nice=True),
+              axis=alt.Axis(tickCount=3, format="~r", grid=True, gridColor="#ececec"))
+    bars = base.mark_rule(strokeWidth=1.2).encode(x=x, x2="high:Q")
     points = base.mark_point(filled=True, size=30, opacity=1).encode(
         x="estimate:Q",
-        shape=alt.Shape("series:N", sort=series, scale=alt.Scale(domain=series, range=SHAPES[: len(series)]), legend=legend),
-        tooltip=[alt.Tooltip("series:N", title=series_title), "term:N", alt.Tooltip("estimate:Q", format=".4f"),
-                 alt.Tooltip("std_error:Q", format=".4f", title="SE"), alt.Tooltip("low:Q", format=".4f"),
-                 alt.Tooltip("high:Q", format=".4f")])
-    rows = data.groupby("equation")["term"].nunique().max() * len(series)
-    width = WIDTH["full"] - _text_width(terms) - 30  # the term labels and the axis ticks beside the plot
-    layered = alt.layer(zero, bars, points, data=data).properties(width=int(width), height=int(rows * 6))
-    return layered.facet(facet=alt.Facet("equation:N", sort=equations, title=None, header=_PANEL_HEADER),
-                         columns=1, spacing=10).resolve_scale(y="independent", x="independent", yOffset="independent")
+        shape=alt.Shape("series:N", sort=series, scale=alt.Scale(domain=series, range=SHAPES[: len(series)]), legend=None),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("term:N", title="Coefficient of"),
+                 alt.Tooltip("estimate:Q", format=".4f"), alt.Tooltip("std_error:Q", format=".4f", title="SE"),
+                 alt.Tooltip("low:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")])
+    layered = alt.layer(zero, bars, points, data=inline(rows)).properties(width=width, height=len(series) * 13)
+    header = alt.Header(labelAnchor="start", labelPadding=3, labelExpr="split(datum.label, '\\n')")
+    return layered.facet(facet=alt.Facet("panel:N", sort=panels, title=None, header=header),
+                         columns=COEFFICIENT_COLUMNS, spacing={"row": 10, "column": 12}).resolve_scale(x="independent")
+
+
+def _wrap_alike(labels: list[str], width: float) -> list[str]:
+    """Each label wrapped to width, all to as many lines, so that panels side by side start level."""
+    wrapped = [_wrap(label, width) for label in labels]
+    lines = max(w.count("\n") for w in wrapped)
+    return [w + "\n " * (lines - w.count("\n")) for w in wrapped]
+
+
+def _wrap(label: str, width: float) -> str:
+    """The label broken into lines that fit width pixels (newlines; the panel header splits on them)."""
+    per_line = max(8, int(width / (0.55 * FONT_SIZE)))
+    lines, line = [], ""
+    for word in label.split(" "):
+        if line and len(line) + 1 + len(word) > per_line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line])
 
 
 # Shared style ---------------------------------------------------------------------------------------------------------
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The printed look, in one place: a serif font (a CJK serif when the chart shows Chinese), 8-pt text, black axes."""
+    """The printed look, in one place: a serif font (a CJK serif when the chart shows Chinese), 8-pt text, black axes.
+
+    Set on the chart just built rather than through configure_*, each of which copies the whole chart.
+    """
     font = CJK_SERIF if _CJK.search(json.dumps(chart.to_dict(validate=False), ensure_ascii=False)) else LATIN_SERIF
-    text = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal",
-            "labelColor": INK, "titleColor": INK}
-    return (chart.configure(font=font, background="white", padding=4)
-            .configure_axis(**text, domainColor=INK, tickColor=INK, grid=False, tickSize=4)
-            .configure_legend(**text, labelLimit=0)
-            .configure_header(**text)
-            .configure_title(fontSize=FONT_SIZE, fontWeight="normal", color=INK)
-            .configure_view(stroke=None))
+    text_style = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal",
+                  "labelColor": INK, "titleColor": INK}
+    chart.config = alt.Config(
+        font=font, background="white", padding=4,
+        axis=alt.AxisConfig(**text_style, domainColor=INK, tickColor=INK, grid=False, tickSize=4),
+        legend=alt.LegendConfig(**text_style, labelLimit=0), header=alt.HeaderConfig(**text_style),
+        title=alt.TitleConfig(fontSize=FONT_SIZE, fontWeight="normal", color=INK), view=alt.ViewConfig(stroke=None))
+    return chart
 
 
-def _axis_title(study: Study, name: str | None) -> str:
-    label = study.label(name) if name else ""
-    return label[:1].upper() + label[1:]
+def _period_type(periods: pd.Series) -> str:
+    """Whole-number periods are quantities, any other period an ordered category."""
+    return "Q" if pd.api.types.is_integer_dtype(periods) else "O"
 
 
 def _period_axis(periods: pd.Series, title: str) -> alt.X:
     """Whole-number periods on a linear axis labelled without separators; any other period as ordered categories."""
-    if pd.api.types.is_integer_dtype(periods):
+    if _period_type(periods) == "Q":
         values = sorted(periods.unique())
         every = max(1, math.ceil(len(values) / 7))
         return alt.X("period:Q", title=title, scale=alt.Scale(domain=[values[0], values[-1]], nice=False, zero=False),
@@ -418,4 +558,4 @@ def _period_axis(periods: pd.Series, title: str) -> alt.X:
 
 
 def _period_text(value) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else text(value)

@@ -38,8 +38,9 @@ def spec_of(figure) -> dict:
 
 
 def datasets(spec: dict, field: str) -> list[pd.DataFrame]:
-    """The inline datasets of the spec that have the field."""
-    return [pd.DataFrame(v) for v in spec["datasets"].values() if isinstance(v, list) and v and field in v[0]]
+    """The inline datasets of the spec that have the field (rows given as a JSON string or as a list)."""
+    found = [json.loads(v) if isinstance(v, str) else v for v in spec["datasets"].values()]
+    return [pd.DataFrame(v) for v in found if isinstance(v, list) and v and field in v[0]]
 
 
 def dataset(spec: dict, field: str) -> pd.DataFrame:
@@ -47,6 +48,11 @@ def dataset(spec: dict, field: str) -> pd.DataFrame:
     found = datasets(spec, field)
     assert len(found) == 1, f"{len(found)} datasets with {field}"
     return found[0]
+
+
+def coefficient_data(spec: dict) -> pd.DataFrame:
+    """The rows of a coefficient plot, in equation order (one dataset per equation's block of panels)."""
+    return pd.concat(sorted(datasets(spec, "estimate"), key=lambda d: d["eq_order"].min()), ignore_index=True)
 
 
 def layers(spec: dict) -> list[dict]:
@@ -80,10 +86,11 @@ def test_figure1_plots_the_yearly_index_means(demo):
     spec = spec_of(figs["figure1"])
     data = dataset(spec, "mean")
     expected = results.index_means.melt(id_vars=study.panel.time, var_name="index", value_name="mean")
-    merged = expected.merge(data, left_on=[study.panel.time, "index"], right_on=["period", "index"], suffixes=("", "_plot"))
+    expected["series"] = expected["index"].map(study.label)
+    merged = expected.merge(data, left_on=[study.panel.time, "series"], right_on=["period", "series"], suffixes=("", "_plot"))
     assert len(merged) == len(expected) == len(data)
     np.testing.assert_allclose(merged["mean_plot"], merged["mean"], rtol=0, atol=1e-12)
-    assert set(data["series"]) == {i.label for i in study.indices}
+    assert set(data["series"]) == {study.label(i.name) for i in study.indices}
     marks = {mark_type(v): v["encoding"] for v in layers(spec)}
     assert set(marks) == {"line", "point"}
     assert marks["line"]["strokeDash"]["field"] == marks["point"]["shape"]["field"] == "series"
@@ -125,7 +132,7 @@ def test_heatmap_orders_entities_by_group_then_mean_d(demo):
     for g in study.panel.group_order:
         inside = [e for e in order if group_of[e] == g]
         assert means[inside].is_monotonic_decreasing
-    assert spec["spec"]["encoding"]["color"]["scale"]["scheme"] == F.SEQUENTIAL
+    assert spec["spec"]["encoding"]["color"]["scale"] == {"scheme": F.SEQUENTIAL, "reverse": True}  # darker is higher
     assert spec["facet"]["field"] == "group"
 
 
@@ -144,7 +151,7 @@ def test_map_matches_all_demo_provinces_and_carries_its_notices(demo):
     assert any("Apache ECharts 4.9.0" in n for n in figure.notes)
     text = json.dumps(spec)
     assert '"url"' not in text  # boundaries inline, so export works offline
-    outlines = json.loads(next(v for v in spec["datasets"].values() if isinstance(v, str)))
+    outlines = next(json.loads(v) for v in spec["datasets"].values() if '"FeatureCollection"' in v)
     assert len(outlines["features"]) == 34
 
 
@@ -184,7 +191,7 @@ def test_a_single_period_gives_one_map_panel_and_a_one_year_title():
     figs = {f.id: f for f in F.figures(run(study, one), study)}
     assert figs["figure1"].title.endswith(f", {last}")
     spec = spec_of(figs["d_map"])
-    assert len(spec["hconcat"]) == 1 and figs["d_map"].notes[0].startswith(f"Coordination level of D (Table 1) in {last};")
+    assert len(spec["hconcat"]) == 1 and figs["d_map"].notes[0].startswith(f"Coordination level of D (Table 1) in {last}, darker")
 
 
 def test_chinese_entity_names_switch_to_a_cjk_serif(demo):
@@ -197,7 +204,7 @@ def test_chinese_entity_names_switch_to_a_cjk_serif(demo):
 def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals(demo):
     study, results, figs = demo
     spec = spec_of(figs["coefficients"])
-    data = dataset(spec, "estimate")
+    data = coefficient_data(spec)
     runs = results.runs("table7")
     assert list(dict.fromkeys(data["series"])) == ["(1) OLS", "(2) 2SLS", "(3) 3SLS", "(4) I3SLS"]
     assert "_cons" not in set(data["term"])
@@ -215,7 +222,8 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
         np.testing.assert_allclose(part["estimate"], [x.estimate for x in terms], rtol=0, atol=0)
         np.testing.assert_allclose(part["high"] - part["estimate"], [critical * x.std_error for x in terms], rtol=1e-12)
         np.testing.assert_allclose(part["estimate"] - part["low"], [critical * x.std_error for x in terms], rtol=1e-12)
-    assert spec["facet"]["field"] == "equation"
+    assert [block["facet"]["field"] for block in spec["vconcat"]] == ["panel", "panel"]
+    assert [block["resolve"]["scale"]["x"] for block in spec["vconcat"]] == ["independent", "independent"]
     assert {mark_type(v) for v in layers(spec)} == {"rule", "point"}
     assert "(1) OLS, (2) 2SLS: estimate ± t(0.975, M·n − K) SE" in figs["coefficients"].notes[0]
     assert "(3) 3SLS, (4) I3SLS: estimate ± 1.96 SE (normal)" in figs["coefficients"].notes[0]
@@ -223,7 +231,7 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
 
 def test_group_coefficients_compare_table9_samples(demo):
     study, results, figs = demo
-    data = dataset(spec_of(figs["coefficients_groups"]), "estimate")
+    data = coefficient_data(spec_of(figs["coefficients_groups"]))
     assert list(dict.fromkeys(data["series"])) == [r.sample for r in results.runs("table9") if r.fit is not None]
     assert list(dict.fromkeys(data["series"])) == study.panel.group_order
 
@@ -244,7 +252,7 @@ def test_real_data_study_builds_every_figure_with_its_source(real):
     assert not any(n.startswith("Not on the map") for n in figs["d_map"].notes)
     data = dataset(spec_of(figs["figure1"]), "mean")
     assert sorted(data["period"].unique()) == list(range(2012, 2023))  # 2011 dropped listwise
-    assert set(data["series"]) == {i.label for i in study.indices}
+    assert set(data["series"]) == {study.label(i.name) for i in study.indices}
 
 
 def png_size_and_dpi(png: bytes) -> tuple[int, int, float]:
