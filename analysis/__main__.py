@@ -10,6 +10,7 @@ from . import examples
 from .data import load_panel
 from .errors import UserError
 from .pipeline import run
+from .spreadsheet import inert_frame
 from .study import load
 from .tables import extra_tables, tables
 
@@ -48,7 +49,7 @@ def write_outputs(study, panel, out: Path) -> list[Path]:
     written = []
     for table in tables(results, study) + extra_tables(results, study):
         path = out / "tables" / f"{table.id}.csv"
-        table.to_frame().to_csv(path, index=False, encoding="utf-8-sig")
+        inert_frame(table.to_frame()).to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
     path = out / "results.json"
     path.write_text(json.dumps(results.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
