@@ -39,7 +39,7 @@ def test_without_drops_named_terms():
     ("y ~ x + y", "also appears on the right"),
     ("a + b ~ x", "the dependent must be one term"),
     ("y ~ ln(x", "missing ')'"),
-    ('__import__("os").system("id") ~ x', "expected"),
+    ('__import__("os").system("id") ~ x', "unknown character '\"'"),
     ("y ~ x ~ z", "exactly one '~'"),
     ("y ~ log(x)", "write ln(x): the natural logarithm is the only transform"),
     ("y ~ x^2", "'^' is not allowed; powers such as x^2 are not part of the grammar: add the squared column"),
