@@ -2,7 +2,7 @@
 
     equation := [name ":"] term "~" term ("+" term)* ["-" "1"]
     term     := column | "ln(" column ")"
-    column   := word (letters, digits, "_", ".") | `any text without backquotes`
+    column   := name without spaces or any of + ~ : ( ) - ^ * / = ` | `any text without backquotes`
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ TRANSFORMS = ("ln",)
 INTERCEPT = "_cons"  # the intercept's name in every table, as Stata prints it
 MAX_TERMS = 40  # regressors in one equation
 GRAMMAR = "the grammar has column names, '+', ln(column), an optional 'name:' prefix and '- 1'"
-_WORD = r"[\w.]+"
+_WORD = r"[^\s+~:()`\-^*/=]+"
 _TOKEN = re.compile(rf"\s*(?:(`[^`]*`)|({_WORD})|([+~:()\-]))")
 _FIXES = {  # a character the grammar lacks, and what to write instead
     "^": "powers such as x^2 are not part of the grammar: add the squared column to the data",
@@ -130,7 +130,7 @@ def _terms(tokens: list[str], where: str, text: str) -> tuple[list[Term], bool]:
             i += 4
         elif tok == "(":
             raise UserError(f"{where}: only ln(column) takes parentheses; found '(' in '{text}'")
-        elif tok and following == "(" and not tok.startswith("`"):
+        elif tok and following == "(" and re.fullmatch(_WORD, tok):
             raise _function(tok, where, text)
         else:
             terms.append(Term(_column(tok, where, text)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import UserError
+
 # C0 and C1 controls but tab and newline, line and paragraph separators, lone surrogates, non-characters.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
                      "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0010fffe\U0010ffff]")
@@ -52,3 +54,16 @@ def unsettable_characters(text: str) -> list[str]:
     """The characters the LaTeX manuscript cannot print, each as 'X' (U+XXXX) for a message."""
     return [f"'{ch}' (U+{ord(ch):04X})" if ch.isprintable() else f"U+{ord(ch):04X}"
             for ch in dict.fromkeys(text) if not _settable(ch)]
+
+
+def decode_text(data: bytes, what: str) -> str:
+    """A text file as its author saved it: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030."""
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise UserError(f"the {what} is not a text file in UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8 text")

@@ -39,7 +39,7 @@ def test_without_drops_named_terms():
     ("y ~ x + y", "also appears on the right"),
     ("a + b ~ x", "the dependent must be one term"),
     ("y ~ ln(x", "missing ')'"),
-    ('__import__("os").system("id") ~ x', "unknown character '\"'"),
+    ('__import__("os").system("id") ~ x', "__import__() is not part of the grammar, only ln(column) is"),
     ("y ~ x ~ z", "exactly one '~'"),
     ("y ~ log(x)", "write ln(x): the natural logarithm is the only transform"),
     ("y ~ x^2", "'^' is not allowed; powers such as x^2 are not part of the grammar: add the squared column"),
@@ -47,7 +47,7 @@ def test_without_drops_named_terms():
     ("y ~ I(x + z)", "I(...) is not part of the grammar: add the expression as a column"),
     ("y ~ a:b", "interactions such as a:b are not part of the grammar"),
     ("y ~ a - b", "only '- 1' (no intercept) may follow the terms"),
-    ("y ~ a & b", "unknown character '&'; the grammar has column names, '+', ln(column)"),
+    ("y ~ a = b", "unknown character '='; the grammar has column names, '+', ln(column)"),
     ("y ~ `a", "a backquote is not closed"),
     ("y ~ ``", "empty backquotes"),
     ("y ~ x + _cons", "_cons is the name of the intercept in the tables; rename that column"),
@@ -73,4 +73,4 @@ def test_regressors_are_capped():
 
 
 def test_names_with_other_characters_are_written_in_backquotes():
-    assert Term("R&D").name == "`R&D`" and Term("中文_1.x").name == "中文_1.x"
+    assert Term("a/b").name == "`a/b`" and Term("x^2").name == "`x^2`" and Term("R&D强度%").name == "R&D强度%"

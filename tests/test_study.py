@@ -46,7 +46,7 @@ def messages(text):
 
 @pytest.mark.parametrize("text, expected", [
     ('[model]\nequations = ["y ~ "]', "key 'model.equations'"),
-    ('[model]\nequationz = ["y ~ x"]', "unknown key (misspelt, or in the wrong section?) (key 'model.equationz')"),
+    ('[model]\nequationz = ["y ~ x"]', "unknown key; did you mean 'equations'? (key 'model.equationz')"),
     ('[model]\nequations = ["y ~ x"]\nmethods = ["gmm"]', "key 'model.methods[0]'"),
     ('[tables]\ndecimals = "three"', "key 'tables.decimals'"),
     ('[model]\nequations = ["y ~ x", "y ~ z"]', "name them Stata-style"),
