@@ -279,9 +279,9 @@ def _key_path(loc: tuple) -> str:
     return path or "(top level)"
 
 
-def _section(loc: tuple) -> type[BaseModel] | None:
+def _section(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
     """The model of the section that holds the key at loc, following fields, lists and tables of sections."""
-    section: object = Study
+    section: object = root
     for part in loc[:-1]:
         while typing.get_origin(section) is not None and not isinstance(section, type):
             args = [a for a in typing.get_args(section) if isinstance(a, type) and issubclass(a, BaseModel)]
@@ -296,8 +296,8 @@ def _section(loc: tuple) -> type[BaseModel] | None:
     return section if isinstance(section, type) and issubclass(section, BaseModel) else None
 
 
-def _unknown_key(loc: tuple) -> str:
-    section = _section(loc)
+def _unknown_key(loc: tuple, root: type[BaseModel]) -> str:
+    section = _section(loc, root)
     keys = list(section.model_fields) if section else []
     close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
     if close:
@@ -309,12 +309,13 @@ _WRITE_AS = {"bool_type": "write true or false, without quotes", "int_type": "wr
              "float_type": "write a number, without quotes", "string_type": "write text in quotes"}
 
 
-def _problems(error: ValidationError) -> list[Problem]:
+def schema_problems(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """One problem per schema error of a file read into root, naming its key and how to write it."""
     out = []
     for e in error.errors():
         message = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            message = _unknown_key(e["loc"])
+            message = _unknown_key(e["loc"], root)
         elif e["type"] == "missing":
             message = "required key is missing"
         elif e["type"] in _WRITE_AS and not isinstance(e["input"], (dict, list)):
@@ -428,7 +429,7 @@ def study_from_dict(data: dict) -> Study:
     try:
         study = Study.model_validate(data)
     except ValidationError as e:
-        raise UserError(_problems(e)) from None
+        raise UserError(schema_problems(e, Study)) from None
     except RecursionError:
         raise UserError("the study nests tables or arrays too deeply to be a study file") from None
     problems = _cross_references(study)
