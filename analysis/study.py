@@ -470,7 +470,7 @@ def read_file(path: str | Path, what: str, max_bytes: int = MAX_FILE_BYTES) -> b
     except OSError as e:
         raise UserError(f"cannot read the {what} {path}: {e.strerror or e}") from None
     if len(data) > max_bytes:
-        raise UserError(f"the {what} {path} is larger than {max_bytes // 1_000_000} MB; a {what} is a few KB of text")
+        raise UserError(f"the {what} {path} is larger than {max_bytes / 1e6:g} MB")
     return data
 
 
