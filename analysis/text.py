@@ -17,8 +17,10 @@ def unsafe_characters(text: str) -> list[str]:
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
-    """NFC text without control characters, separators, surrogates or non-characters; newlines kept unless single_line."""
-    cleaned = _UNSAFE.sub("", unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
+    """NFC text without control characters, surrogates or non-characters; line and paragraph separators become
+    newlines, kept unless single_line."""
+    lines = re.sub("\r\n?|[\u2028\u2029]", "\n", text)
+    cleaned = _UNSAFE.sub("", unicodedata.normalize("NFC", lines))
     return " ".join(cleaned.split()) if single_line else cleaned
 
 
