@@ -25,7 +25,7 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
 
 
 # What pdfLaTeX with templates/preamble.tex sets beyond ASCII: every character GB2312 encodes (the glyphs of
-# AR PL SungtiL GB, the CJKutf8 font, but for two it lacks) and these ranges: the characters inputenc defines
+# AR PL SungtiL GB, the CJKutf8 font, but for one it lacks) and these ranges: the characters inputenc defines
 # for the T1, TS1, OT1 and OMS encodings and the font's glyphs outside GB2312. Anything else stops pdfLaTeX
 # (emoji, Hangul, CJK Extension B) or prints blank.
 _SETTABLE_RANGES = """
@@ -39,7 +39,7 @@ FE33-FE44 FEFF
 """
 _SETTABLE = re.compile("[\t\n\x20-\x7e" + "".join(
     "-".join(f"\\u{part}" for part in item.split("-")) for item in _SETTABLE_RANGES.split()) + "]")
-_NOT_IN_FONT = {"\u2015", "\u30fb"}
+_NOT_IN_FONT = {"\u30fb"}
 
 
 def _settable(ch: str) -> bool:
