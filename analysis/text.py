@@ -17,9 +17,9 @@ def unsafe_characters(text: str) -> list[str]:
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
-    """NFC text without control characters, surrogates or non-characters; line and paragraph separators become
-    newlines, kept unless single_line."""
-    lines = re.sub("\r\n?|[\u2028\u2029]", "\n", text)
+    """NFC text without control characters, surrogates or non-characters; line and paragraph separators, vertical
+    tabs and form feeds become newlines, kept unless single_line."""
+    lines = re.sub("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)
     cleaned = _UNSAFE.sub("", unicodedata.normalize("NFC", lines))
     return " ".join(cleaned.split()) if single_line else cleaned
 

@@ -180,7 +180,7 @@ def test_text_is_cleaned_where_it_can_be():
                   append='\n[tables]\ntitles = { table5 = "T\\u000bX", table7 = "back\\\\slash" }\n')
     study = studies.loads(text)
     assert study.indices[0].label == "A B C"
-    assert study.tables.titles == {"table5": "TX", "table7": "back\\slash"}
+    assert study.tables.titles == {"table5": "T X", "table7": "back\\slash"}
 
 
 def test_titles_up_to_the_limit_load():
