@@ -29,7 +29,8 @@ WORD_PROPERTY = 255
 TITLE_LENGTH = WORD_PROPERTY - len(": tables and figures")
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """The text, or a ValueError naming the characters the LaTeX manuscript cannot print."""
     bad = unsettable_characters(text)
     if bad:
         raise ValueError(f"contains {', '.join(bad)}, which the LaTeX manuscript cannot print; remove or replace "
@@ -39,7 +40,7 @@ def _printable(text: str) -> str:
 
 def _text(text: str) -> str:
     """Display text: one line, NFC, without control characters, and printable in every format."""
-    return _printable(clean_text(text, single_line=True))
+    return printable(clean_text(text, single_line=True))
 
 
 def _name(name: str) -> str:
@@ -49,7 +50,7 @@ def _name(name: str) -> str:
     unsafe = unsafe_characters(name)
     if unsafe:
         raise ValueError(f"contains {', '.join(unsafe)} (control or separator characters); remove them")
-    return _printable(name)
+    return printable(name)
 
 
 def _title(title: str) -> str:
@@ -267,33 +268,37 @@ class Study(_Section):
         return self.tables.titles.get(table_id, default)
 
 
+_VALIDATOR_PARTS = ("function-", "literal[", "list[", "tuple[", "dict[", "constrained-")
+
+
 def _key_path(loc: tuple) -> str:
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in ("str", "[key]") or any(c in part for c in "[(-"):
+        elif part in ("str", "int", "float", "bool", "[key]") or part.startswith(_VALIDATOR_PARTS):
             continue  # pydantic's names for a type, a validator or a dict key, not keys of the file
         else:
             path += f".{part}" if path else str(part)
     return path or "(top level)"
 
 
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The section an annotation holds: itself, or the section inside a list, table or optional value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for a in typing.get_args(annotation) if (m := _model_in(a))), None)
+
+
 def _section(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
-    """The model of the section that holds the key at loc, following fields, lists and tables of sections."""
-    section: object = root
+    """The section that holds the key at loc; list positions and table keys stay in the same section."""
+    section = root
     for part in loc[:-1]:
-        while typing.get_origin(section) is not None and not isinstance(section, type):
-            args = [a for a in typing.get_args(section) if isinstance(a, type) and issubclass(a, BaseModel)]
-            section = args[0] if args else None
-        if isinstance(section, type) and issubclass(section, BaseModel) and part in section.model_fields:
-            section = section.model_fields[part].annotation
-        elif section is None or not isinstance(part, (int, str)):
-            return None
-    while typing.get_origin(section) is not None:
-        args = [a for a in typing.get_args(section) if isinstance(a, type) and issubclass(a, BaseModel)]
-        section = args[0] if args else None
-    return section if isinstance(section, type) and issubclass(section, BaseModel) else None
+        if isinstance(part, str) and part in section.model_fields:
+            section = _model_in(section.model_fields[part].annotation)
+            if section is None:
+                return None
+    return section
 
 
 def _unknown_key(loc: tuple, root: type[BaseModel]) -> str:

@@ -10,19 +10,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, Validatio
 from analysis.errors import UserError
 from analysis.methods import METHODS
 from analysis.results import ModelRun, Results
-from analysis.study import WORD_PROPERTY, Study, schema_problems
+from analysis.study import WORD_PROPERTY, Study, printable, schema_problems
 from analysis.table import STAR_THRESHOLDS, Format
-from analysis.text import clean_text, decode_text, unsettable_characters
+from analysis.text import clean_text, decode_text
 
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
-
-
-def _printable(text: str) -> str:
-    bad = unsettable_characters(text)
-    if bad:
-        raise ValueError(f"contains {', '.join(bad)}, which the LaTeX manuscript cannot print; remove or replace "
-                         f"{'it' if len(bad) == 1 else 'them'}")
-    return text
 
 
 def _property(text: str) -> str:
@@ -31,8 +23,8 @@ def _property(text: str) -> str:
     return text
 
 
-Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: _printable(clean_text(text)))]
-Line = Annotated[StrictStr, AfterValidator(lambda text: _printable(clean_text(text, single_line=True)))]
+Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text)))]
+Line = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text, single_line=True)))]
 Property = Annotated[Line, AfterValidator(_property)]
 
 
