@@ -81,3 +81,15 @@ def test_coefficients_of_t_must_sum_to_one():
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="study file not found"):
         studies.load(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize("name", ["paper", "china_rd"])
+def test_examples_pass_the_strict_schema_and_round_trip(name):
+    from analysis.examples import EXAMPLES
+    study = EXAMPLES[name].study()
+    assert studies.loads(studies.dumps(study)) == study
+
+
+def test_did_you_mean_follows_lists_and_tables_of_sections():
+    found = messages('[[indices]]\nname = "a"\n[[indices.dimensions]]\nname = "D"\nindicators = [{colum = "x"}]\n')
+    assert "unknown key; did you mean 'column'? (key 'indices[0].dimensions[0].indicators[0].colum')" in found
