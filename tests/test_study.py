@@ -93,3 +93,14 @@ def test_examples_pass_the_strict_schema_and_round_trip(name):
 def test_did_you_mean_follows_lists_and_tables_of_sections():
     found = messages('[[indices]]\nname = "a"\n[[indices.dimensions]]\nname = "D"\nindicators = [{colum = "x"}]\n')
     assert "unknown key; did you mean 'column'? (key 'indices[0].dimensions[0].indicators[0].colum')" in found
+
+
+def test_unreadable_file_is_a_user_error(tmp_path, monkeypatch):
+    path = tmp_path / "study.toml"
+    path.write_text("", encoding="utf-8")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(type(path), "open", refuse)
+    with pytest.raises(UserError, match=f"cannot read the study file {path}: Permission denied"):
+        studies.load(path)
