@@ -104,3 +104,8 @@ def test_unreadable_file_is_a_user_error(tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "open", refuse)
     with pytest.raises(UserError, match=f"cannot read the study file {path}: Permission denied"):
         studies.load(path)
+
+
+def test_titles_may_name_exactly_the_tables_that_have_titles():
+    from analysis.tables import DEFAULT_TITLES
+    assert set(studies.TABLE_IDS) == set(DEFAULT_TITLES)
