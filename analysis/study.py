@@ -81,7 +81,7 @@ class PanelKeys(_Section):
     entity: Name | None = None
     time: Name | None = None
     group: Name | None = None
-    group_order: list[Text] = []
+    group_order: list[Name] = []  # group values, matched exactly against the data
     group_labels: dict[str, Text] = {}  # printed name of a group value, e.g. { 1 = "New England" }
     entity_labels: dict[str, Text] = {}  # printed name of an entity value
 
