@@ -5,9 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.__main__ import add_input_arguments, load_inputs
+from analysis.__main__ import Step, add_input_arguments, check_output_folder, guarded, load_inputs
+from analysis.data import MAX_BYTES
 from analysis.errors import UserError
 from analysis.pipeline import run
+from analysis.study import read_file
 
 from . import FORMATS, build
 from .narrative import Narrative, loads
@@ -25,34 +27,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _read(path: Path | None, what: str) -> bytes | None:
-    if path is None:
-        return None
-    if not path.exists():
-        raise UserError(f"{what} not found: {path}")
-    return path.read_bytes()
+    return None if path is None else read_file(path, what, MAX_BYTES)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    try:
+
+    def command(step: Step) -> None:
         unknown = [f for f in formats if f not in FORMATS]
-        if unknown:
-            raise UserError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
-        study, panel = load_inputs(args.study, args.data, args.sheet)
-        narrative_text = _read(args.narrative, "narrative file")
-        narrative = loads(narrative_text.decode("utf-8-sig")) if narrative_text else Narrative()
-        files = build(run(study, panel), study, narrative, formats, checksum=panel.checksum,
-                      reference_docx=_read(args.reference_docx, "reference document"))
-    except UserError as e:
-        print("error: " + "\n       ".join(str(p) for p in e.problems), file=sys.stderr)
-        return 2
-    for name, content in files.items():
-        path = args.out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    print(f"wrote {len(files)} files to {args.out}")
-    return 0
+        if unknown or not formats:
+            raise UserError(f"unknown format {', '.join(unknown) or '(none given)'}; choose from {', '.join(FORMATS)}")
+        check_output_folder(args.out)
+        study, panel = load_inputs(args.study, args.data, args.sheet, step)
+        step("reading the narrative file")
+        narrative_bytes = _read(args.narrative, "narrative file")
+        narrative = loads(narrative_bytes) if narrative_bytes is not None else Narrative()
+        step("reading the reference document")
+        reference_docx = _read(args.reference_docx, "reference document")
+        step("estimating")
+        results = run(study, panel)
+        step(f"building the documents ({', '.join(formats)})")
+        files = build(results, study, narrative, formats, checksum=panel.checksum, reference_docx=reference_docx)
+        for name, content in files.items():
+            step(f"writing {name}")
+            path = args.out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        print(f"wrote {len(files)} files to {args.out}")
+
+    return guarded(command, args.debug)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,13 @@ import re
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from analysis.spreadsheet import inert_frame
 from analysis.table import Table
-from report.cells import printed_number
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def table_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads Chinese labels right."""
-    frame = table.to_frame()
-    frame.columns = [_inert(str(c)) for c in frame.columns]
-    frame = frame.map(lambda v: _inert(v) if isinstance(v, str) else v)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    return inert_frame(table.to_frame()).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def tables_xlsx(tables: list[Table]) -> bytes:
@@ -32,13 +27,6 @@ def tables_xlsx(tables: list[Table]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _inert(text: str) -> str:
-    """Text a spreadsheet would take for a formula gets a leading apostrophe; numbers stay as they are."""
-    if text.startswith(_FORMULA_START) and printed_number(text) is None:
-        return "'" + text
-    return text
 
 
 def _sheet_name(table_id: str, taken: set[str]) -> str:

@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 import tomllib
+from typing import Annotated
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError
 
-from analysis.errors import Problem, UserError
+from analysis.errors import UserError
 from analysis.methods import METHODS
 from analysis.results import ModelRun, Results
-from analysis.study import Study
+from analysis.study import WORD_PROPERTY, Study, printable, schema_problems
 from analysis.table import STAR_THRESHOLDS, Format
+from analysis.text import clean_text, decode_text
 
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
+
+
+def _property(text: str) -> str:
+    if len(text) > WORD_PROPERTY:
+        raise ValueError(f"has {len(text)} characters; Word keeps at most {WORD_PROPERTY} in a document's properties")
+    return text
+
+
+Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text)))]
+Line = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text, single_line=True)))]
+Property = Annotated[Line, AfterValidator(_property)]
 
 
 class Narrative(BaseModel):
@@ -20,26 +33,30 @@ class Narrative(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str = ""
-    authors: str = ""
-    affiliations: str = ""
-    keywords: str = ""
-    abstract: str = ""
-    introduction: str = ""
-    literature: str = ""
-    conclusions: str = ""
-    suggestions: str = ""
-    references: str = ""
+    title: Property = ""
+    authors: Annotated[Paragraphs, AfterValidator(_property)] = ""
+    affiliations: Paragraphs = ""
+    keywords: Property = ""
+    abstract: Paragraphs = ""
+    introduction: Paragraphs = ""
+    literature: Paragraphs = ""
+    conclusions: Paragraphs = ""
+    suggestions: Paragraphs = ""
+    references: Paragraphs = ""
 
 
-def loads(text: str) -> Narrative:
-    """Parse a narrative TOML file; unknown keys and wrong types name their key."""
+def loads(text: str | bytes) -> Narrative:
+    """Parse a narrative TOML file (bytes in UTF-8 or GBK/GB18030); unknown keys and wrong types name their key."""
+    if isinstance(text, bytes):
+        text = decode_text(text, "narrative file")
     try:
         return Narrative.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"the narrative file is not valid TOML: {e}") from None
+    except RecursionError:
+        raise UserError("the narrative file nests tables or arrays too deeply to be read") from None
     except ValidationError as e:
-        raise UserError([Problem(err["msg"], key=".".join(map(str, err["loc"]))) for err in e.errors()]) from None
+        raise UserError(schema_problems(e, Narrative)) from None
 
 
 def dumps(narrative: Narrative) -> str:

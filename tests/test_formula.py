@@ -1,7 +1,7 @@
 import pytest
 
 from analysis.errors import UserError
-from analysis.formula import Term, parse_equation, parse_term
+from analysis.formula import MAX_TERMS, Term, parse_equation, parse_term
 
 
 def test_paper_equation():
@@ -34,13 +34,23 @@ def test_without_drops_named_terms():
     ("y ~ ", "both sides of '~' need a term"),
     ("y x", "expected 'dependent ~ regressor"),
     ("y ~ x + + z", "expected a column name"),
-    ("y ~ exp(x)", "expected '+' between terms"),
+    ("y ~ exp(x)", "exp() is not part of the grammar, only ln(column) is: add exp(x) as a column to the data"),
     ("y ~ x + x", "regressor x appears twice"),
     ("y ~ x + y", "also appears on the right"),
     ("a + b ~ x", "the dependent must be one term"),
     ("y ~ ln(x", "missing ')'"),
-    ('__import__("os").system("id") ~ x', "expected"),
+    ('__import__("os").system("id") ~ x', "__import__() is not part of the grammar, only ln(column) is"),
     ("y ~ x ~ z", "exactly one '~'"),
+    ("y ~ log(x)", "write ln(x): the natural logarithm is the only transform"),
+    ("y ~ x^2", "'^' is not allowed; powers such as x^2 are not part of the grammar: add the squared column"),
+    ("y ~ x*z", "products such as x*z are not part of the grammar: add the interaction as a column"),
+    ("y ~ I(x + z)", "I(...) is not part of the grammar: add the expression as a column"),
+    ("y ~ a:b", "interactions such as a:b are not part of the grammar"),
+    ("y ~ a - b", "only '- 1' (no intercept) may follow the terms"),
+    ("y ~ a = b", "unknown character '='; the grammar has column names, '+', ln(column)"),
+    ("y ~ `a", "a backquote is not closed"),
+    ("y ~ ``", "empty backquotes"),
+    ("y ~ x + _cons", "_cons is the name of the intercept in the tables; rename that column"),
 ])
 def test_malformed_formulas_get_clear_messages(text, message):
     with pytest.raises(UserError, match=None) as info:
@@ -53,3 +63,14 @@ def test_parse_term():
     assert parse_term("ln(education)") == Term("education", "ln")
     with pytest.raises(UserError, match="expected one column"):
         parse_term("a + b")
+
+
+def test_regressors_are_capped():
+    text = "y ~ " + " + ".join(f"x{k}" for k in range(MAX_TERMS + 1))
+    with pytest.raises(UserError, match=f"{MAX_TERMS + 1} regressors; an equation may have at most {MAX_TERMS}"):
+        parse_equation(text)
+    assert len(parse_equation(text.rsplit(" + ", 1)[0]).regressors) == MAX_TERMS
+
+
+def test_names_with_other_characters_are_written_in_backquotes():
+    assert Term("a/b").name == "`a/b`" and Term("x^2").name == "`x^2`" and Term("R&D强度%").name == "R&D强度%"

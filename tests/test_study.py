@@ -46,7 +46,7 @@ def messages(text):
 
 @pytest.mark.parametrize("text, expected", [
     ('[model]\nequations = ["y ~ "]', "key 'model.equations'"),
-    ('[model]\nequationz = ["y ~ x"]', "unknown key (misspelt, or in the wrong section?) (key 'model.equationz')"),
+    ('[model]\nequationz = ["y ~ x"]', "unknown key; did you mean 'equations'? (key 'model.equationz')"),
     ('[model]\nequations = ["y ~ x"]\nmethods = ["gmm"]', "key 'model.methods[0]'"),
     ('[tables]\ndecimals = "three"', "key 'tables.decimals'"),
     ('[model]\nequations = ["y ~ x", "y ~ z"]', "name them Stata-style"),
@@ -81,3 +81,31 @@ def test_coefficients_of_t_must_sum_to_one():
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="study file not found"):
         studies.load(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize("name", ["paper", "china_rd"])
+def test_examples_pass_the_strict_schema_and_round_trip(name):
+    from analysis.examples import EXAMPLES
+    study = EXAMPLES[name].study()
+    assert studies.loads(studies.dumps(study)) == study
+
+
+def test_did_you_mean_follows_lists_and_tables_of_sections():
+    found = messages('[[indices]]\nname = "a"\n[[indices.dimensions]]\nname = "D"\nindicators = [{colum = "x"}]\n')
+    assert "unknown key; did you mean 'column'? (key 'indices[0].dimensions[0].indicators[0].colum')" in found
+
+
+def test_unreadable_file_is_a_user_error(tmp_path, monkeypatch):
+    path = tmp_path / "study.toml"
+    path.write_text("", encoding="utf-8")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(type(path), "open", refuse)
+    with pytest.raises(UserError, match=f"cannot read the study file {path}: Permission denied"):
+        studies.load(path)
+
+
+def test_titles_may_name_exactly_the_tables_that_have_titles():
+    from analysis.tables import DEFAULT_TITLES
+    assert set(studies.TABLE_IDS) == set(DEFAULT_TITLES)
