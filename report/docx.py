@@ -29,7 +29,7 @@ from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Table
 from report import document as blocks
 from report.omml import omml
-from report.cells import display_width, printed_number, width_cap, with_true_minus
+from report.cells import MINUS, display_width, width_cap
 
 LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "SimSun"
@@ -225,11 +225,12 @@ def _column_widths(table: Table, available: int, size) -> list[int]:
 
 def _number_extent(cells: list[Cell]) -> tuple[float, float] | None:
     """Characters left and right of the decimal point that a column's numbers need; None without numbers."""
-    parts = [(n, c.stars) for n, c in ((printed_number(c.text), c) for c in cells) if n]
-    if not parts:
+    numbers = [(c.parts(), c.stars) for c in cells if c.is_number]
+    if not numbers:
         return None
-    left = max(len(n.before) + len(n.number.partition(".")[0]) for n, _ in parts)
-    right = max(len(n.number) - len(n.number.partition(".")[0]) + len(n.after) + 0.6 * len(stars) for n, stars in parts)
+    left = max(len(before) + len(number.partition(".")[0]) for (before, number, _), _ in numbers)
+    right = max(len(number) - len(number.partition(".")[0]) + len(after) + 0.6 * len(stars)
+                for (_, number, after), stars in numbers)
     return left, right
 
 
@@ -296,8 +297,8 @@ def _write_cell(cell, content: Cell, numeric: bool, tab: int | None, size) -> No
     if not numeric:
         _write(cell, content.text + content.stars, WD_ALIGN_PARAGRAPH.LEFT, size)
         return
-    number = tab is not None and printed_number(content.text) is not None
-    paragraph = _write(cell, with_true_minus(content.text), WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER, size)
+    number = tab is not None and content.is_number
+    paragraph = _write(cell, "".join(content.parts(MINUS)), WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER, size)
     if number:
         # Word and LibreOffice align a table cell on its decimal tab without a tab character.
         paragraph.paragraph_format.tab_stops.add_tab_stop(tab, WD_TAB_ALIGNMENT.DECIMAL)

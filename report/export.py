@@ -9,7 +9,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from analysis.table import Table
-from report.cells import printed_number
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,10 +34,8 @@ def tables_xlsx(tables: list[Table]) -> bytes:
 
 
 def _inert(text: str) -> str:
-    """Text a spreadsheet would take for a formula gets a leading apostrophe; numbers stay as they are."""
-    if text.startswith(_FORMULA_START) and printed_number(text) is None:
-        return "'" + text
-    return text
+    """Text a spreadsheet would take for a formula gets a leading apostrophe (numbers are never text here)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _sheet_name(table_id: str, taken: set[str]) -> str:

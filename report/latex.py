@@ -1,7 +1,7 @@
 """Tables as LaTeX: booktabs rules, threeparttable notes, siunitx decimal alignment.
 
-User text goes through pylatex's escape_latex; the numbers the builders printed go into
-siunitx S columns unescaped, so "-0.035" gets a true minus sign and aligns on its decimal point.
+User text goes through pylatex's escape_latex; each cell's number goes into a siunitx S column
+unescaped, so "-0.035" gets a true minus sign and aligns on its decimal point.
 A table is a float scaled down if it is wider than the line; a table too long for a page is a
 longtable that breaks across pages with its header repeated.
 """
@@ -17,7 +17,7 @@ from pylatex.utils import escape_latex
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
-from report.cells import display_width, printed_number, width_cap
+from report.cells import display_width, number_extent, width_cap
 
 PREAMBLE = Path(__file__).resolve().parent.parent / "templates" / "preamble.tex"
 LINE = 80  # characters of table text in \linewidth, to estimate column widths
@@ -175,19 +175,15 @@ def _wrapped(chars: float) -> _Column:
 
 def _decimal_column(cells: list[Cell], label: str) -> _Column | None:
     """An S column whose table-format and reserved text fit every number in it; None without numbers."""
-    numbers = [n for n in (printed_number(c.text) for c in cells) if n]
-    if not numbers:
+    extent = number_extent(cells)
+    if extent is None:
         return None
-    sign = "-" if any(n.signed for n in numbers) else ""
-    integers = max(n.integer_digits for n in numbers)
-    decimals = max(n.decimals for n in numbers)
-    before = max((n.before for n in numbers), key=len)
-    after = max((n.after for n in numbers), key=len)
-    stars = max((c.stars for c in cells), key=len, default="")
-    text_before = f"{{{_text(before)}}}" if before else ""
-    text_after = f"{{{_text(after)}{_stars(stars)}}}" if after or stars else ""
-    width = len(before) + len(sign) + integers + 1 + decimals + len(after) + 0.6 * len(stars)
-    return _Column(f"S[table-format={text_before}{sign}{integers}.{decimals}{text_after}]",
+    sign = "-" if extent.signed else ""
+    text_before = f"{{{_text(extent.before)}}}" if extent.before else ""
+    text_after = f"{{{_text(extent.after)}{_stars(extent.stars)}}}" if extent.after or extent.stars else ""
+    width = (len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
+             + 0.6 * len(extent.stars))
+    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]",
                    max(width, display_width(label)) + PADDING)
 
 
@@ -242,13 +238,13 @@ def _row(row: Row, columns: list[_Column]) -> str:
 
 def _cell(cell: Cell, aligned: bool) -> str:
     """In an S column the number stays bare for siunitx and the text around it is braced."""
-    parts = printed_number(cell.text) if aligned else None
-    if parts is None:
+    if not (aligned and cell.is_number):
         text = _text(cell.text) + _stars(cell.stars)
         return f"{{{text}}}" if aligned and text else text
-    before = f"{{{_text(parts.before)}}}" if parts.before else ""
-    after = f"{{{_text(parts.after)}{_stars(cell.stars)}}}" if parts.after or cell.stars else ""
-    return before + parts.number + after
+    before, number, after = cell.parts()
+    braced_before = f"{{{_text(before)}}}" if before else ""
+    braced_after = f"{{{_text(after)}{_stars(cell.stars)}}}" if after or cell.stars else ""
+    return braced_before + number + braced_after
 
 
 def _notes(environment: str, notes: tuple[str, ...]) -> list[str]:

@@ -72,7 +72,7 @@ def test_hostile_text_is_escaped_everywhere():
 
 
 def test_a_non_number_in_a_number_column_is_protected_from_siunitx():
-    table = Table("t", "T", [[Span("a")]], [Group("", [Row("x", [Cell("1.5", 1.5)]), Row("y", [Cell("n.a.")])])],
+    table = Table("t", "T", [[Span("a")]], [Group("", [Row("x", [Cell(1.5, 1)]), Row("y", [Cell("n.a.")])])],
                   numeric=(True,))
     assert r"y & {n.a.} \\" in table_latex(table)
 
