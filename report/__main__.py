@@ -9,7 +9,7 @@ from analysis.__main__ import add_input_arguments, load_inputs
 from analysis.errors import UserError
 from analysis.pipeline import run
 
-from . import FORMATS, build
+from . import FORMATS, assemble, render
 from .narrative import Narrative, loads
 
 
@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         study, panel = load_inputs(args.study, args.data, args.sheet)
         narrative_text = _read(args.narrative, "narrative file")
         narrative = loads(narrative_text.decode("utf-8-sig")) if narrative_text else Narrative()
-        files = build(run(study, panel), study, narrative, formats, checksum=panel.checksum,
-                      reference_docx=_read(args.reference_docx, "reference document"))
+        files = render(assemble(run(study, panel), study, narrative), formats, checksum=panel.checksum,
+                       reference_docx=_read(args.reference_docx, "reference document"))
     except UserError as e:
         print("error: " + "\n       ".join(str(p) for p in e.problems), file=sys.stderr)
         return 2
