@@ -57,13 +57,19 @@ def _text_cells(*texts: str) -> list[Cell]:
     return [Cell(t) for t in texts]
 
 
+def coupling_note(results: Results, study: Study) -> str:
+    """How C, T and D were computed, with U1 and U2 named by their labels."""
+    u1, u2 = (study.label(name) for name in study.coupling.indices)
+    return f"U1 is {u1}, U2 is {u2}. {results.coupling.convention}"
+
+
 def table1(study: Study) -> Table:
     """The ten coordination levels, left-closed intervals of width 0.1 with 1.0 in level 10."""
     rows = []
     for k, label in enumerate(study.coupling.levels):
         low, high = k / 10, (k + 1) / 10
         interval = f"[{low:.1f}, {high:.1f}]" if k == 9 else f"[{low:.1f}, {high:.1f})"
-        rows.append(Row(interval, _text_cells(str(k + 1), label)))
+        rows.append(Row(interval, [Cell(k + 1), Cell(label)]))
     notes = ["Intervals are closed on the left and open on the right; D = 1.0 belongs to level 10."]
     return Table("table1", _title(study, "table1"), [[Span("Coordination level"), Span("Coordination type")]],
                  [Group("", rows)], notes, stubhead="D interval", numeric=(False, False))
@@ -141,7 +147,7 @@ def table5(results: Results, study: Study, fmt: Format) -> Table:
     for r in results.coupling.by_period.itertuples():
         rows.append(Row(str(r.period), [fmt.number(r.C), fmt.number(r.T), fmt.number(r.D), fmt.count(r.level),
                                         Cell(r.level_label)]))
-    notes = [results.coupling.convention] + results.source_notes()
+    notes = [coupling_note(results, study)] + results.source_notes()
     return Table("table5", _title(study, "table5"), [[Span(h) for h in ("C", "T", "D", "Level", "Type")]],
                  [Group("", rows)], notes, stubhead=study.label(study.panel.time), numeric=(True, True, True, True, False))
 
@@ -152,7 +158,7 @@ def table6(results: Results, study: Study, fmt: Format) -> Table:
     columns = [c for c in by_group.columns if c != "period"]
     rows = [Row(str(period), [fmt.number(r[c]) for c in columns])
             for period, r in by_group.set_index("period").iterrows()]
-    notes = [results.coupling.convention] + results.source_notes()
+    notes = [coupling_note(results, study)] + results.source_notes()
     names = Names.of(study, fmt)
     header = [Span(c if c == "All" else names.value(study.panel.group, c)) for c in columns]
     return Table("table6", _title(study, "table6"), [header], [Group("", rows)], notes,

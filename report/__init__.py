@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import hashlib
+
 from analysis.errors import UserError
 
 from . import docx, export, latex
@@ -28,8 +30,10 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
     files: dict[str, bytes] = {}
     if "docx" in formats or "zip" in formats:
         images = {f.id: built.figure_file(f, "png") for f in figures}
-        files["manuscript.docx"] = docx.render_document(rep.manuscript, images, reference=reference_docx)
-        files["tables.docx"] = docx.render_document(rep.supplement, images, reference=reference_docx)
+        key = ("docx tables", hashlib.sha256(reference_docx or b"").hexdigest())
+        tables = built.made(key, lambda: docx.word_tables(rep.tables, reference=reference_docx, language=rep.language))
+        for name, document in (("manuscript.docx", rep.manuscript), ("tables.docx", rep.supplement)):
+            files[name] = docx.render_document(document, images, reference=reference_docx, tables=tables)
         files |= {f"figures/{name}.png": png for name, png in images.items()}
     if "tex" in formats or "zip" in formats:
         paths = {f.id: f"figures/{f.id}.pdf" for f in figures}

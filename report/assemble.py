@@ -25,7 +25,7 @@ class Exhibits:
     extra: tuple[TableBlock, ...]  # tables beside the paper's (diagnostics), numbered after them
     figures: tuple[FigureBlock, ...]
     language: str = "en"
-    _files: dict = field(default_factory=dict, compare=False, repr=False)  # exported figures, made once
+    _made: dict = field(default_factory=dict, compare=False, repr=False)  # renderings made once, by key
 
     @property
     def tables(self) -> tuple[TableBlock, ...]:
@@ -38,12 +38,15 @@ class Exhibits:
         names |= {b.figure.id: f"{w['figure']} {b.number}" for b in self.figures}
         return MappingProxyType(names)
 
+    def made(self, key: tuple, make):
+        """What make() returns, made once per Exhibits: exported figures, Word tables."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
     def figure_file(self, figure: Figure, fmt: str) -> bytes:
-        """The figure exported as png or pdf, once per Exhibits."""
-        key = (figure.id, fmt)
-        if key not in self._files:
-            self._files[key] = export_figure(figure, fmt)
-        return self._files[key]
+        """The figure exported as png or pdf."""
+        return self.made(("figure", figure.id, fmt), lambda: export_figure(figure, fmt))
 
 
 def exhibits(results: Results, study: Study, settings: Format, language: str = "en") -> Exhibits:

@@ -9,6 +9,7 @@ from analysis.names import Names
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Table
+from analysis.tables import coupling_note
 
 from .narrative import Narrative
 from .strings import words
@@ -186,7 +187,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     if study.coupling:
         spec = templates["coupling"][study.coupling.formula]
         blocks += [Heading(w["coupling_method"], 2), Paragraph(spec["intro"]), *numbered(spec["equations"]),
-                   Paragraph(f"{results.coupling.convention} The ten coordination levels are listed in {ref('table1')}."),
+                   Paragraph(f"{coupling_note(results, study)} The ten coordination levels are listed in {ref('table1')}."),
                    by_id["table1"]]
     if study.model:
         blocks += [Heading(w["model_method"], 2),

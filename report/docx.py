@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from copy import deepcopy
 from datetime import datetime
 from pathlib import Path
 
@@ -408,19 +409,56 @@ def _order_edges(borders) -> None:
 
 # --- Whole documents ---------------------------------------------------------------------------------------------
 
-def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference: bytes | None = None,
-                    created: datetime | None = None) -> bytes:
-    """The document on the reference template (the author's own, if given); images holds each figure's PNG by id."""
+def _template(reference: bytes | None):
+    """A new document on the reference template: the author's own, if given."""
     try:
-        document = Document(io.BytesIO(reference)) if reference else Document(str(REFERENCE))
+        return Document(io.BytesIO(reference)) if reference else Document(str(REFERENCE))
     except Exception as error:  # python-docx raises several kinds for a file that is not a Word document
         raise UserError(f"the Word reference document could not be read ({type(error).__name__}); "
                         "upload a .docx saved by Word or LibreOffice") from None
+
+
+def word_tables(table_blocks, *, reference: bytes | None = None, language: str = "en") -> dict[str, list]:
+    """Each table's caption, table and notes as Word XML, built once on the template and copied into every document."""
+    scratch = _template(reference)
+    body = scratch.element.body
+    built = {}
+    for block in table_blocks:
+        start = len(_content(body))
+        add_table(scratch, block.table, block.number, words(language)["table"])
+        built[block.table.id] = _content(body)[start:]
+    return built
+
+
+def _content(body) -> list:
+    """The body's block elements, without its closing section properties."""
+    return [child for child in body if child.tag != qn("w:sectPr")]
+
+
+def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference: bytes | None = None,
+                    created: datetime | None = None, tables: dict[str, list] | None = None) -> bytes:
+    """The document on the reference template; images holds each figure's PNG by id, tables any word_tables built
+    on the same template, which are copied instead of built again."""
+    document = _template(reference)
     w = words(doc.language)
     _front_matter(document, doc, w)
     for block in doc.blocks:
-        _BLOCK_WRITERS[type(block)](document, block, images, w)
+        if isinstance(block, blocks.TableBlock) and tables and block.table.id in tables:
+            _copy(document, tables[block.table.id])
+        else:
+            _BLOCK_WRITERS[type(block)](document, block, images, w)
     return _save(document, doc.title, doc.authors, created)
+
+
+def _copy(document, elements: list) -> None:
+    """Copies of built elements at the end of the document's body."""
+    body = document.element.body
+    end = body.find(qn("w:sectPr"))
+    for element in elements:
+        if end is None:
+            body.append(deepcopy(element))
+        else:
+            end.addprevious(deepcopy(element))
 
 
 def _front_matter(document, doc: blocks.Document, w: dict) -> None:

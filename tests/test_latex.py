@@ -91,6 +91,7 @@ def test_fragment_is_the_float_and_document_uses_the_preamble():
     assert document.rstrip().endswith(r"\end{document}")
 
 
+@pytest.mark.slow
 def test_document_compiles_without_errors_or_overfull_boxes(tmp_path):
     latexmk = require_tool("latexmk", "latexmk texlive-latex-extra texlive-science lmodern latex-cjk-chinese-arphic-gbsn00lp")
     pdftotext = require_tool("pdftotext", "poppler-utils")

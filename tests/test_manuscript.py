@@ -97,6 +97,7 @@ def compile_latex(files: dict, name: str, folder) -> str:
     return subprocess.run([pdftotext, f"{name}.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["manuscript", "tables"])
 def test_latex_documents_compile_cleanly(demo, tmp_path, name):
     text = compile_latex(demo[3], name, tmp_path)
@@ -105,11 +106,13 @@ def test_latex_documents_compile_cleanly(demo, tmp_path, name):
         assert "\\input{/etc/passwd}" in text  # printed, never executed
 
 
+@pytest.mark.slow
 def test_real_data_manuscript_with_long_column_names_compiles_cleanly(real, tmp_path):
     text = compile_latex(real, "manuscript", tmp_path)
     assert "Table 9" in text and "synthetic" not in text.lower()  # real statistics are never labelled synthetic
 
 
+@pytest.mark.slow
 def test_word_documents_open_in_libreoffice(demo, tmp_path):
     soffice = require_tool("soffice", "libreoffice-writer-nogui libreoffice-math")
     pdftotext = require_tool("pdftotext", "poppler-utils")
