@@ -151,10 +151,9 @@ def _check_defined(values: pd.DataFrame, cause: str = "both indices are 0", key:
 
 
 def _convention(coupling: Coupling) -> str:
-    u1, u2 = coupling.indices
-    text = (f"{FORMULAS[coupling.formula]}, T = {coupling.a:g} U1 + {coupling.b:g} U2, D = sqrt(C T), "
-            f"with U1 = {u1} and U2 = {u2}; levels of width 0.1 closed on the left ([0.1, 0.2) is level 2, "
-            "D = 1 is level 10). ")
+    # The indices U1 and U2 stand for are named by whoever prints this, in the study's labels.
+    text = (f"{FORMULAS[coupling.formula]}, T = {coupling.a:g} U1 + {coupling.b:g} U2, D = sqrt(C T); "
+            "levels of width 0.1 closed on the left ([0.1, 0.2) is level 2, D = 1 is level 10). ")
     if coupling.mode == "entity":
         return text + "C, T and D are computed for each entity and period and then averaged; the level is that of the mean D."
     low, high = coupling.rescale

@@ -8,7 +8,7 @@ from .describe import describe, variable_roles
 from .errors import Problem, UserError
 from .estimation import check_identification, diagnostics, estimate_system
 from .indices import compute_index, yearly_means
-from .results import ModelRun, Results
+from .results import ModelRun, PanelSummary, Results
 from .methods import METHODS
 from .study import Study
 
@@ -21,8 +21,8 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
     keys = study.panel
     frame = panel.frame.copy()
     results = Results(
-        data_source=study.data.source, synthetic=study.data.synthetic, panel_summary=panel.summary(),
-        warnings=[str(p) for p in panel.problems], frame=frame)
+        data_source=study.data.source, synthetic=study.data.synthetic, panel_summary=PanelSummary.of(panel.summary()),
+        warnings=[str(p) for p in panel.problems])
 
     for index in study.indices:
         step(f"Index {index.name}")

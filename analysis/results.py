@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,13 +29,32 @@ class ModelRun:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class PanelSummary:
+    """The counts the data section of a manuscript reports."""
+
+    rows: int
+    entities: int | None
+    periods: int
+    first_period: object
+    last_period: object
+    balanced: bool
+    missing: dict[str, int]
+    dropped: int
+    groups: dict
+
+    @classmethod
+    def of(cls, summary: dict) -> "PanelSummary":
+        """From Panel.summary(), taking the keys it names."""
+        return cls(**{f.name: summary.get(f.name) for f in fields(cls)})
+
+
 @dataclass
 class Results:
     data_source: str
     synthetic: bool
-    panel_summary: dict
+    panel_summary: PanelSummary
     warnings: list[str]
-    frame: pd.DataFrame
     indices: dict[str, IndexResult] = field(default_factory=dict)
     index_means: pd.DataFrame | None = None
     coupling: CouplingResult | None = None
@@ -57,7 +76,7 @@ class Results:
     def to_dict(self) -> dict:
         """JSON-ready: models, weights, coupling, index means, descriptive statistics, diagnostics."""
         out = {
-            "data": {"source": self.data_source, "synthetic": self.synthetic, "summary": self.panel_summary,
+            "data": {"source": self.data_source, "synthetic": self.synthetic, "summary": _clean(asdict(self.panel_summary)),
                      "warnings": self.warnings},
             "models": [_run_dict(m) for m in self.models],
             "weights": _records(pd.concat([r.weights for r in self.indices.values()]) if self.indices else None),

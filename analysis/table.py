@@ -1,45 +1,113 @@
-"""A neutral printed table: the builders format every number, renderers only lay it out."""
+"""A neutral printed table: cells hold values and how to print them; each renderer prints them in its own syntax."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+# The one star rule: the strictest threshold a p-value passes gives its mark.
 STAR_THRESHOLDS = {
     "stata": ((0.001, "***"), (0.01, "**"), (0.05, "*")),
     "conventional": ((0.01, "***"), (0.05, "**"), (0.1, "*")),
     "none": (),
 }
+INTERCEPT = "Constant"
+
+
+def significance(p_value: float | None, stars: str) -> tuple[float, str] | None:
+    """(threshold, mark) of the strictest level of the star rule the p-value passes, or None."""
+    if p_value is None or math.isnan(p_value):
+        return None
+    return next(((t, m) for t, m in STAR_THRESHOLDS[stars] if p_value < t), None)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A number with how to print it (decimals, stars, brackets, percent), or a piece of text.
+
+    Renderers ask for ``parts(minus)`` and set the sign, brackets and stars in their own syntax.
+    """
+
+    value: float | int | str | None = ""
+    decimals: int | None = None  # digits after the point; None prints an integer as it is
+    stars: str = ""
+    brackets: str = ""  # "()" or "[]" around a standard error, t statistic or interval
+    percent: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
+                and not (isinstance(self.value, float) and math.isnan(self.value)))
+
+    def digits(self) -> str:
+        """The absolute value as printed: "0.035", "360"."""
+        magnitude = abs(self.value) * (100 if self.percent else 1)
+        return f"{magnitude:.{self.decimals}f}" if self.decimals is not None else str(magnitude)
+
+    @property
+    def negative(self) -> bool:
+        """Below zero as printed: -0.0004 at three decimals prints 0.000, without a sign."""
+        return self.is_number and self.value < 0 and any(c in "123456789" for c in self.digits())
+
+    def parts(self, minus: str = "-") -> tuple[str, str, str]:
+        """(before, signed number, after): "(", "-0.035", ")"; for text ("", text, "")."""
+        if not self.is_number:
+            return "", "" if self.value is None or self.is_nan else str(self.value), ""
+        before, after = (self.brackets[0], self.brackets[1]) if self.brackets else ("", "")
+        return before, (minus if self.negative else "") + self.digits(), ("%" if self.percent else "") + after
+
+    @property
+    def is_nan(self) -> bool:
+        return isinstance(self.value, float) and math.isnan(self.value)
+
+    @property
+    def text(self) -> str:
+        """The cell as plain text, without its stars."""
+        return "".join(self.parts())
 
 
 @dataclass(frozen=True)
 class Format:
-    """Printing choices; every table's notes state them."""
+    """The print settings, applied once when tables and text are built; every table's notes state them."""
 
     decimals: int = 3
     stars: str = "stata"
-    inference: str = "se"  # "se" or "t" in parentheses under a coefficient
+    inference: str = "se"  # in parentheses under a coefficient: "se", "t" or "p"
+    decimals_by_table: tuple[tuple[str, int], ...] = ()  # per-table overrides, e.g. (("table4", 4),)
+    intercept: str = INTERCEPT  # the intercept's row label; "_cons" for a Stata look
+    names: str = "label"  # variables in tables, equations and text: "label", or "abbreviation" where one is defined
 
     @classmethod
     def from_settings(cls, settings) -> "Format":
-        return cls(settings.decimals, settings.stars, settings.inference)
+        return cls(settings.decimals, settings.stars, settings.inference, tuple(sorted(settings.decimals_by_table.items())),
+                   settings.intercept, settings.names)
 
-    def number(self, value: float | None, decimals: int | None = None) -> str:
-        """A number as printed: fixed decimals, a true minus sign left to the renderer."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        d = self.decimals if decimals is None else decimals
-        text = f"{value:.{d}f}"
-        return text[1:] if text.startswith("-") and float(text) == 0 else text
+    def for_table(self, table_id: str) -> "Format":
+        """The settings with the table's own decimals, where the study overrides them."""
+        return replace(self, decimals=dict(self.decimals_by_table).get(table_id, self.decimals))
+
+    def number(self, value, *, p_value: float | None = None, brackets: str = "", decimals: int | None = None) -> Cell:
+        """A number at the table's decimals, with the stars its p-value earns."""
+        value = None if value is None else float(value)
+        return Cell(value, self.decimals if decimals is None else decimals, self.stars_for(p_value), brackets)
+
+    @staticmethod
+    def count(n) -> Cell:
+        """A count (N, a level): an integer, never decimals."""
+        return Cell(int(n))
+
+    def inference_value(self, estimate) -> float:
+        """What goes in parentheses under a coefficient."""
+        return {"se": estimate.std_error, "t": estimate.statistic, "p": estimate.p_value}[self.inference]
+
+    def quote(self, value: float) -> str:
+        """A number inside a sentence, at the table's decimals."""
+        return Cell(float(value), self.decimals).text
 
     def stars_for(self, p_value: float | None) -> str:
-        if p_value is None or math.isnan(p_value):
-            return ""
-        for threshold, mark in STAR_THRESHOLDS[self.stars]:
-            if p_value < threshold:
-                return mark
-        return ""
+        level = significance(p_value, self.stars)
+        return level[1] if level else ""
 
     def star_legend(self) -> str:
         """The one sentence on stars used in every note."""
@@ -49,15 +117,8 @@ class Format:
         return ", ".join(f"{m} p < {t:g}" for t, m in reversed(marks)) + "."
 
     def inference_legend(self) -> str:
-        what = "Standard errors" if self.inference == "se" else "t statistics"
+        what = {"se": "Standard errors", "t": "t statistics", "p": "p-values"}[self.inference]
         return f"{what} in parentheses."
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    value: float | None = None
-    stars: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +191,7 @@ class Table:
 
     def _column_is_numeric(self, j: int) -> bool:
         cells = [row.cells[j] for _, row in self.rows() if row.cells[j].text]
-        return bool(cells) and all(c.value is not None or _looks_numeric(c.text) for c in cells)
+        return bool(cells) and all(c.is_number for c in cells)
 
     def to_frame(self) -> pd.DataFrame:
         """The table as numbers where there are numbers, text elsewhere; for CSV and XLSX."""
@@ -138,9 +199,10 @@ class Table:
         for group_label, row in self.rows():
             record = {"group": group_label, self.stubhead or "row": row.label}
             for label, cell in zip(self._flat_column_names(), row.cells):
-                record[label] = cell.value if cell.value is not None else cell.text
+                record[label] = cell.value if cell.is_number else cell.text
             records.append(record)
-        frame = pd.DataFrame.from_records(records, columns=["group", self.stubhead or "row", *self._flat_column_names()])
+        # object columns keep a count an integer beside coefficients ("816", not "816.0")
+        frame = pd.DataFrame(records, columns=["group", self.stubhead or "row", *self._flat_column_names()], dtype=object)
         return frame.drop(columns="group") if not any(g.label for g in self.groups) else frame
 
     def _flat_column_names(self) -> list[str]:
@@ -163,10 +225,3 @@ class Table:
             out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
         return out
 
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text.strip("()*").replace(",", ""))
-        return True
-    except ValueError:
-        return False

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .describe import variable_roles
-from .methods import METHODS
 from .estimation import TestResult
+from .methods import METHODS
+from .names import Names
 from .results import ModelRun, Results
 from .study import Study
 from .table import Cell, Format, Group, Row, Span, Table
@@ -29,23 +30,23 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
     if study.coupling:
         built.append(table1(study))
     if study.model:
-        built += [table2(study), table3(results, study, fmt)]
+        built += [table2(study), table3(results, study, fmt.for_table("table3"))]
     if study.indices:
-        built.append(table4(results, study))
+        built.append(table4(results, study, fmt.for_table("table4")))
     if results.coupling:
-        built.append(table5(results, study, fmt))
+        built.append(table5(results, study, fmt.for_table("table5")))
         if results.coupling.by_group is not None:
-            built.append(table6(results, study, fmt))
+            built.append(table6(results, study, fmt.for_table("table6")))
     for table_id, builder in (("table7", table7), ("table8", table8), ("table9", table9)):
         if results.runs(table_id):
-            built.append(builder(results, study, fmt))
+            built.append(builder(results, study, fmt.for_table(table_id)))
     return built
 
 
 def extra_tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
     """Tables beside the paper's nine: the model diagnostics."""
     fmt = fmt or Format.from_settings(study.tables)
-    return [diagnostics_table(results, study, fmt)] if results.diagnostics else []
+    return [diagnostics_table(results, study, fmt.for_table("diagnostics"))] if results.diagnostics else []
 
 
 def _title(study: Study, table_id: str) -> str:
@@ -56,23 +57,33 @@ def _text_cells(*texts: str) -> list[Cell]:
     return [Cell(t) for t in texts]
 
 
+def coupling_note(results: Results, study: Study) -> str:
+    """How C, T and D were computed, with U1 and U2 named by their labels."""
+    u1, u2 = (study.label(name) for name in study.coupling.indices)
+    return f"U1 is {u1}, U2 is {u2}. {results.coupling.convention}"
+
+
 def table1(study: Study) -> Table:
     """The ten coordination levels, left-closed intervals of width 0.1 with 1.0 in level 10."""
     rows = []
     for k, label in enumerate(study.coupling.levels):
         low, high = k / 10, (k + 1) / 10
         interval = f"[{low:.1f}, {high:.1f}]" if k == 9 else f"[{low:.1f}, {high:.1f})"
-        rows.append(Row(interval, _text_cells(str(k + 1), label)))
+        rows.append(Row(interval, [Cell(k + 1), Cell(label)]))
     notes = ["Intervals are closed on the left and open on the right; D = 1.0 belongs to level 10."]
     return Table("table1", _title(study, "table1"), [[Span("Coordination level"), Span("Coordination type")]],
                  [Group("", rows)], notes, stubhead="D interval", numeric=(False, False))
 
 
 def table2(study: Study) -> Table:
-    """Each model variable with its role, label and abbreviation."""
+    """Each model variable with its role, label and, where the study defines any, abbreviation."""
     equations = study.model.parsed
+    roles = variable_roles(study)
+    abbreviations = {r.term.column: study.variables[r.term.column].abbreviation
+                     for r in roles if r.term.column in study.variables}
+    shown = any(abbreviations.values())
     groups: dict[str, list[Row]] = {}
-    for role in variable_roles(study):
+    for role in roles:
         if role.role == "core":
             group = "Core variables"
         elif role.role == "control":
@@ -82,22 +93,24 @@ def table2(study: Study) -> Table:
         else:
             group = "Additional instruments"
         column = role.term.column
-        abbreviation = study.variables[column].abbreviation if column in study.variables else ""
-        groups.setdefault(group, []).append(
-            Row(study.label(column), _text_cells(abbreviation or column, "ln" if role.term.transform else "level")))
+        enters = "ln" if role.term.transform else "level"
+        cells = [abbreviations.get(column, ""), enters] if shown else [enters]
+        groups.setdefault(group, []).append(Row(study.label(column), _text_cells(*cells)))
     notes = ["Core variables are the dependents of the equations and are endogenous; controls are exogenous and, "
              "as in Stata's reg3, every exogenous variable of the system instruments every equation."]
-    return Table("table2", _title(study, "table2"), [[Span("Abbreviation"), Span("Enters as")]],
-                 [Group(label, rows) for label, rows in groups.items()], notes, stubhead="Variable", numeric=(False, False))
+    header = [Span("Abbreviation"), Span("Enters as")] if shown else [Span("Enters as")]
+    return Table("table2", _title(study, "table2"), [header], [Group(label, rows) for label, rows in groups.items()],
+                 notes, stubhead="Variable", numeric=(False,) * len(header))
 
 
 def table3(results: Results, study: Study, fmt: Format) -> Table:
     """N, mean, SD, min, max of every model variable."""
     stats = results.describe
+    names = Names.of(study, fmt)
     rows = []
     for record in stats.itertuples():
-        cells = [Cell(str(record.N), record.N)] + [Cell(fmt.number(v, 4), v) for v in (record.mean, record.sd, record.min, record.max)]
-        rows.append(Row(record.term if study.tables.statistics == "model" else study.label(record.column), cells))
+        cells = [fmt.count(record.N)] + [fmt.number(v) for v in (record.mean, record.sd, record.min, record.max)]
+        rows.append(Row(names.term(record.term) if study.tables.statistics == "model" else names.column(record.column), cells))
     scale = ("Variables are shown as they enter the model, after taking natural logs where the equations use ln()."
              if study.tables.statistics == "model" else "Variables are shown in levels, before any logarithm.")
     notes = [scale, "SD is the sample standard deviation (divisor N - 1)."] + results.source_notes()
@@ -105,7 +118,7 @@ def table3(results: Results, study: Study, fmt: Format) -> Table:
                  [Group("", rows)], notes, stubhead="Variable")
 
 
-def table4(results: Results, study: Study) -> Table:
+def table4(results: Results, study: Study, fmt: Format) -> Table:
     """Indicator weights grouped by index and dimension, with dimension subtotals."""
     groups, notes = [], []
     for index in study.indices:
@@ -117,11 +130,10 @@ def table4(results: Results, study: Study) -> Table:
         for dimension in index.dimensions:
             part = weights[weights["dimension"] == dimension.name].set_index("column")["weight"]
             for k, indicator in enumerate(dimension.indicators):
-                w = float(part[indicator.column])
                 rows.append(Row(indicator.label or indicator.column,
-                                [Cell(dimension.name if k == 0 else ""), Cell(indicator.direction), Cell(f"{w:.4f}", w)]))
-            subtotal = float(part.sum())
-            rows.append(Row(f"Subtotal, {dimension.name}", [Cell(""), Cell(""), Cell(f"{subtotal:.4f}", subtotal)]))
+                                [Cell(dimension.name if k == 0 else ""), Cell(indicator.direction),
+                                 fmt.number(part[indicator.column])]))
+            rows.append(Row(f"Subtotal, {dimension.name}", [Cell(""), Cell(""), fmt.number(part.sum())]))
         groups.append(Group(index.label or index.name, rows))
         notes.append(f"{index.label or index.name}: {result.convention}")
     notes.append("Direction + marks a benefit indicator, - a cost indicator.")
@@ -133,9 +145,9 @@ def table5(results: Results, study: Study, fmt: Format) -> Table:
     """Yearly mean C, T, D and the level of the mean D."""
     rows = []
     for r in results.coupling.by_period.itertuples():
-        rows.append(Row(str(r.period), [Cell(fmt.number(r.C), r.C), Cell(fmt.number(r.T), r.T), Cell(fmt.number(r.D), r.D),
-                                        Cell(str(r.level), r.level), Cell(r.level_label)]))
-    notes = [results.coupling.convention] + results.source_notes()
+        rows.append(Row(str(r.period), [fmt.number(r.C), fmt.number(r.T), fmt.number(r.D), fmt.count(r.level),
+                                        Cell(r.level_label)]))
+    notes = [coupling_note(results, study)] + results.source_notes()
     return Table("table5", _title(study, "table5"), [[Span(h) for h in ("C", "T", "D", "Level", "Type")]],
                  [Group("", rows)], notes, stubhead=study.label(study.panel.time), numeric=(True, True, True, True, False))
 
@@ -144,39 +156,33 @@ def table6(results: Results, study: Study, fmt: Format) -> Table:
     """Mean D by year for all entities and for each group."""
     by_group = results.coupling.by_group
     columns = [c for c in by_group.columns if c != "period"]
-    rows = [Row(str(period), [Cell(fmt.number(r[c]), r[c]) for c in columns])
+    rows = [Row(str(period), [fmt.number(r[c]) for c in columns])
             for period, r in by_group.set_index("period").iterrows()]
-    notes = [results.coupling.convention] + results.source_notes()
-    return Table("table6", _title(study, "table6"), [[Span(str(c)) for c in columns]], [Group("", rows)], notes,
+    notes = [coupling_note(results, study)] + results.source_notes()
+    names = Names.of(study, fmt)
+    header = [Span(c if c == "All" else names.value(study.panel.group, c)) for c in columns]
+    return Table("table6", _title(study, "table6"), [header], [Group("", rows)], notes,
                  stubhead=study.label(study.panel.time))
 
 
 def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Results, study: Study,
                        fmt: Format, extra_notes: list[str]) -> Table:
-    """Equation blocks of coefficients with standard errors (or t) below, R-squared per equation, N."""
-    equations = study.model.parsed
-    ncols = len(runs)
+    """Equation blocks of coefficients with standard errors (or t, or p) below, R-squared per equation, N."""
+    names = Names.of(study, fmt)
     groups, failures = [], []
-    for k, eq in enumerate(equations):
-        terms = _term_order(eq, runs, k)
+    for k, eq in enumerate(study.model.parsed):
         rows = []
-        for name, label in terms:
+        for term in _term_order(eq, runs, k):
             coef, below = [], []
             for run in runs:
-                est = _find(run, k, name)
-                if est is None:
-                    coef.append(Cell(""))
-                    below.append(Cell(""))
-                    continue
-                stars = fmt.stars_for(est.p_value)
-                coef.append(Cell(fmt.number(est.estimate), est.estimate, stars))
-                second = est.std_error if fmt.inference == "se" else est.statistic
-                below.append(Cell(f"({fmt.number(second)})", second))
-            rows += [Row(label, coef), Row("", below)]
+                est = _find(run, k, term)
+                coef.append(fmt.number(est.estimate, p_value=est.p_value) if est else Cell(""))
+                below.append(fmt.number(fmt.inference_value(est), brackets="()") if est else Cell(""))
+            rows += [Row(names.term(term), coef), Row("", below)]
         r2 = [_equation(run, k) for run in runs]
-        rows.append(Row("R-squared", [Cell(fmt.number(e.r2), e.r2) if e else Cell("") for e in r2], rule_above=True))
-        groups.append(Group(f"Equation {k + 1}: {study.label(eq.dependent.column)}", rows))
-    nobs = [Cell(str(run.fit.nobs), run.fit.nobs) if run.fit else Cell("not estimated") for run in runs]
+        rows.append(Row("R-squared", [fmt.number(e.r2) if e else Cell("") for e in r2], rule_above=True))
+        groups.append(Group(f"Equation {k + 1}: {names.term(eq.dependent)}", rows))
+    nobs = [fmt.count(run.fit.nobs) if run.fit else Cell("not estimated") for run in runs]
     groups.append(Group("", [Row("N", nobs, rule_above=True)]))
     for run in runs:
         if run.error:
@@ -185,20 +191,17 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     fits = [run.fit for run in runs if run.fit]
     conventions = list(dict.fromkeys(f.convention for f in fits))
     notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
-    numeric = tuple([True] * ncols)
-    return Table(table_id, _title(study, table_id), header, groups, notes, numeric=numeric)
+    return Table(table_id, _title(study, table_id), header, groups, notes, numeric=(True,) * len(runs))
 
 
-def _term_order(eq, runs: list[ModelRun], k: int) -> list[tuple[str, str]]:
+def _term_order(eq, runs: list[ModelRun], k: int) -> list[str]:
     """The equation's regressors as written, then any only some columns have, then the intercept last."""
-    order = [(t.name, t.label) for t in eq.regressors]
+    order = [t.name for t in eq.regressors]
     for run in runs:
         fit = _equation(run, k)
-        for t in fit.terms if fit else ():
-            if t.term != "_cons" and t.term not in dict(order):
-                order.append((t.term, t.label))
+        order += [t.term for t in fit.terms if t.term != "_cons" and t.term not in order] if fit else []
     if any(_find(run, k, "_cons") for run in runs):
-        order.append(("_cons", "_cons"))
+        order.append("_cons")
     return order
 
 
@@ -227,34 +230,37 @@ def table8(results: Results, study: Study, fmt: Format) -> Table:
     kept = ("The dropped variable stays in the instrument set." if model.robustness_instruments == "keep"
             else "The dropped variable also leaves the instrument set, as when reg3 is run on the reduced system.")
     notes = [f"Each column re-estimates the system by {METHODS[model.robustness_method].label} without one variable. {kept}"]
-    labels = [f"Without {', '.join(r.dropped)}" for r in runs]
+    names = Names.of(study, fmt)
+    labels = [f"Without {', '.join(names.term(d) for d in r.dropped)}" for r in runs]
     return _coefficient_table("table8", runs, _numbered(runs, labels), results, study, fmt, notes)
 
 
 def table9(results: Results, study: Study, fmt: Format) -> Table:
     runs = results.runs("table9")
+    group = study.panel.group
+    names = Names.of(study, fmt)
     notes = [f"Each column estimates the system by {METHODS[study.model.heterogeneity_method].label} on the entities of one "
-             f"{study.label(study.panel.group).lower()}."]
-    header = ((Span(study.label(study.panel.group), len(runs)),), (*[Span(r.sample) for r in runs],))
+             f"{study.label(group).lower()}."]
+    header = ((Span(study.label(group), len(runs)),), (*[Span(names.value(group, r.sample)) for r in runs],))
     return _coefficient_table("table9", runs, header, results, study, fmt, notes)
-
 
 
 def _test_row(label: str, test: TestResult, fmt: Format) -> Row:
     df = f"{test.df}, {test.df_denom}" if test.df_denom is not None else str(test.df)
-    return Row(label, [Cell(fmt.number(test.statistic), test.statistic), Cell(df), Cell(fmt.number(test.p_value), test.p_value)])
+    return Row(label, [fmt.number(test.statistic), Cell(df), fmt.number(test.p_value)])
 
 
 def diagnostics_table(results: Results, study: Study, fmt: Format) -> Table:
     """First-stage F, Sargan and Hansen-Sargan, the Hausman test of 3SLS against 2SLS, residual correlation."""
     d = results.diagnostics
-    labels = {eq.name: study.label(eq.dependent.column) for eq in study.model.parsed}
-    first = [_test_row(f"{labels[f.equation]}: {f.regressor}", f.test, fmt) for f in d.first_stage]
+    names = Names.of(study, fmt)
+    labels = {eq.name: names.term(eq.dependent) for eq in study.model.parsed}
+    first = [_test_row(f"{labels[f.equation]}: {names.term(f.regressor)}", f.test, fmt) for f in d.first_stage]
     sargan = [_test_row(labels[name], test, fmt) for name, test in d.sargan]
     sargan.append(_test_row("System (Hansen-Sargan)", d.system_sargan, fmt))
-    names, matrix = d.equations, d.residual_correlation
-    pairs = [Row(f"{labels[names[i]]}, {labels[names[j]]}", [Cell(fmt.number(matrix[i][j]), matrix[i][j]), Cell(""), Cell("")])
-             for i in range(len(names)) for j in range(i + 1, len(names))]
+    equations, matrix = d.equations, d.residual_correlation
+    pairs = [Row(f"{labels[equations[i]]}, {labels[equations[j]]}", [fmt.number(matrix[i][j]), Cell(""), Cell("")])
+             for i in range(len(equations)) for j in range(i + 1, len(equations))]
     pairs.append(_test_row("Breusch-Pagan test of independence", d.breusch_pagan, fmt))
     groups = [Group("First stage: F test of the excluded instruments", first),
               Group("Overidentifying restrictions (Sargan)", sargan),

@@ -1,50 +1,48 @@
-"""Renders results to Word, LaTeX and HTML, and assembles manuscripts, tables documents and the bundle."""
+"""Renders results to Word, LaTeX and HTML, and assembles manuscripts, tables documents and the bundle.
+
+    rep = report.assemble(results, study, narrative, settings)   # everything printed, decided once
+    files = report.render(rep, formats)                          # {"manuscript.docx": b"...", ...}
+"""
 from __future__ import annotations
 
+import hashlib
+
 from analysis.errors import UserError
-from analysis.figures import figures as figures_of
-from analysis.results import Results
-from analysis.study import Study
-from analysis.table import Format
-from analysis.tables import extra_tables, tables as tables_of
 
 from . import docx, export, latex
+from .assemble import Exhibits, Report, assemble, exhibits
 from .bundle import bundle
-from .document import manuscript, tables_only
-from .figures import export as export_figure
-from .narrative import Narrative
 
 FORMATS = ("docx", "tex", "zip")
+__all__ = ["FORMATS", "Exhibits", "Report", "assemble", "exhibits", "render"]
 
 
-def build(results: Results, study: Study, narrative: Narrative, formats=FORMATS, *, checksum: str = "",
-          reference_docx: bytes | None = None, fmt: Format | None = None) -> dict[str, bytes]:
+def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: bytes | None = None) -> dict[str, bytes]:
     """Every output file by name: manuscript and tables documents in Word and LaTeX, figures, tables, the bundle."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
-    fmt = fmt or Format.from_settings(study.tables)
-    figure_list = figures_of(results, study)
-    paper_tables = tables_of(results, study, fmt)
-    table_list = paper_tables + extra_tables(results, study, fmt)
-    if not table_list:
+    if not rep.tables:
         raise UserError("the study has no tables to report: give it an index, a coupling or a model")
-    paper = manuscript(results, study, narrative, paper_tables, figure_list, fmt)
-    supplement = tables_only(results, study, table_list, figure_list)
+    built = rep.exhibits
+    figures = [b.figure for b in rep.figures]
+    table_list = [b.table for b in rep.tables]
     files: dict[str, bytes] = {}
     if "docx" in formats or "zip" in formats:
-        images = {f.id: export_figure(f, "png") for f in figure_list}
-        files["manuscript.docx"] = docx.render_document(paper, images, reference=reference_docx)
-        files["tables.docx"] = docx.render_document(supplement, images, reference=reference_docx)
+        images = {f.id: built.figure_file(f, "png") for f in figures}
+        key = ("docx tables", hashlib.sha256(reference_docx or b"").hexdigest())
+        tables = built.made(key, lambda: docx.word_tables(rep.tables, reference=reference_docx, language=rep.language))
+        for name, document in (("manuscript.docx", rep.manuscript), ("tables.docx", rep.supplement)):
+            files[name] = docx.render_document(document, images, reference=reference_docx, tables=tables)
         files |= {f"figures/{name}.png": png for name, png in images.items()}
     if "tex" in formats or "zip" in formats:
-        paths = {f.id: f"figures/{f.id}.pdf" for f in figure_list}
-        files["manuscript.tex"] = latex.render_document(paper, paths).encode()
-        files["tables.tex"] = latex.render_document(supplement, paths).encode()
-        files |= {paths[f.id]: export_figure(f, "pdf") for f in figure_list}
-        files |= {f"tables/{t.id}.tex": latex.table_fragment(t).encode() for t in table_list}
+        paths = {f.id: f"figures/{f.id}.pdf" for f in figures}
+        files["manuscript.tex"] = latex.render_document(rep.manuscript, paths).encode()
+        files["tables.tex"] = latex.render_document(rep.supplement, paths).encode()
+        files |= {paths[f.id]: built.figure_file(f, "pdf") for f in figures}
+        files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table).encode() for b in rep.tables}
     if "zip" in formats:
         files |= {f"tables/{t.id}.csv": export.table_csv(t) for t in table_list}
         files["tables/tables.xlsx"] = export.tables_xlsx(table_list)
-        files = {"bundle.zip": bundle(files, results, study, narrative, checksum), **files}
+        files = {"bundle.zip": bundle(files, rep.results, rep.study, rep.narrative, checksum), **files}
     return files

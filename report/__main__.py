@@ -11,7 +11,7 @@ from analysis.errors import UserError
 from analysis.pipeline import run
 from analysis.study import read_file
 
-from . import FORMATS, build
+from . import FORMATS, assemble, render
 from .narrative import Narrative, loads
 
 
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         step("estimating")
         results = run(study, panel)
         step(f"building the documents ({', '.join(formats)})")
-        files = build(results, study, narrative, formats, checksum=panel.checksum, reference_docx=reference_docx)
+        files = render(assemble(results, study, narrative), formats, checksum=panel.checksum,
+                       reference_docx=reference_docx)
         for name, content in files.items():
             step(f"writing {name}")
             path = args.out / name

@@ -1,45 +1,34 @@
-"""What renderers measure in a table's printed text: the number in a cell, the width of text, column fitting."""
+"""What renderers measure in a table: the printed extent of a column's numbers, the width of text, column fitting."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import NamedTuple
 
+from analysis.table import Cell
+
 MINUS = "\N{MINUS SIGN}"
 
-_NUMBER = re.compile(r"^(?P<before>[^\d.]*?)(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+))(?P<after>\D*)$")
+
+class NumberExtent(NamedTuple):
+    """What a column's numbers need around the decimal point, for alignment."""
+
+    signed: bool
+    integers: int  # digits before the point
+    decimals: int
+    before: str  # the longest text before a number: "("
+    after: str  # the longest text after it: ")", "%"
+    stars: str  # the longest stars
 
 
-class PrintedNumber(NamedTuple):
-    before: str  # "(" of a standard error
-    number: str  # "-0.035", as the builder printed it
-    after: str  # ")" of a standard error, "%"
-
-    @property
-    def integer_digits(self) -> int:
-        return len(self.number.lstrip("+-").partition(".")[0])
-
-    @property
-    def decimals(self) -> int:
-        return len(self.number.partition(".")[2])
-
-    @property
-    def signed(self) -> bool:
-        return self.number[0] in "+-"
-
-
-def printed_number(text: str) -> PrintedNumber | None:
-    """The number in a cell such as "-0.035" or "(0.011)"; None for text ("n.a.", "2011-2022")."""
-    match = _NUMBER.match(text.strip())
-    return PrintedNumber(*match.group("before", "number", "after")) if match else None
-
-
-def with_true_minus(text: str) -> str:
-    """A printed number with the typographic minus sign; other text unchanged."""
-    parts = printed_number(text)
-    if parts is None or not parts.number.startswith("-"):
-        return text
-    return parts.before + MINUS + parts.number[1:] + parts.after
+def number_extent(cells: list[Cell]) -> NumberExtent | None:
+    """The extent of the numbers among cells; None without numbers."""
+    numbers = [c for c in cells if c.is_number]
+    if not numbers:
+        return None
+    parts = [c.parts() for c in numbers]
+    return NumberExtent(any(c.negative for c in numbers), max(len(c.digits().partition(".")[0]) for c in numbers),
+                        max(len(c.digits().partition(".")[2]) for c in numbers), max((p[0] for p in parts), key=len),
+                        max((p[2] for p in parts), key=len), max((c.stars for c in numbers), key=len))
 
 
 def display_width(text: str) -> int:

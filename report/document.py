@@ -5,12 +5,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.figures import Figure
+from analysis.names import Names
 from analysis.results import Results
 from analysis.study import Study
-from analysis.table import Format, Table
+from analysis.table import Table
+from analysis.tables import coupling_note
 
-from .narrative import Narrative, results_text
+from .narrative import Narrative
+from .strings import words
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GREEK = ("alpha", "beta", "gamma", "delta", "theta", "lambda", "phi", "psi")
@@ -79,23 +81,14 @@ class Document:
     keywords: str
     blocks: tuple
     synthetic: bool = False
+    language: str = "en"  # the catalogue of fixed words the renderers print
 
 
-PROMPTS = {
-    "abstract": "Write the abstract: the question, the data, the method and the main findings.",
-    "introduction": "Write the introduction: why the question matters and what the paper adds.",
-    "literature": "Write the literature review.",
-    "conclusions": "Write the conclusions, read from the results above.",
-    "suggestions": "Write the policy suggestions.",
-    "references": "List the references.",
-}
-
-
-def _author_blocks(narrative: Narrative, section: str) -> list:
+def _author_blocks(narrative: Narrative, section: str, w: dict) -> list:
     """The author's paragraphs (blank-line separated), or a placeholder asking for them."""
     text = getattr(narrative, section).strip()
     if not text:
-        return [Placeholder(section, PROMPTS[section])]
+        return [Placeholder(section, w[f"prompt_{section}"])]
     return [Paragraph(p.strip()) for p in text.split("\n\n") if p.strip()]
 
 
@@ -104,11 +97,15 @@ def equation_templates() -> dict:
 
 
 def system_equations(study: Study) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """The study's equations as (LaTeX lines, variable names): Greek coefficients, panel subscripts."""
+    """The study's equations as (LaTeX lines, variable names): Greek coefficients, panel subscripts.
+
+    Variables print as their abbreviations (Table 2 declares them), else as their labels.
+    """
     index = "it" if study.panel.entity and study.panel.time else "t"
+    printed = Names(study, "abbreviation")
     out = []
     for k, eq in enumerate(study.model.parsed):
-        names = [eq.dependent.column, *[t.column for t in eq.regressors]]
+        names = [printed.column(t.column) for t in (eq.dependent, *eq.regressors)]
 
         def variable(term, position):
             text = rf"\text{{{name_marker(position)}}}_{{{index}}}"
@@ -118,7 +115,7 @@ def system_equations(study: Study) -> list[tuple[tuple[str, ...], tuple[str, ...
         terms = ([f"{coef}_{{0}}"] if eq.intercept else []) + [
             f"{coef}_{{{j}}} {variable(t, j)}" for j, t in enumerate(eq.regressors, start=1)]
         terms.append(rf"\varepsilon_{{{k + 1},{index}}}")
-        widths = [len(eq.dependent.column) + 6] + [len(t.column) + 8 for t in eq.regressors]
+        widths = [len(names[0]) + 6] + [len(name) + 8 for name in names[1:]]
         if eq.intercept:
             widths.insert(1, 4)
         widths.append(6)
@@ -140,110 +137,104 @@ def _lines(terms: list[str], widths: list[int]) -> list[str]:
     return lines + [" + ".join(current)]
 
 
-class _Numbering:
-    """Numbers tables, figures and equations in order of appearance and names them in the text."""
+class _Equations:
+    """Numbers the display equations in order of appearance."""
 
-    def __init__(self, table_list: list[Table], figure_list: list[Figure]):
-        self.tables = {t.id: k for k, t in enumerate(table_list, start=1)}
-        self.figures = {f.id: k for k, f in enumerate(figure_list, start=1)}
-        self.equation = 0
+    def __init__(self):
+        self.count = 0
 
-    def ref(self, item_id: str) -> str:
-        if item_id in self.tables:
-            return f"Table {self.tables[item_id]}"
-        return f"Figure {self.figures.get(item_id, '?')}"
-
-    def equations(self, equations: list) -> list[Equation]:
+    def __call__(self, equations: list) -> list[Equation]:
         """Numbered Equation blocks from one-line strings or (lines, variable names) pairs."""
         out = []
         for item in equations:
-            self.equation += 1
+            self.count += 1
             lines, names = ((item,), ()) if isinstance(item, str) else item
-            out.append(Equation(tuple(lines), self.equation, tuple(names)))
+            out.append(Equation(tuple(lines), self.count, tuple(names)))
         return out
 
 
-def manuscript(results: Results, study: Study, narrative: Narrative, table_list: list[Table],
-               figure_list: list[Figure], fmt: Format) -> Document:
-    """The whole paper: author sections as placeholders or their text, methods, and results around Tables 1-9."""
-    numbers = _Numbering(table_list, figure_list)
-    by_id = {t.id: TableBlock(t, numbers.tables[t.id]) for t in table_list}
-    fig = {f.id: FigureBlock(f, numbers.figures[f.id]) for f in figure_list}
-    text = results_text(results, study, numbers.ref, fmt)
+def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, text: dict[str, list[str]]) -> Document:
+    """The whole paper: author sections as placeholders or their text, methods, and results around Tables 1-9.
+
+    exhibits holds the numbered tables and figures; text the drafted results paragraphs by section.
+    """
+    w = words(exhibits.language)
+    references = exhibits.references()
+    ref = references.__getitem__
+    by_id = {b.table.id: b for b in exhibits.paper}
+    fig = {b.figure.id: b for b in exhibits.figures}
+    numbered = _Equations()
     templates = equation_templates()
 
     def paragraphs(key):
         return [Paragraph(p) for p in text.get(key, [])]
 
-    blocks: list = [Heading("Abstract", 1), *_author_blocks(narrative, "abstract")]
-    blocks += [Heading("1. Introduction"), *_author_blocks(narrative, "introduction"),
-               Heading("2. Literature review"), *_author_blocks(narrative, "literature"),
-               Heading("3. Method and data")]
-    blocks += _data_blocks(results, study)
+    def author(section):
+        return _author_blocks(narrative, section, w)
+
+    blocks: list = [Heading(w["abstract"], 1), *author("abstract")]
+    blocks += [Heading(w["introduction"]), *author("introduction"), Heading(w["literature"]), *author("literature"),
+               Heading(w["method"])]
+    blocks += _data_blocks(results, study, w)
     if study.indices:
-        blocks.append(Heading("3.2 Composite indices", 2))
+        blocks.append(Heading(w["indices_method"], 2))
         for method in dict.fromkeys(i.method for i in study.indices):
             names = ", ".join(i.label or i.name for i in study.indices if i.method == method)
             spec = templates[method]
-            blocks += [Paragraph(f"{names}: {spec['intro']}"), *numbers.equations(spec["equations"])]
+            blocks += [Paragraph(f"{names}: {spec['intro']}"), *numbered(spec["equations"])]
             if spec["outro"]:
                 blocks.append(Paragraph(spec["outro"]))
     if study.coupling:
         spec = templates["coupling"][study.coupling.formula]
-        blocks += [Heading("3.3 Coupling coordination model", 2), Paragraph(spec["intro"]),
-                   *numbers.equations(spec["equations"]),
-                   Paragraph(f"{results.coupling.convention} The ten coordination levels are listed in {numbers.ref('table1')}."),
+        blocks += [Heading(w["coupling_method"], 2), Paragraph(spec["intro"]), *numbered(spec["equations"]),
+                   Paragraph(f"{coupling_note(results, study)} The ten coordination levels are listed in {ref('table1')}."),
                    by_id["table1"]]
     if study.model:
-        blocks += [Heading("3.4 Simultaneous equations", 2),
-                   Paragraph("The simultaneous equation system is"), *numbers.equations(system_equations(study)),
+        blocks += [Heading(w["model_method"], 2),
+                   Paragraph("The simultaneous equation system is"), *numbered(system_equations(study)),
                    Paragraph("Every dependent variable is treated as endogenous and every exogenous variable of the "
                              "system instruments each equation, as in Stata's reg3. The variables are described in "
-                             f"{numbers.ref('table2')} and summarised in {numbers.ref('table3')}."),
+                             f"{ref('table2')} and summarised in {ref('table3')}."),
                    by_id["table2"], by_id["table3"]]
-    blocks.append(Heading("4. Results"))
-    if study.indices:
-        blocks += [Heading("4.1 Composite indices", 2),
-                   Paragraph(f"{numbers.ref('table4')} gives the weight of every indicator."), by_id["table4"],
-                   *paragraphs("indices"), *[fig[i] for i in ("figure1",) if i in fig]]
-    if results.coupling:
-        blocks += [Heading("4.2 Coupling coordination", 2), *paragraphs("coupling"),
-                   *[by_id[i] for i in ("table5", "table6") if i in by_id],
-                   *[fig[i] for i in ("d_by_region", "d_heatmap", "d_map") if i in fig]]
-    section = 3
-    for key, table_id, heading, figure_id in (("model", "table7", "Simultaneous equations", "coefficients"),
-                                              ("robustness", "table8", "Robustness", None),
-                                              ("heterogeneity", "table9", "Heterogeneity", "coefficients_groups")):
-        if table_id in by_id:
-            blocks += [Heading(f"4.{section} {heading}", 2), *paragraphs(key), by_id[table_id]]
-            blocks += [fig[figure_id]] if figure_id in fig else []
-            section += 1
-    blocks += [Heading("5. Conclusions"), *_author_blocks(narrative, "conclusions"),
-               Heading("6. Suggestions"), *_author_blocks(narrative, "suggestions"),
-               Heading("References"), *_author_blocks(narrative, "references")]
+    blocks.append(Heading(w["results"]))
+    section = 1
+    for key, table_ids, figure_ids, lead in (
+            ("indices", ("table4",), ("figure1",), "table4"),
+            ("coupling", ("table5", "table6"), ("d_by_region", "d_heatmap", "d_map"), None),
+            ("model", ("table7",), ("coefficients",), None),
+            ("robustness", ("table8",), (), None),
+            ("heterogeneity", ("table9",), ("coefficients_groups",), None)):
+        present = [by_id[t] for t in table_ids if t in by_id]
+        if not present:
+            continue
+        intro = [Paragraph(f"{ref(lead)} gives the weight of every indicator.")] if lead else []
+        exhibits_here = [*intro, present[0], *paragraphs(key), *present[1:]] if lead else [*paragraphs(key), *present]
+        blocks += [Heading(f"4.{section} {w[key + '_results']}", 2), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
+        section += 1
+    blocks += [Heading(w["conclusions"]), *author("conclusions"), Heading(w["suggestions"]), *author("suggestions"),
+               Heading(w["references"]), *author("references")]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
-                    tuple(blocks), results.synthetic)
+                    tuple(blocks), results.synthetic, exhibits.language)
 
 
-def _data_blocks(results: Results, study: Study) -> list:
+def _data_blocks(results: Results, study: Study, w: dict) -> list:
     summary = results.panel_summary
-    text = f"The sample has {summary.get('rows', len(results.frame))} observations"
-    if study.panel.entity and summary.get("entities"):
-        text += f" on {summary['entities']} {study.label(study.panel.entity).lower()} units"
-    periods = summary.get("periods")
-    if study.panel.time and periods:
-        first, last = results.frame[study.panel.time].min(), results.frame[study.panel.time].max()
-        text += f" over {periods} periods ({first}-{last})"
+    text = f"The sample has {summary.rows} observations"
+    entity = study.panel.entity
+    if entity and summary.entities:
+        labelled = study.label(entity) != entity
+        text += f" on {summary.entities} " + (f"{study.label(entity).lower()} units" if labelled else "entities")
+    if study.panel.time and summary.periods:
+        text += f" over {summary.periods} periods ({summary.first_period}-{summary.last_period})"
     text += "."
-    if summary.get("balanced") is False:
+    if summary.balanced is False:
         text += " The panel is unbalanced."
     text += "".join(f" {note}" for note in results.source_notes())
-    return [Heading("3.1 Data", 2), Paragraph(text)]
+    return [Heading(w["data"], 2), Paragraph(text)]
 
 
-def tables_only(results: Results, study: Study, table_list: list[Table], figure_list: list[Figure]) -> Document:
-    """Every table given and figure, numbered, for a supplementary file."""
-    blocks = [TableBlock(t, k) for k, t in enumerate(table_list, start=1)]
-    blocks += [FigureBlock(f, k) for k, f in enumerate(figure_list, start=1)]
-    return Document(f"{study.title}: tables and figures", "", "", "", tuple(blocks), results.synthetic)
-
+def tables_only(study: Study, exhibits, synthetic: bool) -> Document:
+    """Every table and figure with its number, for a supplementary file."""
+    blocks = [*exhibits.tables, *exhibits.figures]
+    return Document(words(exhibits.language)["tables_title"].format(title=study.title), "", "", "", tuple(blocks),
+                    synthetic, exhibits.language)

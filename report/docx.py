@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from copy import deepcopy
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Table
 from report import document as blocks
 from report.omml import omml
-from report.cells import display_width, printed_number, width_cap, with_true_minus
+from report.strings import ENGLISH, words
+from report.cells import MINUS, display_width, width_cap
 
 LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "SimSun"
@@ -54,9 +56,9 @@ _P_PR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", 
 _TC_PR_AFTER_BORDERS = ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
 
 
-def add_table(document, table: Table) -> None:
-    """Caption "Table N. Title", the three-line table, then its notes in a smaller size."""
-    _add_caption(document, table, number=len(document.tables) + 1)
+def add_table(document, table: Table, number: int, word: str = ENGLISH["table"]) -> None:
+    """Caption "Table N. Title" (word and number as the Report gives them), the three-line table, then its notes."""
+    _add_caption(document, table, number, word)
     group_rows = sum(1 for g in table.groups if g.label.strip())
     body_rows = group_rows + sum(len(g.rows) for g in table.groups)
     word_table = document.add_table(rows=len(table.header) + body_rows, cols=table.ncols + 1)
@@ -86,8 +88,8 @@ def tables_document(tables: list[Table], title: str, *, author: str = "", create
     """
     document = Document(str(REFERENCE))
     document.add_paragraph(_xml_text(title), style=_style(document, "Title"))
-    for table in tables:
-        add_table(document, table)
+    for number, table in enumerate(tables, start=1):
+        add_table(document, table, number)
     return _save(document, title, author, created)
 
 
@@ -115,14 +117,14 @@ def _style(document, name: str):
     return document.styles[name] if name in document.styles else None
 
 
-def _add_caption(document, table: Table, number: int) -> None:
+def _add_caption(document, table: Table, number: int, word: str) -> None:
     """"Table N." in bold with N a SEQ field, as Word numbers its own captions, then the title."""
     paragraph = document.add_paragraph(style=_style(document, "Caption"))
     _format_paragraph(paragraph, WD_ALIGN_PARAGRAPH.CENTER, TABLE_SIZE)
     paragraph.paragraph_format.space_before = Pt(12)
     paragraph.paragraph_format.space_after = Pt(6)
     paragraph.paragraph_format.keep_with_next = True
-    _add_run(paragraph, "Table ", TABLE_SIZE, bold=True)
+    _add_run(paragraph, f"{word} ", TABLE_SIZE, bold=True)
     _add_field(paragraph, "SEQ Table \\* ARABIC", str(number), TABLE_SIZE, bold=True)
     _add_run(paragraph, ".", TABLE_SIZE, bold=True)
     _add_run(paragraph, " " + table.title, TABLE_SIZE)
@@ -225,11 +227,12 @@ def _column_widths(table: Table, available: int, size) -> list[int]:
 
 def _number_extent(cells: list[Cell]) -> tuple[float, float] | None:
     """Characters left and right of the decimal point that a column's numbers need; None without numbers."""
-    parts = [(n, c.stars) for n, c in ((printed_number(c.text), c) for c in cells) if n]
-    if not parts:
+    numbers = [(c.parts(), c.stars) for c in cells if c.is_number]
+    if not numbers:
         return None
-    left = max(len(n.before) + len(n.number.partition(".")[0]) for n, _ in parts)
-    right = max(len(n.number) - len(n.number.partition(".")[0]) + len(n.after) + 0.6 * len(stars) for n, stars in parts)
+    left = max(len(before) + len(number.partition(".")[0]) for (before, number, _), _ in numbers)
+    right = max(len(number) - len(number.partition(".")[0]) + len(after) + 0.6 * len(stars)
+                for (_, number, after), stars in numbers)
     return left, right
 
 
@@ -296,8 +299,8 @@ def _write_cell(cell, content: Cell, numeric: bool, tab: int | None, size) -> No
     if not numeric:
         _write(cell, content.text + content.stars, WD_ALIGN_PARAGRAPH.LEFT, size)
         return
-    number = tab is not None and printed_number(content.text) is not None
-    paragraph = _write(cell, with_true_minus(content.text), WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER, size)
+    number = tab is not None and content.is_number
+    paragraph = _write(cell, "".join(content.parts(MINUS)), WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER, size)
     if number:
         # Word and LibreOffice align a table cell on its decimal tab without a tab character.
         paragraph.paragraph_format.tab_stops.add_tab_stop(tab, WD_TAB_ALIGNMENT.DECIMAL)
@@ -406,21 +409,59 @@ def _order_edges(borders) -> None:
 
 # --- Whole documents ---------------------------------------------------------------------------------------------
 
-def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference: bytes | None = None,
-                    created: datetime | None = None) -> bytes:
-    """The document on the reference template (the author's own, if given); images holds each figure's PNG by id."""
+def _template(reference: bytes | None):
+    """A new document on the reference template: the author's own, if given."""
     try:
-        document = Document(io.BytesIO(reference)) if reference else Document(str(REFERENCE))
+        return Document(io.BytesIO(reference)) if reference else Document(str(REFERENCE))
     except Exception as error:  # python-docx raises several kinds for a file that is not a Word document
         raise UserError(f"the Word reference document could not be read ({type(error).__name__}); "
                         "upload a .docx saved by Word or LibreOffice") from None
-    _front_matter(document, doc)
+
+
+def word_tables(table_blocks, *, reference: bytes | None = None, language: str = "en") -> dict[str, list]:
+    """Each table's caption, table and notes as Word XML, built once on the template and copied into every document."""
+    scratch = _template(reference)
+    body = scratch.element.body
+    built = {}
+    for block in table_blocks:
+        start = len(_content(body))
+        add_table(scratch, block.table, block.number, words(language)["table"])
+        built[block.table.id] = _content(body)[start:]
+    return built
+
+
+def _content(body) -> list:
+    """The body's block elements, without its closing section properties."""
+    return [child for child in body if child.tag != qn("w:sectPr")]
+
+
+def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference: bytes | None = None,
+                    created: datetime | None = None, tables: dict[str, list] | None = None) -> bytes:
+    """The document on the reference template; images holds each figure's PNG by id, tables any word_tables built
+    on the same template, which are copied instead of built again."""
+    document = _template(reference)
+    w = words(doc.language)
+    _front_matter(document, doc, w)
     for block in doc.blocks:
-        _BLOCK_WRITERS[type(block)](document, block, images)
+        if isinstance(block, blocks.TableBlock) and tables and block.table.id in tables:
+            _copy(document, tables[block.table.id])
+        else:
+            _BLOCK_WRITERS[type(block)](document, block, images, w)
     return _save(document, doc.title, doc.authors, created)
 
 
-def _front_matter(document, doc: blocks.Document) -> None:
+def _copy(document, elements: list) -> None:
+    """Copies of built elements at the end of the document's body."""
+    body = document.element.body
+    end = body.find(qn("w:sectPr"))
+    for element in elements:
+        if end is None:
+            body.append(deepcopy(element))
+        else:
+            end.addprevious(deepcopy(element))
+
+
+def _front_matter(document, doc: blocks.Document, w: dict) -> None:
     document.add_paragraph(_xml_text(doc.title), style=_style(document, "Title"))
     for text, italic in ((doc.authors, False), (doc.affiliations, True)):
         if text:
@@ -431,10 +472,10 @@ def _front_matter(document, doc: blocks.Document) -> None:
     if doc.keywords:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(0)
-        paragraph.add_run("Keywords: ").bold = True
+        paragraph.add_run(w["keywords"] + " ").bold = True
         paragraph.add_run(_xml_text(doc.keywords))
     if doc.synthetic:
-        _marked(document, "Built on synthetic demonstration data, not official statistics.")
+        _marked(document, w["synthetic"])
 
 
 def _marked(document, text: str) -> None:
@@ -446,19 +487,19 @@ def _marked(document, text: str) -> None:
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
-def _write_heading(document, block: blocks.Heading, images) -> None:
+def _write_heading(document, block: blocks.Heading, images, w) -> None:
     document.add_heading(_xml_text(block.text), level=block.level)
 
 
-def _write_paragraph(document, block: blocks.Paragraph, images) -> None:
+def _write_paragraph(document, block: blocks.Paragraph, images, w) -> None:
     document.add_paragraph(_xml_text(block.text))
 
 
-def _write_placeholder(document, block: blocks.Placeholder, images) -> None:
-    _marked(document, f"[To be written by the author: {block.section}] {block.prompt}")
+def _write_placeholder(document, block: blocks.Placeholder, images, w) -> None:
+    _marked(document, f"{w['placeholder'].format(section=block.section)} {block.prompt}")
 
 
-def _write_equation(document, block: blocks.Equation, images) -> None:
+def _write_equation(document, block: blocks.Equation, images, w) -> None:
     """Each line centred as Office Math; the number at the right margin of the last line."""
     section = document.sections[-1]
     right = section.page_width - section.left_margin - section.right_margin
@@ -476,11 +517,11 @@ def _write_equation(document, block: blocks.Equation, images) -> None:
             paragraph.add_run(f"\t({block.number})")
 
 
-def _write_table(document, block: blocks.TableBlock, images) -> None:
-    add_table(document, block.table)
+def _write_table(document, block: blocks.TableBlock, images, w) -> None:
+    add_table(document, block.table, block.number, w["table"])
 
 
-def _write_figure(document, block: blocks.FigureBlock, images) -> None:
+def _write_figure(document, block: blocks.FigureBlock, images, w) -> None:
     """The PNG at its print width (at most the text width), caption "Figure N. Title" below, then the notes."""
     figure = block.figure
     section = document.sections[-1]
@@ -494,7 +535,7 @@ def _write_figure(document, block: blocks.FigureBlock, images) -> None:
     caption = document.add_paragraph(style=_style(document, "Caption"))
     _format_paragraph(caption, WD_ALIGN_PARAGRAPH.CENTER, TABLE_SIZE)
     caption.paragraph_format.space_after = Pt(6)
-    _add_run(caption, "Figure ", TABLE_SIZE, bold=True)
+    _add_run(caption, f"{w['figure']} ", TABLE_SIZE, bold=True)
     _add_field(caption, "SEQ Figure \\* ARABIC", str(block.number), TABLE_SIZE, bold=True)
     _add_run(caption, ".", TABLE_SIZE, bold=True)
     _add_run(caption, " " + figure.title, TABLE_SIZE)

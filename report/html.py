@@ -4,7 +4,7 @@ from __future__ import annotations
 from html import escape
 
 from analysis.table import Cell, Row, Table
-from report.cells import display_width, printed_number, with_true_minus
+from report.cells import MINUS, display_width
 
 TABLE_CSS = """
 table.academic { border-collapse: collapse; margin: 1em auto; font-family: "Times New Roman", "Noto Serif CJK SC", "SimSun", serif; font-size: 10pt; }
@@ -45,12 +45,8 @@ def table_html(table: Table) -> str:
 
 def _reserved_after(table: Table, j: int) -> float:
     """Width in ch kept right of each number in a column, so decimal points line up under right alignment."""
-    widths = []
-    for _, row in table.rows():
-        parts = printed_number(row.cells[j].text)
-        if parts:
-            widths.append(display_width(parts.after) + 0.6 * len(row.cells[j].stars))
-    return max(widths, default=0.0)
+    cells = [row.cells[j] for _, row in table.rows() if row.cells[j].is_number]
+    return max((display_width(c.parts()[2]) + 0.6 * len(c.stars) for c in cells), default=0.0)
 
 
 def _thead(table: Table) -> str:
@@ -91,14 +87,14 @@ def _row(row: Row, numeric: tuple[bool, ...], reserve: list[float]) -> str:
 
 
 def _cell(cell: Cell, numeric: bool, reserve: float) -> str:
-    """Numbers right-aligned with what follows them (")" and stars) in a fixed-width box."""
+    """Numbers right-aligned with a true minus sign, what follows them (")" and stars) in a fixed-width box."""
     stars = f"<sup>{escape(cell.stars)}</sup>" if cell.stars else ""
-    parts = printed_number(cell.text) if numeric else None
-    if parts is None:
+    if not (numeric and cell.is_number):
         css = "num" if numeric else "text"
         return f'<td class="{css}">{escape(cell.text)}{stars}</td>'
-    after = f'<span class="after" style="min-width: {reserve:g}ch">{escape(parts.after)}{stars}</span>' if reserve else ""
-    return f'<td class="num">{escape(with_true_minus(parts.before + parts.number))}{after}</td>'
+    before, number, after = cell.parts(MINUS)
+    trailing = f'<span class="after" style="min-width: {reserve:g}ch">{escape(after)}{stars}</span>' if reserve else ""
+    return f'<td class="num">{escape(before + number)}{trailing}</td>'
 
 
 def _tfoot(table: Table) -> str:

@@ -1,7 +1,7 @@
 """Tables as LaTeX: booktabs rules, threeparttable notes, siunitx decimal alignment.
 
-User text goes through pylatex's escape_latex; the numbers the builders printed go into
-siunitx S columns unescaped, so "-0.035" gets a true minus sign and aligns on its decimal point.
+User text goes through pylatex's escape_latex; each cell's number goes into a siunitx S column
+unescaped, so "-0.035" gets a true minus sign and aligns on its decimal point.
 A table is a float scaled down if it is wider than the line; a table too long for a page is a
 longtable that breaks across pages with its header repeated.
 """
@@ -17,7 +17,8 @@ from pylatex.utils import escape_latex
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
-from report.cells import display_width, printed_number, width_cap
+from report.cells import display_width, number_extent, width_cap
+from report.strings import ENGLISH, words
 
 PREAMBLE = Path(__file__).resolve().parent.parent / "templates" / "preamble.tex"
 LINE = 80  # characters of table text in \linewidth, to estimate column widths
@@ -41,12 +42,16 @@ def preamble() -> str:
     return PREAMBLE.read_text(encoding="utf-8")
 
 
-def table_latex(table: Table, label_prefix: str = "tab:") -> str:
-    """The table with its caption above and notes below, as a float or, if too long, a longtable."""
+def table_latex(table: Table, number: int | None = None, *, continued: str = ENGLISH["continued"]) -> str:
+    """The table with its caption above and notes below, as a float or, if too long, a longtable.
+
+    With a number (the Report's), the caption prints it; without, LaTeX counts.
+    """
     columns = _columns(table)
-    label = f"\\label{{{label_prefix}{_label(table.id)}}}"
+    label = f"\\label{{tab:{_label(table.id)}}}"
     render = _longtable if _lines(table, columns) > LONG else _float
-    return "\n".join(render(table, columns, label)) + "\n"
+    counter = [f"\\setcounter{{table}}{{{number - 1}}}"] if number is not None else []
+    return "\n".join(counter + render(table, columns, label, continued)) + "\n"
 
 
 def table_fragment(table: Table) -> str:
@@ -76,7 +81,7 @@ def tables_document(tables: list[Table], title: str) -> str:
     return document("\n".join(table_latex(t) for t in tables), title)
 
 
-def _float(table: Table, columns: list[_Column], label: str) -> list[str]:
+def _float(table: Table, columns: list[_Column], label: str, continued: str) -> list[str]:
     """A table float; adjustbox scales it down should it still be wider than the line."""
     return [
         "\\begin{table}[!htbp]",
@@ -99,7 +104,7 @@ def _float(table: Table, columns: list[_Column], label: str) -> list[str]:
     ]
 
 
-def _longtable(table: Table, columns: list[_Column], label: str) -> list[str]:
+def _longtable(table: Table, columns: list[_Column], label: str, continued: str) -> list[str]:
     """A longtable: the caption and header repeat on every page, the notes close the last one."""
     return [
         "\\FloatBarrier",  # tables before this one keep their order
@@ -109,7 +114,7 @@ def _longtable(table: Table, columns: list[_Column], label: str) -> list[str]:
         f"\\caption{{{_text(table.title)}}}{label} \\\\",
         "\\toprule", *_header(table, columns), "\\midrule",
         "\\endfirsthead",
-        f"\\caption[]{{{_text(table.title)} (continued)}} \\\\",
+        f"\\caption[]{{{_text(continued.format(title=table.title))}}} \\\\",
         "\\toprule", *_header(table, columns), "\\midrule",
         "\\endhead",
         "\\bottomrule",
@@ -175,19 +180,15 @@ def _wrapped(chars: float) -> _Column:
 
 def _decimal_column(cells: list[Cell], label: str) -> _Column | None:
     """An S column whose table-format and reserved text fit every number in it; None without numbers."""
-    numbers = [n for n in (printed_number(c.text) for c in cells) if n]
-    if not numbers:
+    extent = number_extent(cells)
+    if extent is None:
         return None
-    sign = "-" if any(n.signed for n in numbers) else ""
-    integers = max(n.integer_digits for n in numbers)
-    decimals = max(n.decimals for n in numbers)
-    before = max((n.before for n in numbers), key=len)
-    after = max((n.after for n in numbers), key=len)
-    stars = max((c.stars for c in cells), key=len, default="")
-    text_before = f"{{{_text(before)}}}" if before else ""
-    text_after = f"{{{_text(after)}{_stars(stars)}}}" if after or stars else ""
-    width = len(before) + len(sign) + integers + 1 + decimals + len(after) + 0.6 * len(stars)
-    return _Column(f"S[table-format={text_before}{sign}{integers}.{decimals}{text_after}]",
+    sign = "-" if extent.signed else ""
+    text_before = f"{{{_text(extent.before)}}}" if extent.before else ""
+    text_after = f"{{{_text(extent.after)}{_stars(extent.stars)}}}" if extent.after or extent.stars else ""
+    width = (len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
+             + 0.6 * len(extent.stars))
+    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]",
                    max(width, display_width(label)) + PADDING)
 
 
@@ -242,13 +243,13 @@ def _row(row: Row, columns: list[_Column]) -> str:
 
 def _cell(cell: Cell, aligned: bool) -> str:
     """In an S column the number stays bare for siunitx and the text around it is braced."""
-    parts = printed_number(cell.text) if aligned else None
-    if parts is None:
+    if not (aligned and cell.is_number):
         text = _text(cell.text) + _stars(cell.stars)
         return f"{{{text}}}" if aligned and text else text
-    before = f"{{{_text(parts.before)}}}" if parts.before else ""
-    after = f"{{{_text(parts.after)}{_stars(cell.stars)}}}" if parts.after or cell.stars else ""
-    return before + parts.number + after
+    before, number, after = cell.parts()
+    braced_before = f"{{{_text(before)}}}" if before else ""
+    braced_after = f"{{{_text(after)}{_stars(cell.stars)}}}" if after or cell.stars else ""
+    return braced_before + number + braced_after
 
 
 def _notes(environment: str, notes: tuple[str, ...]) -> list[str]:
@@ -265,12 +266,13 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
     """The document as pdfLaTeX source; figure_files maps each figure id to its PDF's path relative to the .tex."""
     author = " \\\\ ".join(f"\\normalsize\\itshape {_text(t)}" if k else _text(t)
                             for k, t in enumerate((doc.authors, doc.affiliations)) if t)
+    w = words(doc.language)
     front = []
     if doc.keywords:
-        front.append(f"\\noindent\\textbf{{Keywords:}} {_text(doc.keywords)}\n")
+        front.append(f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(doc.keywords)}\n")
     if doc.synthetic:
-        front.append(_marked("Built on synthetic demonstration data, not official statistics."))
-    body = [_BLOCK_WRITERS[type(block)](block, figure_files) for block in doc.blocks]
+        front.append(_marked(_text(w["synthetic"])))
+    body = [_BLOCK_WRITERS[type(block)](block, figure_files, w) for block in doc.blocks]
     return document("\n".join(front + body), doc.title, author)
 
 
@@ -279,37 +281,39 @@ def _marked(text: str) -> str:
     return f"\\authornote{{{text}}}\n"
 
 
-def _heading(block: blocks.Heading, figure_files) -> str:
+def _heading(block: blocks.Heading, figure_files, w) -> str:
     command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
     return f"\\{command}*{{{_text(block.text)}}}"
 
 
-def _paragraph(block: blocks.Paragraph, figure_files) -> str:
+def _paragraph(block: blocks.Paragraph, figure_files, w) -> str:
     return _text(block.text) + "\n"
 
 
-def _placeholder(block: blocks.Placeholder, figure_files) -> str:
-    return _marked(f"[To be written by the author: {_text(block.section)}] {_text(block.prompt)}")
+def _placeholder(block: blocks.Placeholder, figure_files, w) -> str:
+    return _marked(f"{_text(w['placeholder'].format(section=block.section))} {_text(block.prompt)}")
 
 
-def _equation(block: blocks.Equation, figure_files) -> str:
-    """One line in equation, several in a multline; LaTeX numbers them in order, as the document does."""
+def _equation(block: blocks.Equation, figure_files, w) -> str:
+    """One line in equation, several in a multline, numbered with the Document's number."""
     lines = block.latex_lines(escape_latex)
+    counter = f"\\setcounter{{equation}}{{{block.number - 1}}}\n"
     if len(lines) == 1:
-        return f"\\begin{{equation}}\n{lines[0]}\n\\end{{equation}}"
-    return "\\begin{multline}\n" + " \\\\\n".join(lines) + "\n\\end{multline}"
+        return f"{counter}\\begin{{equation}}\n{lines[0]}\n\\end{{equation}}"
+    return f"{counter}\\begin{{multline}}\n" + " \\\\\n".join(lines) + "\n\\end{multline}"
 
 
-def _table(block: blocks.TableBlock, figure_files) -> str:
-    return table_latex(block.table)
+def _table(block: blocks.TableBlock, figure_files, w) -> str:
+    return table_latex(block.table, block.number, continued=w["continued"])
 
 
-def _figure(block: blocks.FigureBlock, figure_files) -> str:
+def _figure(block: blocks.FigureBlock, figure_files, w) -> str:
     """The figure PDF at its print width (at most the line), caption below, notes under it."""
     figure = block.figure
     width = "\\linewidth" if figure.width == "full" else f"{WIDTH[figure.width] / PX_PER_INCH:g}in"
     notes = " ".join(_text(n) for n in figure.notes)
     return "\n".join([
+        f"\\setcounter{{figure}}{{{block.number - 1}}}",
         "\\begin{figure}[!htbp]",
         "\\centering",
         f"\\includegraphics[width={width}]{{{figure_files[figure.id]}}}",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import partial
 from typing import Annotated
 
 import tomli_w
@@ -10,8 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, Validatio
 from analysis.errors import UserError
 from analysis.methods import METHODS
 from analysis.results import ModelRun, Results
+from analysis.names import Names
 from analysis.study import WORD_PROPERTY, Study, printable, schema_problems
-from analysis.table import STAR_THRESHOLDS, Format
+from analysis.table import Format, significance
 from analysis.text import clean_text, decode_text
 
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
@@ -63,12 +65,10 @@ def dumps(narrative: Narrative) -> str:
     return tomli_w.dumps(narrative.model_dump(), multiline_strings=True)
 
 
-def significance(p_value: float, fmt: Format) -> str | None:
-    """The strictest conventional level the p-value passes, in words, under the table's star thresholds."""
-    for threshold, _ in STAR_THRESHOLDS[fmt.stars] or STAR_THRESHOLDS["stata"]:
-        if p_value < threshold:
-            return f"{threshold * 100:g}%"
-    return None
+def significance_level(p_value: float, fmt: Format) -> str | None:
+    """The strictest level the p-value passes, in words, under the tables' star rule (Stata's when they show none)."""
+    level = significance(p_value, fmt.stars if fmt.stars != "none" else "stata")
+    return f"{level[0] * 100:g}%" if level else None
 
 
 def results_text(results: Results, study: Study, ref=lambda table_id: table_id, fmt: Format | None = None) -> dict[str, list[str]]:
@@ -79,9 +79,9 @@ def results_text(results: Results, study: Study, ref=lambda table_id: table_id, 
     fmt = fmt or Format.from_settings(study.tables)
     text: dict[str, list[str]] = {}
     if results.index_means is not None:
-        text["indices"] = [_indices_paragraph(results, study, ref)]
+        text["indices"] = [_indices_paragraph(results, study, ref, fmt)]
     if results.coupling is not None:
-        text["coupling"] = _coupling_paragraphs(results, study, ref)
+        text["coupling"] = _coupling_paragraphs(results, study, ref, fmt)
     if results.runs("table7"):
         text["model"] = _model_paragraphs(results, study, ref, fmt)
     if results.runs("table8"):
@@ -96,11 +96,7 @@ def _inline(label: str) -> str:
     return label[0].lower() + label[1:] if len(label) > 1 and label[0].isupper() and label[1].islower() else label
 
 
-def _n(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}"
-
-
-def _indices_paragraph(results: Results, study: Study, ref) -> str:
+def _indices_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
     means = results.index_means
     period = study.panel.time
     first, last = means.iloc[0], means.iloc[-1]
@@ -110,27 +106,28 @@ def _indices_paragraph(results: Results, study: Study, ref) -> str:
         start, end = float(first[index.name]), float(last[index.name])
         direction = "rose" if end > start else "fell" if end < start else "stayed"
         change = f" ({(end - start) / start * 100:+.0f}%)" if start else ""
-        sentence = f"The mean {_inline(index.label or index.name)} {direction} from {_n(start)} in {first_period} to {_n(end)} in {last_period}{change}"
+        sentence = f"The mean {_inline(index.label or index.name)} {direction} from {fmt.quote(start)} in {first_period} to {fmt.quote(end)} in {last_period}{change}"
         series = means[index.name].to_numpy()
         falls = [(means[period].iloc[k], series[k - 1] - series[k]) for k in range(1, len(series)) if series[k] < series[k - 1]]
         if falls:
             year, drop = max(falls, key=lambda f: f[1])
-            sentence += f"; its largest fall was in {year}, by {_n(drop)}"
+            sentence += f"; its largest fall was in {year}, by {fmt.quote(drop)}"
         sentences.append(sentence + ".")
     growth = {i.name: float(last[i.name] - first[i.name]) for i in study.indices}
     if len(growth) == 2:
         (a, ga), (b, gb) = sorted(growth.items(), key=lambda kv: -kv[1])
         sentences.append(f"Over the period {_inline(study.label(a))} grew faster than {_inline(study.label(b))} "
-                         f"({_n(ga)} against {_n(gb)} index points).")
+                         f"({fmt.quote(ga)} against {fmt.quote(gb)} index points).")
     return f"{ref('figure1')} shows the yearly national means of the indices. " + " ".join(sentences)
 
 
-def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
+def _coupling_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[str]:
+    names = Names.of(study, fmt)
     by_period = results.coupling.by_period
     first, last = by_period.iloc[0], by_period.iloc[-1]
     levels = study.coupling.levels
-    text = (f"The mean coupling coordination degree D moved from {_n(first.D)} in {first.period} "
-            f"(level {first.level}, {levels[first.level - 1].lower()}) to {_n(last.D)} in {last.period} "
+    text = (f"The mean coupling coordination degree D moved from {fmt.quote(first.D)} in {first.period} "
+            f"(level {first.level}, {levels[first.level - 1].lower()}) to {fmt.quote(last.D)} in {last.period} "
             f"(level {last.level}, {levels[last.level - 1].lower()}), as {ref('table5')} reports.")
     changes = [f"level {r.level} in {r.period}" for prev, r in zip(by_period.itertuples(), by_period.iloc[1:].itertuples())
                if r.level != prev.level]
@@ -138,11 +135,10 @@ def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
         text += " The level of the mean changed to " + ", ".join(changes) + "."
     coordinated = by_period[by_period.level >= 6]
     if len(coordinated):
-        text += (f" D first reached the coordination range (D of at least 0.5, level 6 or above) in "
-                 f"{coordinated.iloc[0].period}.")
+        text += f" D first reached the coordination range (level 6 or above) in {coordinated.iloc[0].period}."
     else:
-        text += " The mean D stayed below 0.5, in the dissonance range, throughout."
-    text += f" The mean coupling degree C ranged from {_n(by_period.C.min())} to {_n(by_period.C.max())}."
+        text += " The mean D stayed in the dissonance range (levels 1-5) throughout."
+    text += f" The mean coupling degree C ranged from {fmt.quote(by_period.C.min())} to {fmt.quote(by_period.C.max())}."
     paragraphs = [text]
     by_group = results.coupling.by_group
     if by_group is not None:
@@ -152,23 +148,26 @@ def _coupling_paragraphs(results: Results, study: Study, ref) -> list[str]:
         ranked = sorted(groups, key=lambda g: -final[g])
         leads = {g: int((by_group[groups].idxmax(axis=1) == g).sum()) for g in groups}
         leader = max(leads, key=leads.get)
+        name = partial(names.value, study.panel.group)
         paragraphs.append(
             f"By {_inline(study.label(study.panel.group))} ({ref('table6')}), in {final_period} "
-            + ", ".join(f"{g} had D = {_n(final[g])}" for g in ranked)
-            + f". {leader} had the highest mean D in {leads[leader]} of {len(by_group)} periods"
-            + (f", and {ranked[-1]} the lowest in {final_period}." if ranked[-1] != leader else "."))
+            + ", ".join(f"{name(g)} had D = {fmt.quote(final[g])}" for g in ranked)
+            + f". {name(leader)} had the highest mean D in {leads[leader]} of {len(by_group)} periods"
+            + (f", and {name(ranked[-1])} the lowest in {final_period}." if ranked[-1] != leader else "."))
     return paragraphs
 
 
-def _effects(run: ModelRun, k: int, fmt: Format) -> list[tuple[str, float, str | None]]:
+def _effects(run: ModelRun, k: int, fmt: Format, names: Names) -> list[tuple[str, float, str | None]]:
     """(term label, estimate, significance level in words or None) for each non-constant term of equation k."""
     if not run.fit:
         return []
-    return [(t.label, t.estimate, significance(t.p_value, fmt)) for t in run.fit.equations[k].terms if t.term != "_cons"]
+    return [(names.term(t.term), t.estimate, significance_level(t.p_value, fmt))
+            for t in run.fit.equations[k].terms if t.term != "_cons"]
 
 
-def _describe_effects(effects, dependent: str) -> str:
-    significant = [f"{label} ({'+' if est > 0 else '-'}{_n(abs(est))}, {level} level)" for label, est, level in effects if level]
+def _describe_effects(effects, dependent: str, fmt: Format) -> str:
+    significant = [f"{label} ({'+' if est > 0 else '-'}{fmt.quote(abs(est))}, {level} level)"
+                   for label, est, level in effects if level]
     insignificant = [label for label, _, level in effects if not level]
     text = f"In the equation for {dependent}, "
     text += ("the significant terms are " + "; ".join(significant)) if significant else "no term is significant"
@@ -186,6 +185,7 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
     runs = results.runs("table7")
     best = _preferred(runs)
     equations = study.model.parsed
+    names = Names.of(study, fmt)
     dependents = {eq.dependent.name for eq in equations}
     name = METHODS[best.method].label
     paragraphs = [f"{ref('table7')} reports the system estimated by " + ", ".join(
@@ -193,8 +193,8 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
         + f". The discussion uses the {name} estimates in column {best.column}."]
     cross = []
     for k, eq in enumerate(equations):
-        effects = _effects(best, k, fmt)
-        paragraphs.append(_describe_effects(effects, _inline(study.label(eq.dependent.column))))
+        effects = _effects(best, k, fmt, names)
+        paragraphs.append(_describe_effects(effects, _inline(names.term(eq.dependent)), fmt))
         cross += [(eq, label, est, level) for (label, est, level), t in zip(effects, eq.regressors) if t.name in dependents]
     if len(cross) >= 2 and all(level for *_, level in cross):
         signs = {est > 0 for *_, est, _ in cross}
@@ -204,9 +204,9 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
     if ols and cross and best is not ols:
         eq, label, est, _ = cross[0]
         k = equations.index(eq)
-        ols_est = next(e for lab, e, _ in _effects(ols, k, fmt) if lab == label)
+        ols_est = next(e for lab, e, _ in _effects(ols, k, fmt, names) if lab == label)
         paragraphs.append(f"OLS, which ignores the simultaneity, puts the coefficient of {label} in the equation for "
-                          f"{_inline(study.label(eq.dependent.column))} at {_n(ols_est)} against {_n(est)} by {name}.")
+                          f"{_inline(names.term(eq.dependent))} at {fmt.quote(ols_est)} against {fmt.quote(est)} by {name}.")
     return paragraphs
 
 
@@ -214,13 +214,14 @@ def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> s
     runs = [r for r in results.runs("table8") if r.fit]
     best = _preferred(results.runs("table7"))
     equations = study.model.parsed
+    names = Names.of(study, fmt)
     stable, changed = [], []
     for k, eq in enumerate(equations):
-        for label, est, level in _effects(best, k, fmt):
-            kept = [next(((e, lv) for lab, e, lv in _effects(r, k, fmt) if lab == label), None) for r in runs]
+        for label, est, level in _effects(best, k, fmt, names):
+            kept = [next(((e, lv) for lab, e, lv in _effects(r, k, fmt, names) if lab == label), None) for r in runs]
             kept = [x for x in kept if x is not None]
             same = all((e > 0) == (est > 0) and bool(lv) == bool(level) for e, lv in kept)
-            (stable if same else changed).append(f"{label} ({_inline(study.label(eq.dependent.column))})")
+            (stable if same else changed).append(f"{label} ({_inline(names.term(eq.dependent))})")
     text = f"{ref('table8')} drops one variable at a time ({len(runs)} models). "
     text += ("Every coefficient keeps its sign and significance." if not changed else
              f"{len(stable)} of {len(stable) + len(changed)} coefficients keep their sign and significance; "
@@ -235,19 +236,23 @@ def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -
     runs = results.runs("table9")
     equations = study.model.parsed
     dependents = {eq.dependent.name for eq in equations}
+    names = Names.of(study, fmt)
+    group = study.panel.group
     sentences = []
     for k, eq in enumerate(equations):
         for t in eq.regressors:
             if t.name not in dependents:
                 continue
-            values = [(r.sample, e, lv) for r in runs for lab, e, lv in _effects(r, k, fmt) if lab == t.label]
+            label = names.term(t)
+            values = [(names.value(group, r.sample), e, lv) for r in runs
+                      for lab, e, lv in _effects(r, k, fmt, names) if lab == label]
             if not values:
                 continue
             ranked = sorted(values, key=lambda v: -v[1])
-            parts = [f"{g} {_n(e)}{'' if lv else ' (not significant)'}" for g, e, lv in ranked]
-            sentences.append(f"The effect of {t.label} on {_inline(study.label(eq.dependent.column))} is largest in {ranked[0][0]} "
+            parts = [f"{g} {fmt.quote(e)}{'' if lv else ' (not significant)'}" for g, e, lv in ranked]
+            sentences.append(f"The effect of {label} on {_inline(names.term(eq.dependent))} is largest in {ranked[0][0]} "
                              f"and smallest in {ranked[-1][0]} ({'; '.join(parts)}).")
-    failed = [f"{r.sample}" for r in runs if not r.fit]
+    failed = [names.value(group, r.sample) for r in runs if not r.fit]
     if failed:
         sentences.append("The system could not be estimated for " + ", ".join(failed) + " (see the table notes).")
     return f"{ref('table9')} estimates the system separately by {_inline(study.label(study.panel.group))}. " + " ".join(sentences)

@@ -15,4 +15,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-python3 -m pip install -q -r requirements.txt
+python3 -m pip install -q -r requirements-dev.txt

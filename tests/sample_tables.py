@@ -32,16 +32,16 @@ _EQUATION_2 = [
 def _coefficient_rows(estimates) -> list[Row]:
     rows = []
     for label, models in estimates:
-        rows.append(Row(label, [Cell(_FORMAT.number(b), b, stars) for b, stars, _ in models]))
-        rows.append(Row("", [Cell(f"({_FORMAT.number(se)})", se) for _, _, se in models]))
+        rows.append(Row(label, [Cell(b, 3, stars) for b, stars, _ in models]))
+        rows.append(Row("", [Cell(se, 3, brackets="()") for _, _, se in models]))
     return rows
 
 
 def coefficient_table(title: str = "Results of the simultaneous equations") -> Table:
     """Table 7's shape: method spanners, two equation groups, SE rows, stars and an N/R² block."""
     statistics = [
-        Row("N", [Cell("360", 360.0)] * 4, rule_above=True),
-        Row("R²", [Cell(_FORMAT.number(r2), r2) for r2 in (0.902, 0.884, 0.884, 0.884)]),
+        Row("N", [Cell(360)] * 4, rule_above=True),
+        Row("R²", [Cell(r2, 3) for r2 in (0.902, 0.884, 0.884, 0.884)]),
     ]
     return Table(
         id="table7",
@@ -75,8 +75,7 @@ def descriptive_table() -> Table:
     rows = []
     for label, symbol, n, *stats in _DESCRIPTIVE:
         decimals = 4 if abs(stats[0]) < 1 else 1
-        rows.append(Row(label, [Cell(symbol), Cell(str(n), float(n)),
-                                *(Cell(_FORMAT.number(v, decimals), v) for v in stats)]))
+        rows.append(Row(label, [Cell(symbol), Cell(n), *(Cell(v, decimals) for v in stats)]))
     return Table(
         id="table3",
         title="Descriptive statistics",
@@ -98,7 +97,7 @@ _YEARLY = [
 
 def level_table() -> Table:
     """Table 5's shape: yearly C, T, D with the coordination level as a number and as text."""
-    rows = [Row(str(year), [*(Cell(_FORMAT.number(v), v) for v in (c, t, d)), Cell(str(level), float(level)), Cell(name)])
+    rows = [Row(str(year), [*(Cell(v, 3) for v in (c, t, d)), Cell(level), Cell(name)])
             for year, c, t, d, level, name in _YEARLY]
     return Table(
         id="table5",
@@ -130,7 +129,7 @@ def indicator_table() -> Table:
             for k in range(7 - d):
                 weight = round(0.3 / (7 - d) + 0.001 * k, 4)
                 name = _INDICATORS[(3 * d + k) % len(_INDICATORS)]
-                rows.append(Row(name, [Cell(dimension if k == 0 else ""), Cell("+" if k % 3 else "-"), Cell(f"{weight:.4f}", weight)]))
+                rows.append(Row(name, [Cell(dimension if k == 0 else ""), Cell("+" if k % 3 else "-"), Cell(weight, 4)]))
         groups.append(Group(index_name, rows))
     return Table(
         id="table4",
@@ -150,9 +149,9 @@ def hostile_table() -> Table:
         header=[[Span("Spanner " + HOSTILE, 2)], [Span("Column $x_1$"), Span("新质生产力")]],
         groups=[
             Group("Group " + HOSTILE, [
-                Row("Row " + HOSTILE, [Cell("0.123", 0.123, "**"), Cell("text \\input{/etc/passwd}")]),
-                Row("", [Cell("(0.045)", 0.045), Cell("(0.046)", 0.046)]),
-                Row("新质生产力 & 制造业", [Cell("-1.500", -1.5), Cell("=1+1")], rule_above=True),
+                Row("Row " + HOSTILE, [Cell(0.123, 3, "**"), Cell("text \\input{/etc/passwd}")]),
+                Row("", [Cell(0.045, 3, brackets="()"), Cell(0.046, 3, brackets="()")]),
+                Row("新质生产力 & 制造业", [Cell(-1.5, 3), Cell("=1+1")], rule_above=True),
             ]),
         ],
         notes=["Note " + HOSTILE],

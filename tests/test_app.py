@@ -19,7 +19,7 @@ from analysis.tables import tables as tables_of
 from report.export import table_csv, tables_xlsx
 from report.narrative import Narrative
 from ui import state
-from ui.downloads_tab import built_files, latex_zip
+from ui.downloads_tab import latex_zip, rendered
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 DATA = Path(__file__).resolve().parent / "data" / "app"
@@ -114,11 +114,12 @@ def test_loading_the_real_data_example_replaces_study_and_data():
 
 def test_table_settings_and_narrative_edits_never_re_estimate(counted_runs):
     app = start()
-    before = cells(printed_tables(app)["Table 7"], "manufacture")
+    manufacture = app.session_state[state.STUDY].label("manufacture")
+    before = cells(printed_tables(app)["Table 7"], manufacture)
     assert all(re.fullmatch(r"−?\d+\.\d{3}(\*{1,3})?", c) for c in before), before
     runs = len(counted_runs)
     app.number_input(key=f"decimals_{revision(app)}").set_value(2).run()
-    after = cells(printed_tables(app)["Table 7"], "manufacture")
+    after = cells(printed_tables(app)["Table 7"], manufacture)
     assert all(re.fullmatch(r"−?\d+\.\d{2}(\*{1,3})?", c) for c in after), after
     app.segmented_control(key=f"inference_{revision(app)}").set_value("t").run()
     assert "t statistics in parentheses." in printed_tables(app)["Table 7"]
@@ -219,7 +220,8 @@ def test_editing_an_equation_as_text_and_with_the_ln_toggle():
            "productivity ~ ln(education) + research + manufacture"
     show(app, "Results")
     table7 = printed_tables(app)["Table 7"]
-    assert ">research<" in table7 and "ln patent" not in table7
+    study = app.session_state[state.STUDY]
+    assert f">{study.label('research')}<" in table7 and f"ln {study.label('patent')}" not in table7
 
 
 def test_coupling_weights_and_switching_coupling_off():
@@ -283,8 +285,9 @@ def test_downloads_tab_offers_every_file_and_the_files_are_valid():
     assert "CSV" in labels and "Excel" in labels
 
     good = app.session_state[state.GOOD]
-    files = built_files(good, Narrative(title="A tested manuscript", conclusions="Both reinforce each other."),
-                        Format.from_settings(good.study.tables))
+    rep = state.report_of(good, Narrative(title="A tested manuscript", conclusions="Both reinforce each other."),
+                          Format.from_settings(good.study.tables))
+    files = rendered(good, rep, ("zip",))
     manuscript = docx.Document(io.BytesIO(files["manuscript.docx"]))
     text = "\n".join(p.text for p in manuscript.paragraphs)
     assert "A tested manuscript" in text and "Both reinforce each other." in text
@@ -324,7 +327,7 @@ def test_pasted_control_characters_and_a_bad_narrative_file_leave_the_manuscript
     narrative = app.session_state[state.NARRATIVE]
     assert (narrative.title, narrative.conclusions) == ("Coupling\x0b of two \x00systems", "First.\x0cSecond & <third> \\end{document}")
     good = app.session_state[state.GOOD]
-    files = built_files(good, narrative, Format.from_settings(good.study.tables))
+    files = rendered(good, state.report_of(good, narrative, Format.from_settings(good.study.tables)), ("zip",))
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(files["manuscript.docx"])).paragraphs)
     assert "First. Second & <third> \\end{document}" in text  # Word cannot hold the form feed: a space instead
     assert files["manuscript.tex"].count(b"\\end{document}") == 1

@@ -29,8 +29,8 @@ README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 STARTUP_SECONDS = 120
 WORK_MS = 180_000  # an estimation or a manuscript on a slow shared machine
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (CI installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                                  reason="Debian's chromium is not installed (CI installs it)")]
 
 
 def free_port() -> int:

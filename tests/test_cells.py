@@ -1,39 +1,52 @@
-"""Reading the number out of a printed cell."""
+"""Cells hold values and how to print them; renderers only choose their own syntax for the parts."""
 from __future__ import annotations
 
 import pytest
 
-from report.cells import MINUS, PrintedNumber, display_width, printed_number, width_cap, with_true_minus
+from analysis.table import Cell, Format, significance
+from report.cells import MINUS, display_width, number_extent, width_cap
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("-0.035", PrintedNumber("", "-0.035", "")),
-    ("(0.011)", PrintedNumber("(", "0.011", ")")),
-    ("[-1.20]", PrintedNumber("[", "-1.20", "]")),
-    ("360", PrintedNumber("", "360", "")),
-    ("12.5%", PrintedNumber("", "12.5", "%")),
-    (" .5 ", PrintedNumber("", ".5", "")),
+@pytest.mark.parametrize("cell, parts", [
+    (Cell(-0.0351, 3), ("", "-0.035", "")),
+    (Cell(0.0114, 3, brackets="()"), ("(", "0.011", ")")),
+    (Cell(-1.2, 2, brackets="[]"), ("[", "-1.20", "]")),
+    (Cell(360), ("", "360", "")),
+    (Cell(0.125, 1, percent=True), ("", "12.5", "%")),
+    (Cell(-0.0004, 3), ("", "0.000", "")),  # no sign on a number that prints as zero
+    (Cell("2011-2022"), ("", "2011-2022", "")),
+    (Cell(float("nan"), 3), ("", "", "")),
 ])
-def test_numbers_are_split_from_the_text_around_them(text, expected):
-    assert printed_number(text) == expected
+def test_a_cell_prints_its_value_in_parts(cell, parts):
+    assert cell.parts() == parts
 
 
-@pytest.mark.parametrize("text", ["", "n.a.", "2011-2022", "[0.0~0.1]", "1,082", "1e-05", "Yes"])
-def test_text_is_not_a_number(text):
-    assert printed_number(text) is None
+def test_each_renderer_chooses_its_minus_sign():
+    assert Cell(-0.5, 1, brackets="()").parts(MINUS) == ("(", MINUS + "0.5", ")")
+    assert Cell("-").parts(MINUS) == ("", "-", "")  # text is never touched
 
 
-def test_digit_counts_for_alignment():
-    number = printed_number("(-12.345)")
-    assert (number.integer_digits, number.decimals, number.signed) == (2, 3, True)
-    assert printed_number("360").decimals == 0
+def test_decimals_and_stars_come_from_the_format():
+    fmt = Format(decimals=2, stars="conventional", decimals_by_table=(("table4", 4),))
+    cell = fmt.number(0.12345, p_value=0.03)
+    assert (cell.text, cell.stars) == ("0.12", "**")
+    assert fmt.for_table("table4").number(0.12345).text == "0.1235"
+    assert fmt.for_table("table7").number(0.12345).text == "0.12"
+    assert fmt.count(816.0).text == "816" and fmt.quote(-0.35) == "-0.35"
 
 
-def test_true_minus_only_in_numbers():
-    assert with_true_minus("-0.035") == MINUS + "0.035"
-    assert with_true_minus("(-0.5)") == "(" + MINUS + "0.5)"
-    assert with_true_minus("2011-2022") == "2011-2022"
-    assert with_true_minus("-") == "-"
+def test_one_star_rule():
+    assert significance(0.0009, "stata") == (0.001, "***")
+    assert significance(0.04, "conventional") == (0.05, "**")
+    assert significance(0.2, "stata") is None and significance(0.001, "none") is None
+    assert significance(float("nan"), "stata") is None
+
+
+def test_number_extent_for_alignment():
+    extent = number_extent([Cell(-12.345, 3, brackets="()"), Cell(1.5, 3, "***"), Cell("n.a.")])
+    assert (extent.signed, extent.integers, extent.decimals, extent.before, extent.after, extent.stars) == \
+           (True, 2, 3, "(", ")", "***")
+    assert number_extent([Cell("text")]) is None
 
 
 def test_cjk_characters_count_double():

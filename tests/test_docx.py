@@ -172,8 +172,8 @@ def test_hostile_text_is_kept_literally(document):
 
 def test_add_table_works_on_a_plain_document():
     document = Document()
-    add_table(document, coefficient_table())
-    add_table(document, hostile_table())
+    add_table(document, coefficient_table(), 1)
+    add_table(document, hostile_table(), 2)
     assert len(document.tables) == 2
     assert [p.text for p in document.paragraphs if p.text.startswith("Table 2.")] == [f"Table 2. {hostile_table().title}"]
 

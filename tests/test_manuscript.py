@@ -10,13 +10,10 @@ from docx.enum.text import WD_COLOR_INDEX
 
 from analysis import examples
 from analysis import study as studies
-from analysis.figures import figures
 from analysis.pipeline import run
-from analysis.table import Format
-from analysis.tables import tables
-from report import build
+from report import assemble, render
 from report.__main__ import main
-from report.document import Placeholder, manuscript, system_equations
+from report.document import Placeholder, system_equations
 from report.narrative import Narrative
 from tests.tools import require_tool
 
@@ -30,7 +27,7 @@ NARRATIVE = Narrative(title="Coupling " + HOSTILE, authors="A. Author & B. Autho
 def demo():
     study, panel = examples.default_study(), examples.demo_panel()
     results = run(study, panel)
-    return study, panel, results, build(results, study, NARRATIVE, checksum=panel.checksum)
+    return study, panel, results, render(assemble(results, study, NARRATIVE), checksum=panel.checksum)
 
 
 def test_manuscript_has_every_table_figure_and_equation(demo):
@@ -49,7 +46,7 @@ def test_manuscript_has_every_table_figure_and_equation(demo):
 
 def test_author_sections_are_marked_placeholders_until_written(demo):
     study, _, results, files = demo
-    doc = manuscript(results, study, NARRATIVE, tables(results, study), figures(results, study), Format())
+    doc = assemble(results, study, NARRATIVE).manuscript
     missing = {b.section for b in doc.blocks if isinstance(b, Placeholder)}
     assert missing == {"abstract", "literature", "conclusions", "suggestions", "references"}
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
@@ -79,7 +76,7 @@ def test_latex_escapes_user_text(demo):
 @pytest.fixture(scope="module")
 def real():
     study, panel = examples.real_study(), examples.real_panel()
-    return build(run(study, panel), study, Narrative(), ("tex",), checksum=panel.checksum)
+    return render(assemble(run(study, panel), study, Narrative()), ("tex",), checksum=panel.checksum)
 
 
 def compile_latex(files: dict, name: str, folder) -> str:
@@ -100,6 +97,7 @@ def compile_latex(files: dict, name: str, folder) -> str:
     return subprocess.run([pdftotext, f"{name}.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["manuscript", "tables"])
 def test_latex_documents_compile_cleanly(demo, tmp_path, name):
     text = compile_latex(demo[3], name, tmp_path)
@@ -108,11 +106,13 @@ def test_latex_documents_compile_cleanly(demo, tmp_path, name):
         assert "\\input{/etc/passwd}" in text  # printed, never executed
 
 
+@pytest.mark.slow
 def test_real_data_manuscript_with_long_column_names_compiles_cleanly(real, tmp_path):
     text = compile_latex(real, "manuscript", tmp_path)
     assert "Table 9" in text and "synthetic" not in text.lower()  # real statistics are never labelled synthetic
 
 
+@pytest.mark.slow
 def test_word_documents_open_in_libreoffice(demo, tmp_path):
     soffice = require_tool("soffice", "libreoffice-writer-nogui libreoffice-math")
     pdftotext = require_tool("pdftotext", "poppler-utils")
@@ -131,7 +131,7 @@ def test_author_reference_document_supplies_the_styles(demo, tmp_path):
     reference.styles["Heading 1"].font.size = 203200  # 16 pt in EMU
     buffer = io.BytesIO()
     reference.save(buffer)
-    files = build(results, study, Narrative(), ("docx",), reference_docx=buffer.getvalue())
+    files = render(assemble(results, study, Narrative()), ("docx",), reference_docx=buffer.getvalue())
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
     assert word.styles["Normal"].font.name == "Arial"
     assert word.styles["Heading 1"].font.size == 203200

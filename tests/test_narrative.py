@@ -5,7 +5,7 @@ from analysis import examples
 from analysis.errors import UserError
 from analysis.pipeline import run
 from analysis.table import Format
-from report.narrative import Narrative, dumps, loads, results_text, significance
+from report.narrative import Narrative, dumps, loads, results_text, significance_level
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_coupling_sentence_follows_the_yearly_levels(demo):
     by_period = results.coupling.by_period
     assert f"moved from {by_period.D.iloc[0]:.3f} in 2011 (level {by_period.level.iloc[0]}" in text["coupling"][0]
     if (by_period.level < 6).all():
-        assert "stayed below 0.5" in text["coupling"][0]
+        assert "stayed in the dissonance range" in text["coupling"][0]
 
 
 def test_model_sentences_name_exactly_the_significant_terms(demo):
@@ -46,18 +46,20 @@ def test_model_sentences_name_exactly_the_significant_terms(demo):
     for term in three.fit.equations[0].terms:
         if term.term == "_cons":
             continue
+        label = f"ln {study.label(term.term[3:-1])}" if term.term.startswith("ln(") else study.label(term.term)
+        assert label != term.term
         if term.p_value < 0.05:
-            assert f"{term.label} ({'+' if term.estimate > 0 else '-'}{abs(term.estimate):.3f}" in first_equation
+            assert f"{label} ({'+' if term.estimate > 0 else '-'}{abs(term.estimate):.3f}" in first_equation
         else:
-            assert f"{term.label} is not significant" in first_equation or f"{term.label}," in first_equation.split(";")[-1]
+            assert f"{label} is not significant" in first_equation or f"{label}," in first_equation.split(";")[-1]
 
 
 def test_significance_follows_the_star_thresholds():
-    assert significance(0.0004, Format()) == "0.1%"
-    assert significance(0.03, Format()) == "5%"
-    assert significance(0.07, Format()) is None
-    assert significance(0.07, Format(stars="conventional")) == "10%"
-    assert significance(0.0004, Format(stars="none")) == "0.1%"  # no stars printed, the text still says how strong
+    assert significance_level(0.0004, Format()) == "0.1%"
+    assert significance_level(0.03, Format()) == "5%"
+    assert significance_level(0.07, Format()) is None
+    assert significance_level(0.07, Format(stars="conventional")) == "10%"
+    assert significance_level(0.0004, Format(stars="none")) == "0.1%"  # no stars printed, the text still says how strong
 
 
 def test_narrative_file_round_trips_hostile_text():

@@ -40,7 +40,9 @@ def test_table7_blocks_columns_and_inference_rows(demo):
     assert [g.label for g in t7.groups][:2] == ["Equation 1: Development level of new quality productivity",
                                                 "Equation 2: Manufacturing transformation and upgrading index"]
     rows = t7.groups[0].rows
-    assert [r.label for r in rows[::2]][:5] == ["ln education", "ln research", "ln patent", "manufacture", "_cons"]
+    assert [r.label for r in rows[::2]][:5] == [f"ln {study.label('education')}", f"ln {study.label('research')}",
+                                                f"ln {study.label('patent')}", study.label("manufacture"), "Constant"]
+    assert study.label("education") != "education"
     three = next(m for m in results.runs("table7") if m.method == "3sls").fit.equations[0].terms[3]
     coefficient, below = rows[6].cells[2], rows[7].cells[2]
     assert coefficient.text == f"{three.estimate:.3f}" and below.text == f"({three.std_error:.3f})"

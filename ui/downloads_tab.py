@@ -11,9 +11,7 @@ import streamlit as st
 
 import report
 from analysis.study import dumps
-from analysis.table import Format
 from report.export import table_csv, tables_xlsx
-from report.narrative import Narrative
 from report.narrative import dumps as narrative_dumps
 
 from . import state
@@ -25,15 +23,16 @@ ZIP = "application/zip"
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _built(data_key: str, study_text: str, narrative_text: str, format_text: str, _result: state.Run,
-           _narrative: Narrative, _fmt: Format) -> dict[str, bytes]:
-    return report.build(_result.results, _result.study, _narrative, checksum=_result.dataset.checksum, fmt=_fmt)
+@st.cache_data(max_entries=8, show_spinner=False)
+def _rendered(data_key: str, study_text: str, narrative_text: str, format_text: str, formats: tuple[str, ...],
+              _rep: report.Report, checksum: str) -> dict[str, bytes]:
+    return report.render(_rep, formats, checksum=checksum)
 
 
-def built_files(result: state.Run, narrative: Narrative, fmt: Format) -> dict[str, bytes]:
-    """Every file report.build writes for these results, study, narrative and printing choices (cached on their texts)."""
-    return _built(result.dataset.key, dumps(result.study), narrative_dumps(narrative), repr(fmt), result, narrative, fmt)
+def rendered(result: state.Run, rep: report.Report, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The files report.render writes for the Report in the given formats (cached on the texts behind the Report)."""
+    return _rendered(result.dataset.key, dumps(result.study), narrative_dumps(rep.narrative), repr(rep.settings), formats,
+                     rep, result.dataset.checksum)
 
 
 def latex_zip(files: dict[str, bytes]) -> bytes:
@@ -47,21 +46,21 @@ def latex_zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _deferred(result: state.Run, narrative: Narrative, pick):
-    """A download's data, made on click (outside the script run, so everything it needs is bound now)."""
-    fmt = state.table_format()
-    return lambda: pick(built_files(result, narrative, fmt))
+def _deferred(result: state.Run, rep: report.Report, formats: tuple[str, ...], pick):
+    """A download's data, rendered on click from the cached Report (everything it needs is bound now)."""
+    return lambda: pick(rendered(result, rep, formats))
 
 
 def render(result: state.Run | None) -> None:
     if result is None:
         st.info("Nothing to download until the data and study run.")
         return
-    tables = state.run_tables(result)
+    rep = state.run_report(result)
+    tables = [b.table for b in rep.exhibits.paper]
     if not tables:
         st.info("The study has no tables yet: give it an index or switch on the equations in the Study tab.")
         return
-    narrative = state.narrative()
+    narrative = rep.narrative
     if not result.current:
         st.caption("The downloads hold the results on screen, the last ones that ran.")
     stem = study_file_name(result.study.title).removesuffix(".toml")
@@ -69,23 +68,23 @@ def render(result: state.Run | None) -> None:
     st.subheader("Manuscript", anchor=False)
     st.caption("The whole paper: your narrative, the equations, Tables 1-9, the figures and the drafted results text.")
     word, latex = st.columns(2)
-    word.download_button("Manuscript, Word (.docx)", _deferred(result, narrative, lambda f: f["manuscript.docx"]),
+    word.download_button("Manuscript, Word (.docx)", _deferred(result, rep, ("docx",), lambda f: f["manuscript.docx"]),
                          f"{stem}.docx", mime=DOCX, icon=":material/description:", type="primary", width="stretch",
                          on_click="ignore")
-    latex.download_button("Manuscript, LaTeX with figures (.zip)", _deferred(result, narrative, latex_zip),
+    latex.download_button("Manuscript, LaTeX with figures (.zip)", _deferred(result, rep, ("tex",), latex_zip),
                           f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
 
     st.subheader("Tables only", anchor=False)
     word, latex, excel = st.columns(3)
-    word.download_button("Tables, Word (.docx)", _deferred(result, narrative, lambda f: f["tables.docx"]),
+    word.download_button("Tables, Word (.docx)", _deferred(result, rep, ("docx",), lambda f: f["tables.docx"]),
                          f"{stem}-tables.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")
-    latex.download_button("Tables, LaTeX (.tex)", _deferred(result, narrative, lambda f: f["tables.tex"]),
+    latex.download_button("Tables, LaTeX (.tex)", _deferred(result, rep, ("tex",), lambda f: f["tables.tex"]),
                           f"{stem}-tables.tex", mime="text/x-tex", icon=":material/functions:", width="stretch",
                           on_click="ignore")
     excel.download_button("All tables, Excel (.xlsx)", tables_xlsx(tables), f"{stem}-tables.xlsx", mime=XLSX,
                           icon=":material/grid_on:", width="stretch", on_click="ignore")
     pick, csv, xlsx = st.columns([3, 1, 1], vertical_alignment="bottom")
-    numbered = {f"Table {k}. {t.title}": t for k, t in enumerate(tables, start=1)}
+    numbered = {f"{rep.ref(b.table.id)}. {b.table.title}": b.table for b in rep.exhibits.paper}
     table = numbered[pick.selectbox("One table, numbers kept as numbers", list(numbered), key="download_table")]
     csv.download_button("CSV", table_csv(table), f"{table.id}.csv", mime="text/csv", icon=":material/csv:",
                         width="stretch", on_click="ignore", key="table_csv")
@@ -94,7 +93,7 @@ def render(result: state.Run | None) -> None:
 
     st.subheader("Reproducibility", anchor=False)
     bundle, study_file, narrative_file = st.columns(3)
-    bundle.download_button("Bundle (.zip)", _deferred(result, narrative, lambda f: f["bundle.zip"]), f"{stem}-bundle.zip",
+    bundle.download_button("Bundle (.zip)", _deferred(result, rep, ("zip",), lambda f: f["bundle.zip"]), f"{stem}-bundle.zip",
                            mime=ZIP, icon=":material/inventory_2:", width="stretch", on_click="ignore",
                            help="Documents, figures, tables as numbers, results.json, the study, the narrative and "
                                 "the data file's SHA-256, with instructions to reproduce them.")

@@ -9,7 +9,7 @@ from html import escape
 import streamlit as st
 
 from analysis.errors import UserError
-from report.narrative import Narrative, dumps, loads, results_text
+from report.narrative import Narrative, dumps, loads
 
 from . import state
 
@@ -58,9 +58,7 @@ def author_text(narrative: Narrative) -> None:
 
 def drafted_text(result: state.Run) -> None:
     """The results paragraphs as the manuscript will print them, for the author to check against the tables."""
-    numbers = {t.id: f"Table {k}" for k, t in enumerate(state.run_tables(result), start=1)}
-    numbers |= {f.id: f"Figure {k}" for k, f in enumerate(state.run_figures(result), start=1)}
-    drafted = results_text(result.results, result.study, ref=lambda item: numbers.get(item, item), fmt=state.table_format())
+    drafted = state.run_report(result).text
     if not drafted:
         st.caption("This study has no results to describe yet.")
     for section, paragraphs in drafted.items():

@@ -45,16 +45,15 @@ def render(result: state.Run | None) -> None:
     if result is None:
         return
     st.html(f"<style>{TABLE_CSS}\n{NUMBER_CSS}</style>")
-    tables = state.run_tables(result)
-    figures = state.run_figures(result)
-    links = [f"[Table {k}](#{t.id})" for k, t in enumerate(tables, start=1)]
+    rep = state.run_report(result)
+    links = [f"[{rep.ref(b.table.id)}](#{b.table.id})" for b in rep.exhibits.paper]
     links += ["[Figures](#figures)", "[Diagnostics](#diagnostics)"]
-    st.caption(f"{len(tables)} tables and {len(figures)} figures from {plain(result.dataset.name)}. Go to "
+    st.caption(f"{len(rep.exhibits.paper)} tables and {len(rep.figures)} figures from {plain(result.dataset.name)}. Go to "
                + " · ".join(links))
-    for number, table in enumerate(tables, start=1):
-        st.html(f'<div class="table-number" id="{table.id}">Table {number}</div>\n{table_html(table)}')
+    for block in rep.exhibits.paper:
+        st.html(f'<div class="table-number" id="{block.table.id}">{rep.ref(block.table.id)}</div>\n{table_html(block.table)}')
     st.header("Figures", anchor="figures", divider="gray")
-    render_figures(figures, _chart_specs(result.dataset.key, dumps(result.study), figures))
+    render_figures(rep, _chart_specs(result.dataset.key, dumps(result.study), [b.figure for b in rep.figures]))
     st.header("Diagnostics", anchor="diagnostics", divider="gray")
     render_diagnostics(result.results.diagnostics)
     if result.results.warnings:
@@ -62,16 +61,17 @@ def render(result: state.Run | None) -> None:
             st.markdown(bullets(result.results.warnings))
 
 
-def render_figures(figures, specs) -> None:
+def render_figures(rep, specs) -> None:
     """Column-wide figures two to a row, full-width figures alone, each with its number, title and notes."""
     row = []
-    for number, (figure, spec) in enumerate(zip(figures, specs), start=1):
-        if figure.width == "full":
+    for block, spec in zip(rep.figures, specs):
+        item = (rep.ref(block.figure.id), block.figure, spec)
+        if block.figure.width == "full":
             _figure_row(row)
-            _figure_row([(number, figure, spec)])
+            _figure_row([item])
             row = []
             continue
-        row.append((number, figure, spec))
+        row.append(item)
         if len(row) == 2:
             _figure_row(row)
             row = []
@@ -82,9 +82,9 @@ def _figure_row(items) -> None:
     if not items:
         return
     columns = st.columns(1 if items[0][1].width == "full" else 2, gap="large")
-    for column, (number, figure, spec) in zip(columns, items):
+    for column, (name, figure, spec) in zip(columns, items):
         with column:
-            st.markdown(f"**Figure {number}. {plain(figure.title)}**")
+            st.markdown(f"**{name}. {plain(figure.title)}**")
             st.vega_lite_chart(spec, theme=None)
             st.caption(plain(" ".join(figure.notes)))
 

@@ -13,16 +13,16 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
+import report
 from analysis import examples
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
-from analysis.figures import Figure, figures
 from analysis.pipeline import run
 from analysis.results import Results
 from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
-from analysis.table import Format, Table
-from analysis.tables import tables
+from analysis.table import Format
 from report.narrative import Narrative
+from report.narrative import dumps as narrative_dumps
 
 from .edits import key_conflicts
 
@@ -265,21 +265,26 @@ def table_format() -> Format:
     return Format.from_settings(study().tables)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _tables(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
-            _fmt: Format) -> list[Table]:
-    return tables(_results, _study, _fmt)
+# Reports are shared, not copied (cache_resource): they are frozen, and their Exhibits keep each figure's export.
+@st.cache_resource(max_entries=8, show_spinner="Drawing the tables and figures ...")
+def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
+              _fmt: Format) -> report.Exhibits:
+    return report.exhibits(_results, _study, _fmt)
 
 
-@st.cache_data(max_entries=8, show_spinner="Drawing the figures ...")
-def _figures(data_key: str, study_text: str, _results: Results, _study: Study) -> list[Figure]:
-    return figures(_results, _study)
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _report(data_key: str, study_text: str, format_text: str, narrative_text: str, _results: Results, _study: Study,
+            _narrative: Narrative, _fmt: Format) -> report.Report:
+    built = _exhibits(data_key, study_text, format_text, _results, _study, _fmt)
+    return report.assemble(_results, _study, _narrative, _fmt, built)
 
 
-def run_tables(result: Run) -> list[Table]:
-    fmt = table_format()
-    return _tables(result.dataset.key, dumps(result.study), repr(fmt), result.results, result.study, fmt)
+def report_of(result: Run, text: Narrative, fmt: Format) -> report.Report:
+    """The cached Report of these results, narrative and print settings."""
+    return _report(result.dataset.key, dumps(result.study), repr(fmt), narrative_dumps(text), result.results,
+                   result.study, text, fmt)
 
 
-def run_figures(result: Run) -> list[Figure]:
-    return _figures(result.dataset.key, dumps(result.study), result.results, result.study)
+def run_report(result: Run) -> report.Report:
+    """The one Report of the results on screen, the current print settings and narrative: every tab reads it."""
+    return report_of(result, narrative(), table_format())

@@ -194,7 +194,7 @@ def test_unexpected_failure_while_reading_the_data(capsys, tmp_path, study, monk
 
 
 def test_unexpected_failure_while_building_documents(capsys, tmp_path, study, monkeypatch):
-    monkeypatch.setattr(report_cli, "build", failing)
+    monkeypatch.setattr(report_cli, "render", failing)
     assert_one_message(*report_build(capsys, "--study", study, "--data", PANEL, "--out", tmp_path / "o",
                                      "--format", "docx"),
                        "unexpected failure while building the documents (docx)")

@@ -48,7 +48,7 @@ CASES = {
     "variables entry key": (edited(append='\n[variables]\nz1 = { lable = "Z" }\n'), "did you mean 'label'?",
                             "variables.z1.lable"),
     "panel key": (edited(('entity = "province"', 'entitiy = "province"')), "did you mean 'entity'?", "panel.entitiy"),
-    "no close key": (edited(append='\n[tables]\nzzzz = 1\n'), "unknown key; the keys here are decimals, stars", "tables.zzzz"),
+    "no close key": (edited(append='\n[tables]\nzzzz = 1\n'), "unknown key; the keys here are decimals, decimals_by_table, stars", "tables.zzzz"),
     # no type coercion
     "bool as text": (edited(("synthetic = true", 'synthetic = "yes"')),
                      "valid boolean, not str 'yes': write true or false, without quotes", "data.synthetic"),

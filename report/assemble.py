@@ -1,0 +1,100 @@
+"""The one assembled Report: print settings applied once, tables and figures numbered once, the drafted text and the
+Documents; every front end (the app's tabs, both command lines) reads it, and every renderer reads its numbers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from analysis.figures import Figure, figures as figures_of
+from analysis.results import Results
+from analysis.study import Study
+from analysis.table import Format
+from analysis.tables import extra_tables, tables as tables_of
+
+from .document import Document, FigureBlock, TableBlock, manuscript, tables_only
+from .figures import export as export_figure
+from .narrative import Narrative, results_text
+from .strings import words
+
+
+@dataclass(frozen=True)
+class Exhibits:
+    """The numbered tables and figures of one set of results under one set of print settings."""
+
+    paper: tuple[TableBlock, ...]  # Tables 1-9 as the study has them, numbered in the manuscript's order
+    extra: tuple[TableBlock, ...]  # tables beside the paper's (diagnostics), numbered after them
+    figures: tuple[FigureBlock, ...]
+    language: str = "en"
+    _made: dict = field(default_factory=dict, compare=False, repr=False)  # renderings made once, by key
+
+    @property
+    def tables(self) -> tuple[TableBlock, ...]:
+        return self.paper + self.extra
+
+    def references(self) -> MappingProxyType:
+        """Each table and figure id with its printed name: {"table7": "Table 7", "figure1": "Figure 1"}."""
+        w = words(self.language)
+        names = {b.table.id: f"{w['table']} {b.number}" for b in self.tables}
+        names |= {b.figure.id: f"{w['figure']} {b.number}" for b in self.figures}
+        return MappingProxyType(names)
+
+    def made(self, key: tuple, make):
+        """What make() returns, made once per Exhibits: exported figures, Word tables."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def figure_file(self, figure: Figure, fmt: str) -> bytes:
+        """The figure exported as png or pdf."""
+        return self.made(("figure", figure.id, fmt), lambda: export_figure(figure, fmt))
+
+
+def exhibits(results: Results, study: Study, settings: Format, language: str = "en") -> Exhibits:
+    """Build and number every table and figure; what a narrative edit leaves untouched."""
+    paper, extra, figures = tables_of(results, study, settings), extra_tables(results, study, settings), figures_of(results, study)
+    return Exhibits(tuple(TableBlock(t, k) for k, t in enumerate(paper, start=1)),
+                    tuple(TableBlock(t, k) for k, t in enumerate(extra, start=len(paper) + 1)),
+                    tuple(FigureBlock(f, k) for k, f in enumerate(figures, start=1)), language)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything printed from one run: numbered exhibits, the cross-reference map, the drafted text, the Documents."""
+
+    results: Results
+    study: Study
+    narrative: Narrative
+    settings: Format
+    exhibits: Exhibits
+    references: MappingProxyType  # table, figure id -> "Table 3", "Figure 2"
+    text: MappingProxyType  # drafted results text: section -> paragraphs
+    manuscript: Document
+    supplement: Document  # the tables-only document
+
+    @property
+    def language(self) -> str:
+        return self.exhibits.language
+
+    @property
+    def tables(self) -> tuple[TableBlock, ...]:
+        return self.exhibits.tables
+
+    @property
+    def figures(self) -> tuple[FigureBlock, ...]:
+        return self.exhibits.figures
+
+    def ref(self, item_id: str) -> str:
+        return self.references.get(item_id, item_id)
+
+
+def assemble(results: Results, study: Study, narrative: Narrative, settings: Format | None = None,
+             built: Exhibits | None = None) -> Report:
+    """The Report; pass the Exhibits of the same results and settings to skip rebuilding tables and figures."""
+    settings = settings or Format.from_settings(study.tables)
+    built = built or exhibits(results, study, settings)
+    references = built.references()
+    text = results_text(results, study, lambda item: references.get(item, item), settings)
+    paper = manuscript(results, study, narrative, built, text)
+    supplement = tables_only(study, built, results.synthetic)
+    return Report(results, study, narrative, settings, built, references,
+                  MappingProxyType({k: tuple(v) for k, v in text.items()}), paper, supplement)

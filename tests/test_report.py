@@ -1,0 +1,115 @@
+"""The assembled Report: print settings reach every number, labels every name, and numbers are decided once."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from docx import Document as WordDocument
+
+from analysis import examples
+from analysis import study as studies
+from analysis.pipeline import run
+from analysis.table import Format
+from report import assemble, exhibits, render
+from report.document import Paragraph, TableBlock
+from report.narrative import Narrative
+
+
+@pytest.fixture(scope="module")
+def demo():
+    study = examples.default_study()
+    return study, run(study, examples.demo_panel())
+
+
+@pytest.fixture(scope="module")
+def real():
+    data = examples.real_study().model_dump(mode="json")
+    data["panel"]["group_labels"] = {"East": "Eastern provinces", "Central": "Central provinces",
+                                     "West": "Western provinces", "Northeast": "Northeastern provinces"}
+    study = studies.study_from_dict(data)
+    return study, run(study, examples.real_panel())
+
+
+def _printed_decimals(text: str) -> list[int]:
+    """Digits after the point of every decimal number in text, except significance levels ("0.1% level")."""
+    return [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)(?!\d|%)", text)]
+
+
+@pytest.mark.parametrize("decimals", [1, 2, 4])
+def test_every_number_of_every_table_and_of_the_text_has_the_chosen_decimals(demo, decimals):
+    study, results = demo
+    rep = assemble(results, study, Narrative(), Format(decimals=decimals, decimals_by_table=(("table4", 5),)))
+    for block in rep.tables:
+        expected = 5 if block.table.id == "table4" else decimals
+        numbers = [c for _, row in block.table.rows() for c in row.cells if c.is_number]
+        assert numbers or block.table.id == "table2", block.table.id  # Table 2 describes the variables in words
+        for cell in numbers:
+            if isinstance(cell.value, int):
+                assert "." not in cell.text, (block.table.id, cell)  # counts and levels print as integers
+            else:
+                assert len(cell.text.strip("()").partition(".")[2]) == expected, (block.table.id, cell)
+    text = " ".join(p for paragraphs in rep.text.values() for p in paragraphs)
+    found = _printed_decimals(text)
+    assert len(found) > 20 and set(found) == {decimals}, text
+
+
+def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
+    study, results = demo
+    rep = assemble(results, study, Narrative())
+    assert [b.number for b in rep.tables] == list(range(1, len(rep.tables) + 1))
+    assert rep.references["table7"] == "Table 7" and rep.references["figure1"] == "Figure 1"
+    assert rep.references["diagnostics"] == f"Table {len(rep.tables)}"
+    in_manuscript = [b for b in rep.manuscript.blocks if isinstance(b, TableBlock)]
+    assert [b.number for b in in_manuscript] == [b.number for b in rep.exhibits.paper]
+    paragraphs = " ".join(b.text for b in rep.manuscript.blocks if isinstance(b, Paragraph))
+    assert "as Table 5 reports" in paragraphs
+
+
+def test_a_narrative_edit_reuses_the_tables_and_figures(demo):
+    study, results = demo
+    fmt = Format.from_settings(study.tables)
+    built = exhibits(results, study, fmt)
+    first = assemble(results, study, Narrative(), fmt, built)
+    edited = assemble(results, study, Narrative(introduction="Edited."), fmt, built)
+    assert edited.exhibits is first.exhibits and edited.tables[6].table is first.tables[6].table
+    assert edited.manuscript != first.manuscript
+
+
+def _word_text(files: dict) -> str:
+    word = WordDocument(io.BytesIO(files["manuscript.docx"]))
+    cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in word.paragraphs] + cells)
+
+
+def test_real_data_manuscript_prints_labels_never_raw_column_names(real):
+    study, results = real
+    rep = assemble(results, study, Narrative())
+    text = _word_text(render(rep, ("docx",)))
+    labelled = [name for name in study.variables if study.label(name) != name]
+    labelled += [i.name for i in study.indices if i.label]
+    labelled += [ind.column for i in study.indices for _, ind in i.indicators if ind.label]
+    assert len(labelled) > 20
+    leaked = sorted({name for name in labelled if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text)})
+    assert leaked == []
+    assert "`" not in text
+    assert "province_en" not in text
+
+
+def test_group_value_labels_in_tables_6_and_9_and_in_the_text(real):
+    study, results = real
+    rep = assemble(results, study, Narrative())
+    by_id = {b.table.id: b.table for b in rep.tables}
+    assert "Eastern provinces" in by_id["table6"].column_labels
+    assert [s.label for s in by_id["table9"].header[-1]] == [
+        "Eastern provinces", "Central provinces", "Western provinces", "Northeastern provinces"]
+    assert "Eastern provinces had D = " in " ".join(rep.text["coupling"])
+    assert "Eastern provinces" in " ".join(rep.text["heterogeneity"])
+
+
+def test_the_intercept_and_abbreviations_as_the_study_chooses(real):
+    study, results = real
+    rep = assemble(results, study, Narrative(), Format(intercept="_cons", names="abbreviation"))
+    table7 = next(b.table for b in rep.tables if b.table.id == "table7")
+    labels = [row.label for _, row in table7.rows()]
+    assert "_cons" in labels and "ln gdp" in labels and "Constant" not in labels
