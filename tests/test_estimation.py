@@ -449,7 +449,8 @@ def test_bad_values_give_user_errors_naming_the_column():
     missing.loc[5, "x3"] = np.nan
     with pytest.raises(UserError, match="missing") as error:
         estimate_system(missing, PAPER_LIKE, "2sls")
-    assert error.value.problems[0].column == "x3" and error.value.problems[0].row == 5
+    # row 5 of a frame not read from a file is its sixth data row: Excel row 7 under a header on row 1
+    assert error.value.problems[0].column == "x3" and error.value.problems[0].row == 7
     with pytest.raises(UserError, match="no such column"):
         estimate_system(frame.drop(columns="x4"), PAPER_LIKE, "ols")
     with pytest.raises(UserError, match="must be numeric"):
