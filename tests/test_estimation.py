@@ -516,3 +516,117 @@ def test_coefficients_are_read_back_by_position_not_by_ambiguous_names():
     for eq, (y, xs) in zip(fit.equations, [("a", ["b_c", "x"]), ("a_b", ["c", "z"])]):
         expected = sm.OLS(frame[y], sm.add_constant(frame[xs])).fit().params
         assert [t.estimate for t in eq.terms] == pytest.approx(expected[xs + ["const"]].to_numpy(), rel=1e-10)
+
+
+# --- The cross-product estimator against linearmodels, at 1e-10 ---------------------------------------------
+
+def linearmodels_specs(frame, equations, method, endogenous=(), exogenous=()):
+    """The system's equations as linearmodels takes them, and the positions of reg3's coefficient order."""
+    endog, exog = model_variables(equations, endogenous, exogenous)
+    endog_names = {t.name for t in endog} if method != "ols" else set()
+    z = pd.DataFrame({t.name: term_values(frame, t) for t in exog}).assign(_cons=1.0)
+    specs, orders, offset = {}, [], 0
+    for eq in equations:
+        x = pd.DataFrame({t.name: term_values(frame, t) for t in eq.regressors}, index=frame.index)
+        if eq.intercept:
+            x["_cons"] = 1.0
+        inside = [c for c in x if c in endog_names]
+        outside = [c for c in x if c not in endog_names]
+        specs[eq.name] = {"dependent": term_values(frame, eq.dependent), "exog": x[outside] if outside else None}
+        if inside:
+            specs[eq.name] |= {"endog": x[inside], "instruments": z.drop(columns=[c for c in x if c in z])}
+        local = outside + inside  # linearmodels' order within an equation
+        orders += [offset + local.index(c) for c in x]
+        offset += len(local)
+    return specs, np.array(orders)
+
+
+def linearmodels_fit(frame, equations, method, covariance="unadjusted", clusters=None):
+    from linearmodels.system import IV3SLS
+    specs, order = linearmodels_specs(frame, equations, method)
+    model = IV3SLS(specs)
+    config = {"debiased": method in ("ols", "2sls")}
+    if covariance == "clustered":
+        config |= {"clusters": pd.factorize(clusters)[0], "group_debias": True}
+    if method in ("ols", "2sls"):
+        return model.fit(method="ols", cov_type=covariance, **config), order
+    three = model.fit(method="gls", cov_type=covariance, **config)
+    if method == "3sls":
+        return three, order
+    tolerance = 1e-9 * max(1.0, float(np.sqrt(np.mean(three.params.to_numpy() ** 2))))
+    return model.fit(method="gls", cov_type=covariance, iterate=True, iter_limit=1000, tol=tolerance, **config), order
+
+
+def demo_system():
+    from analysis import examples
+    from analysis.pipeline import run
+    study, panel = examples.default_study(), examples.demo_panel()
+    frame = run(study.model_copy(update={"model": None}), panel).frame
+    return frame, study.model.parsed, frame[study.panel.entity]
+
+
+@pytest.fixture(scope="module")
+def systems(simulated, klein_frame, klein_study):
+    no_intercept = [parse_equation("first: y1 ~ x1 + x2 + y2 - 1"), PAPER_LIKE[1]]
+    paper_like = simulate_paper_system(np.random.default_rng(12), 120)
+    return {"simulated": (simulated, SIMULATED_EQUATIONS, pd.Series(np.arange(500) // 10)),
+            "demo": demo_system(),
+            "no intercept": (paper_like, no_intercept, pd.Series(np.arange(120) // 6))}
+
+
+@pytest.mark.parametrize("covariance", ["unadjusted", "robust", "clustered"])
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("name", ["simulated", "demo", "no intercept"])
+def test_estimates_match_linearmodels_to_1e_10(systems, name, method, covariance):
+    frame, equations, clusters = systems[name]
+    ours = estimate_system(frame, equations, method, covariance=covariance, clusters=clusters)
+    theirs, order = linearmodels_fit(frame, equations, method, covariance, clusters.to_numpy())
+    columns = {"estimate": theirs.params, "std_error": theirs.std_errors, "statistic": theirs.tstats,
+               "p_value": theirs.pvalues}
+    for statistic, values in columns.items():
+        expected = values.to_numpy()[order]
+        got = np.array([getattr(t, statistic) for eq in ours.equations for t in eq.terms])
+        scale = 1.0 if statistic == "p_value" else np.abs(expected)
+        assert np.all(np.abs(got - expected) <= 1e-10 * np.maximum(scale, 1e-3)), (statistic, got - expected)
+    for eq, (label, fitted) in zip(ours.equations, theirs.equations.items()):
+        assert eq.name == label and eq.r2 == pytest.approx(fitted.rsquared, rel=1e-10, abs=1e-12)
+    resid = theirs.resids[[eq.name for eq in equations]]
+    assert np.array(ours.residual_correlation) == pytest.approx(resid.corr().to_numpy(), abs=1e-10)
+    if method == "i3sls":
+        assert ours.iterations == theirs.iterations and ours.converged and not ours.note
+
+
+@pytest.mark.parametrize("name", ["simulated", "demo"])
+def test_diagnostics_match_linearmodels_to_1e_10(systems, name):
+    from linearmodels.iv import IV2SLS
+    from linearmodels.system import IV3SLS, IVSystemGMM
+    frame, equations, _ = systems[name]
+    ours = diagnostics(frame, equations)
+    specs, _ = linearmodels_specs(frame, equations, "2sls")
+    first_stage = iter(ours.first_stage)
+    for (label, spec), (name_, sargan) in zip(specs.items(), ours.sargan):
+        fit = IV2SLS(spec["dependent"], spec["exog"], spec["endog"], spec["instruments"]).fit(
+            cov_type="unadjusted", debiased=True)
+        for regressor, row in fit.first_stage.diagnostics.iterrows():
+            row_ours = next(first_stage)
+            assert (row_ours.equation, row_ours.regressor) == (label, regressor)
+            assert row_ours.test.statistic == pytest.approx(row["f.stat"], rel=1e-10)
+            assert row_ours.test.p_value == pytest.approx(row["f.pval"], rel=1e-9, abs=1e-300)
+            assert row_ours.partial_r2 == pytest.approx(row["partial.rsquared"], rel=1e-10)
+        assert name_ == label
+        assert sargan.statistic == pytest.approx(fit.sargan.stat, rel=1e-10) and sargan.df == fit.sargan.df
+    gmm = IVSystemGMM(specs, weight_type="unadjusted").fit(cov_type="unadjusted", iter_limit=2)
+    assert ours.system_sargan.statistic == pytest.approx(gmm.j_stat.stat, rel=1e-10)
+    assert ours.system_sargan.df == gmm.j_stat.df
+    model = IV3SLS(specs)
+    two = model.fit(method="ols", cov_type="unadjusted", debiased=False)
+    three = model.fit(method="gls", cov_type="unadjusted", debiased=False)
+    scale = 1 / np.sqrt(np.diag(two.cov.to_numpy()))
+    covariance = (two.cov.to_numpy() - three.cov.to_numpy()) * np.outer(scale, scale)
+    difference = (two.params - three.params).to_numpy() * scale
+    values, vectors = np.linalg.eigh(covariance)
+    kept = values > 1e-8
+    projected = vectors[:, kept].T @ difference
+    assert ours.hausman.statistic == pytest.approx(projected @ (projected / values[kept]), rel=1e-8)
+    assert ours.hausman.df == kept.sum()
+
