@@ -630,3 +630,104 @@ def test_diagnostics_match_linearmodels_to_1e_10(systems, name):
     assert ours.hausman.statistic == pytest.approx(projected @ (projected / values[kept]), rel=1e-8)
     assert ours.hausman.df == kept.sum()
 
+
+
+# --- Samples and systems Stata refuses or cannot finish -----------------------------------------------------
+
+def test_a_sample_with_no_more_rows_than_instruments_is_refused_as_stata_does():
+    frame = simulate_paper_system(np.random.default_rng(21), 5)  # instruments: x1 ... x4 and the constant
+    for method in ("2sls", "3sls", "i3sls"):
+        with pytest.raises(UserError, match="insufficient observations: 5 rows, and the system needs more rows "
+                                            "than the 5 instruments"):
+            estimate_system(frame, PAPER_LIKE, method)
+    with pytest.raises(UserError, match="insufficient observations: 5 rows"):
+        diagnostics(frame, PAPER_LIKE)
+    assert estimate_system(frame, PAPER_LIKE, "ols").nobs == 5  # OLS needs only more rows than coefficients
+    six = simulate_paper_system(np.random.default_rng(21), 6)
+    assert estimate_system(six, PAPER_LIKE, "3sls").nobs == 6
+
+
+def test_too_few_rows_are_reported_before_collinearity():
+    # Four rows cannot separate four coefficients: the regressors are collinear in them, but the cause is the rows.
+    frame = simulate_paper_system(np.random.default_rng(22), 4)
+    with pytest.raises(UserError, match="insufficient observations: 4 rows, and the system needs more rows than "
+                                        "the 4 coefficients of equation 'first'"):
+        estimate_system(frame, PAPER_LIKE, "ols")
+
+
+def test_ols_needs_no_identified_system():
+    # reg3, ols estimates equation by equation and accepts a system the order condition rejects.
+    frame = simulate_paper_system(np.random.default_rng(23), 100).rename(columns={"y1": "q", "y2": "p"})
+    frame["income"], frame["cost"], frame["rain"] = frame.x1, frame.x2, frame.x3
+    equations = [parse_equation("demand: q ~ p + income"), parse_equation("supply: p ~ q + income + cost + rain")]
+    with pytest.raises(UserError, match="not identified"):
+        estimate_system(frame, equations, "2sls")
+    fit = estimate_system(frame, equations, "ols")
+    x = sm.add_constant(frame[["q", "income", "cost", "rain"]])
+    expected = sm.OLS(frame.p, x).fit().params
+    assert [t.estimate for t in fit.equations[1].terms] == pytest.approx(
+        expected[["q", "income", "cost", "rain", "const"]].to_numpy(), rel=1e-10)
+
+
+def test_clustered_covariance_with_one_entity_is_a_user_error():
+    frame = simulate_paper_system(np.random.default_rng(24), 40)
+    one = pd.Series("Beijing", index=frame.index, name="province")
+    with pytest.raises(UserError, match="needs at least two entities; this sample has only Beijing") as error:
+        estimate_system(frame, PAPER_LIKE, "3sls", covariance="clustered", clusters=one)
+    assert error.value.problems[0].column == "province"
+
+
+def perfectly_correlated_system():
+    """Two equations with the same regressors whose dependents are exact linear functions of each other."""
+    frame = simulate_paper_system(np.random.default_rng(25), 80)
+    frame["y3"] = 2 * frame.y1 + 1
+    return frame, [parse_equation("first: y1 ~ x1 + x2 + y2"), parse_equation("twin: y3 ~ x1 + x2 + y2"),
+                   parse_equation("second: y2 ~ x3 + x4 + y1")]
+
+
+@pytest.mark.parametrize("method", ["3sls", "i3sls"])
+def test_perfectly_correlated_residuals_are_named_not_a_linalg_error(method):
+    frame, equations = perfectly_correlated_system()
+    with pytest.raises(UserError, match="residuals of equations 'first' and 'twin' correlate at 1.000000"):
+        estimate_system(frame, equations, method)
+    with pytest.raises(UserError, match="no diagnostics: the residual covariance is singular"):
+        diagnostics(frame, equations)
+    assert estimate_system(frame, equations, "2sls").nobs == 80  # equation by equation needs no Σ^-1
+
+
+def test_iterated_3sls_without_convergence_shows_the_last_iterate(klein_study, klein_frame, monkeypatch):
+    # Stata's ireg3 prints "convergence not achieved" and the last iterate; linearmodels stopped at the same
+    # iteration count gives the same estimates.
+    from linearmodels.system import IV3SLS
+    from analysis import linear_system
+    monkeypatch.setattr(linear_system, "ITERATION_LIMIT", 5)
+    model = klein_study.model
+    fit = estimate_system(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    assert not fit.converged and fit.iterations == 5
+    assert "did not converge (no convergence in 5 iterations)" in fit.note and "last iteration, 5" in fit.note
+    specs, order = linearmodels_specs(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    theirs = IV3SLS(specs).fit(method="gls", cov_type="unadjusted", iterate=True, iter_limit=5, tol=0.0)
+    assert theirs.iterations == 5
+    ours = [(t.estimate, t.std_error) for eq in fit.equations for t in eq.terms]
+    assert np.array(ours) == pytest.approx(np.column_stack([theirs.params.to_numpy()[order],
+                                                            theirs.std_errors.to_numpy()[order]]), rel=1e-10)
+
+
+def test_iterated_3sls_stops_where_the_residual_covariance_turns_singular(klein_study, klein_frame, monkeypatch):
+    from analysis import linear_system
+    checked = []
+    original = linear_system.LinearSystem._check_sigma
+
+    def singular_at_third_check(self, sigma, when):
+        checked.append(when)
+        if len(checked) == 3:
+            raise linear_system.SingularSigma(f"the residual covariance is singular after {when}")
+        original(self, sigma, when)
+
+    monkeypatch.setattr(linear_system.LinearSystem, "_check_sigma", singular_at_third_check)
+    model = klein_study.model
+    fit = estimate_system(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    assert checked == ["2SLS", "iteration 1", "iteration 2"]
+    assert not fit.converged and fit.iterations == 2
+    assert "residual covariance is singular after iteration 2" in fit.note
+    assert all(np.isfinite(t.std_error) for eq in fit.equations for t in eq.terms)
