@@ -168,9 +168,52 @@ def _values(frame: pd.DataFrame, term: Term) -> np.ndarray:
 
 
 def _excel_row(frame: pd.DataFrame, position: int) -> int:
-    """The row as the user sees it in Excel: the index of a frame read from a file, else position + 2 (header row 1)."""
+    """The row as the user sees it in Excel, the header being row 1.
+
+    A frame read from a file carries its Excel rows as index; a frame with integer labels (a panel's
+    0-based rows, or a subsample of them) is numbered label + 2; any other frame by position.
+    """
     from .data import ROW
-    return int(frame.index[position]) if frame.index.name == ROW else int(position) + 2
+    label = frame.index[position]
+    if frame.index.name == ROW:
+        return int(label)
+    return int(label) + 2 if isinstance(label, (int, np.integer)) else int(position) + 2
+
+
+class ModelData:
+    """A frame's model variables as numbers: each term's column checked and computed once, and compressed
+    once for every system estimated on these rows (the factor R of ``linear_system``); ``rows`` selects a
+    subsample without recomputing the columns. ``estimate_system`` and ``diagnostics`` take it in place of
+    the frame."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._values: dict[str, np.ndarray] = {}
+        self._compressed: tuple[list[str], np.ndarray, np.ndarray] | None = None
+
+    def values(self, term: Term) -> np.ndarray:
+        if term.name not in self._values:
+            self._values[term.name] = _values(self.frame, term)
+        return self._values[term.name]
+
+    def rows(self, mask) -> ModelData:
+        """The same variables on the rows where mask is true."""
+        mask = np.asarray(mask, dtype=bool)
+        subsample = ModelData(self.frame[mask])
+        subsample._values = {name: values[mask] for name, values in self._values.items()}
+        return subsample
+
+    def compressed(self, terms: list[Term]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(column names, data, R) holding at least these terms and the constant, factorised once for them all."""
+        names = [t.name for t in terms]
+        if self._compressed is None or not set(names) <= set(self._compressed[0]):
+            names = list(dict.fromkeys((self._compressed[0][:-1] if self._compressed else []) + names))
+            data = np.empty((len(self.frame), len(names) + 1), order="F")
+            for j, name in enumerate(names):
+                data[:, j] = self._values[name]
+            data[:, -1] = 1.0
+            self._compressed = (names + [CONSTANT], data, np.linalg.qr(data, mode="r"))
+        return self._compressed
 
 
 @dataclass(frozen=True)
@@ -195,23 +238,20 @@ class _Design:
         return self.columns.index(name)
 
 
-def _design(frame: pd.DataFrame, equations, endogenous, exogenous, instrumented: bool) -> _Design:
-    """Values, row count, collinearity and identification checked in that order; the system compressed once."""
+def _design(source: ModelData, equations, endogenous, exogenous, instrumented: bool) -> _Design:
+    """Values, row count, collinearity and identification checked in that order, on the compressed data."""
     if instrumented:
         check_identification(equations, endogenous, exogenous)
     endog, exog = model_variables(equations, endogenous, exogenous)
     terms = [eq.dependent for eq in equations] + [t for eq in equations for t in eq.regressors]
     terms = list(dict.fromkeys(terms + (exog if instrumented else [])))
-    columns = [t.name for t in terms] + [CONSTANT]
-    values = {t.name: _values(frame, t) for t in terms}
-    _check_rows(len(frame), equations, len(exog) + 1 if instrumented else 0)
+    for t in terms:
+        source.values(t)
+    _check_rows(len(source.frame), equations, len(exog) + 1 if instrumented else 0)
     for eq in equations:
-        _check_dependent(eq, values[eq.dependent.name])
-    data = np.empty((len(frame), len(columns)), order="F")
-    for j, t in enumerate(terms):
-        data[:, j] = values[t.name]
-    data[:, -1] = 1.0
-    instruments = tuple(columns.index(t.name) for t in exog if instrumented) + (len(columns) - 1,)
+        _check_dependent(eq, source.values(eq.dependent))
+    columns, data, r = source.compressed(terms)
+    instruments = tuple(columns.index(t.name) for t in exog if instrumented) + (columns.index(CONSTANT),)
     endog_names = {t.name for t in endog} if instrumented else set()
     specs = tuple(_Equation(eq.name, eq.dependent,
                             tuple(t.name for t in eq.regressors) + ((CONSTANT,) if eq.intercept else ()),
@@ -220,8 +260,8 @@ def _design(frame: pd.DataFrame, equations, endogenous, exogenous, instrumented:
                   for eq in equations)
     layout = Layout(tuple(eq.name for eq in specs), tuple(columns.index(eq.dependent.name) for eq in specs),
                     tuple(tuple(columns.index(c) for c in eq.coefficients) for eq in specs),
-                    tuple(bool(eq.endogenous) for eq in specs), instruments, len(columns) - 1)
-    system = LinearSystem(data, layout)
+                    tuple(bool(eq.endogenous) for eq in specs), instruments, columns.index(CONSTANT))
+    system = LinearSystem(data, r, layout)
     _check_collinearity(system, specs, columns, instrumented)
     return _Design(system, specs, tuple(columns))
 
@@ -299,7 +339,7 @@ def _p_values(statistics: np.ndarray, df: int | None) -> np.ndarray:
     return 2 * tail
 
 
-def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covariance="unadjusted",
+def estimate_system(frame: pd.DataFrame | ModelData, equations, method, endogenous=(), exogenous=(), covariance="unadjusted",
                     clusters: pd.Series | None = None) -> SystemFit:
     """Estimate the system by ols, 2sls, 3sls or i3sls with reg3's instruments and small-sample conventions."""
     if method not in METHODS:
@@ -307,8 +347,9 @@ def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covar
     if covariance not in COVARIANCES:
         raise UserError(Problem(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}",
                                 key="model.covariance"))
-    design = _design(frame, equations, endogenous, exogenous, instrumented=method != "ols")
-    groups = _clusters(frame, covariance, clusters)
+    source = frame if isinstance(frame, ModelData) else ModelData(frame)
+    design = _design(source, equations, endogenous, exogenous, instrumented=method != "ols")
+    groups = _clusters(source.frame, covariance, clusters)
     small = METHODS[method].small_sample
     try:
         estimate = design.system.fit(gls=method in ("3sls", "i3sls"), iterate=method == "i3sls",
@@ -421,9 +462,10 @@ def _system_sargan(design: _Design, two, three) -> TestResult:
     return _chi2_test(system.gls_criterion(three.params, system.sigma(two.params, small=False)), df)
 
 
-def diagnostics(frame, equations, endogenous=(), exogenous=()) -> Diagnostics:
+def diagnostics(frame: pd.DataFrame | ModelData, equations, endogenous=(), exogenous=()) -> Diagnostics:
     """Instrument strength, overidentification, 3SLS-vs-2SLS Hausman and residual correlation (unadjusted)."""
-    design = _design(frame, equations, endogenous, exogenous, instrumented=True)
+    source = frame if isinstance(frame, ModelData) else ModelData(frame)
+    design = _design(source, equations, endogenous, exogenous, instrumented=True)
     system = design.system
     two = system.fit(gls=False, iterate=False, covariance="unadjusted", small=False)
     try:

@@ -71,10 +71,10 @@ def first_dependent_column(matrix: np.ndarray, nobs: int, reference: np.ndarray 
 class LinearSystem:
     """One system on one sample: the compressed data, the fitted regressors and every estimator on them."""
 
-    def __init__(self, data: np.ndarray, layout: Layout):
-        self.data, self.layout = data, layout
+    def __init__(self, data: np.ndarray, r: np.ndarray, layout: Layout):
+        """data: the n rows; r: the factor R of data = QR (any of its columns stands for the same data column)."""
+        self.data, self.r, self.layout = data, r, layout
         self.nobs = data.shape[0]
-        self.r = np.linalg.qr(data, mode="r")
         self.z = self.r[:, layout.instruments]
         self.x = [self.r[:, list(cols)] for cols in layout.regressors]
         self.y = self.r[:, list(layout.dependents)]

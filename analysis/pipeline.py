@@ -5,7 +5,7 @@ from .coupling import couple
 from .data import Panel
 from .describe import describe, variable_roles
 from .errors import Problem, UserError
-from .estimation import check_identification, diagnostics, estimate_system
+from .estimation import ModelData, check_identification, diagnostics, estimate_system
 from .indices import compute_index, yearly_means
 from .results import ModelRun, Results
 from .methods import METHODS
@@ -65,7 +65,7 @@ def _estimate(study: Study, frame, results: Results, step) -> None:
     results.describe = describe(frame, [r.term for r in roles], study.tables.statistics)
 
     def fit(table, column, method, sample, data, eqs=equations, exogenous=model.exogenous, dropped=()):
-        clusters = data[keys.entity] if model.covariance == "clustered" else None
+        clusters = data.frame[keys.entity] if model.covariance == "clustered" else None
         try:
             system = estimate_system(data, eqs, method, model.endogenous, exogenous, model.covariance, clusters)
         except UserError as e:
@@ -74,11 +74,12 @@ def _estimate(study: Study, frame, results: Results, step) -> None:
             return ModelRun(table, column, method, sample, tuple(dropped), error=str(e))
         return ModelRun(table, column, method, sample, tuple(dropped), fit=system)
 
+    data = ModelData(frame)  # the model's columns computed once for every table
     for k, method in enumerate(model.methods, start=1):
         step(f"Table 7: {METHODS[method].label}")
-        results.models.append(fit("table7", f"({k})", method, "All", frame))
+        results.models.append(fit("table7", f"({k})", method, "All", data))
     step("Diagnostics")
-    results.diagnostics = diagnostics(frame, equations, model.endogenous, model.exogenous)
+    results.diagnostics = diagnostics(data, equations, model.endogenous, model.exogenous)
 
     regressors = {t.name for eq in equations for t in eq.regressors}
     first = len(model.methods) + 1
@@ -89,13 +90,13 @@ def _estimate(study: Study, frame, results: Results, step) -> None:
                                     f"(regressors: {', '.join(sorted(regressors))})", key=f"model.robustness[{k}]"))
         step(f"Table 8: without {', '.join(drop)}")
         exogenous = list(model.exogenous) + (list(drop) if model.robustness_instruments == "keep" else [])
-        results.models.append(fit("table8", f"({first + k})", model.robustness_method, "All", frame,
+        results.models.append(fit("table8", f"({first + k})", model.robustness_method, "All", data,
                                   [eq.without(set(drop)) for eq in equations], exogenous, drop))
 
     if model.heterogeneity:
         for group in group_names(frame, keys.group, keys.group_order):
             step(f"Table 9: {group}")
-            sample = frame[frame[keys.group] == group]
+            sample = data.rows((frame[keys.group] == group).to_numpy())
             results.models.append(fit("table9", str(group), model.heterogeneity_method, str(group), sample))
 
 

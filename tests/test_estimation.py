@@ -11,7 +11,7 @@ from scipy import stats
 
 from analysis.errors import UserError
 from analysis.estimation import (
-    check_identification, diagnostics, estimate_system, model_variables, term_values,
+    ModelData, check_identification, diagnostics, estimate_system, model_variables, term_values,
 )
 from analysis.formula import Term, parse_equation
 from analysis.methods import METHOD_NAMES
@@ -731,3 +731,39 @@ def test_iterated_3sls_stops_where_the_residual_covariance_turns_singular(klein_
     assert not fit.converged and fit.iterations == 2
     assert "residual covariance is singular after iteration 2" in fit.note
     assert all(np.isfinite(t.std_error) for eq in fit.equations for t in eq.terms)
+
+
+# --- Columns computed once per frame --------------------------------------------------------------------------
+
+def estimates(fit) -> np.ndarray:
+    return np.array([(t.estimate, t.std_error) for eq in fit.equations for t in eq.terms])
+
+
+def test_model_data_reuses_columns_for_subsamples_and_reduced_systems(systems):
+    frame, equations, entity = systems["demo"]
+    data = ModelData(frame)
+    full = estimate_system(data, equations, "3sls", covariance="clustered", clusters=entity)
+    assert estimates(full) == pytest.approx(estimates(estimate_system(frame, equations, "3sls", covariance="clustered",
+                                                                      clusters=entity)), rel=1e-10)
+    factor = data.compressed([])[2]
+    reduced = [eq.without({"ln(education)"}) for eq in equations]
+    assert estimates(estimate_system(data, reduced, "3sls")) == pytest.approx(
+        estimates(estimate_system(frame, reduced, "3sls")), rel=1e-10)
+    assert data.compressed([])[2] is factor  # the reduced system used the same factorisation
+    east = (frame.region == "East").to_numpy()
+    assert estimates(estimate_system(data.rows(east), equations, "2sls")) == pytest.approx(
+        estimates(estimate_system(frame[east], equations, "2sls")), rel=1e-10)
+    shared, alone = diagnostics(data, equations), diagnostics(frame, equations)
+    assert [r.test.statistic for r in shared.first_stage] == pytest.approx(
+        [r.test.statistic for r in alone.first_stage], rel=1e-10)
+    assert shared.system_sargan.statistic == pytest.approx(alone.system_sargan.statistic, rel=1e-10)
+
+
+def test_model_data_rows_name_excel_rows_of_the_whole_frame():
+    frame = simulate_paper_system(np.random.default_rng(26), 30)
+    frame["x1"] = frame.x1.abs() + 1
+    frame.loc[20, "x1"] = -1.0  # label 20 of a 0-based frame: the 21st data row, Excel row 22
+    data = ModelData(frame)
+    with pytest.raises(UserError, match="first in row 22"):
+        estimate_system(data.rows(frame.index >= 10), [parse_equation("first: y1 ~ ln(x1) + x2 + y2"),
+                                                       PAPER_LIKE[1]], "2sls")

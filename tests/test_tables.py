@@ -119,7 +119,7 @@ def test_a_group_too_small_gets_a_message_in_its_column(demo):
     assert t9.column_labels == ["East", "Central", "West", "Northeast"]
     n_row = t9.groups[-1].rows[0]
     assert n_row.cells[3].text == "not estimated"
-    assert any(n.startswith("Northeast: not estimated: too few observations: 6 rows") for n in t9.notes), t9.notes
+    assert any(n.startswith("Northeast: not estimated: insufficient observations: 6 rows") for n in t9.notes), t9.notes
 
 
 def test_diagnostics_table(demo):
