@@ -212,6 +212,7 @@ class ModelData:
             for j, name in enumerate(names):
                 data[:, j] = self._values[name]
             data[:, -1] = 1.0
+            self._values |= {name: data[:, j] for j, name in enumerate(names)}  # views: the columns stored once
             self._compressed = (names + [CONSTANT], data, np.linalg.qr(data, mode="r"))
         return self._compressed
 

@@ -16,6 +16,7 @@ from analysis.estimation import (
 from analysis.formula import Term, parse_equation
 from analysis.methods import METHOD_NAMES
 from analysis.study import study_from_dict
+from tests.linearmodels_reference import linearmodels_fit, linearmodels_specs
 
 REFERENCE = Path(__file__).parent / "reference"
 KLEIN_CSV = Path(__file__).parents[1] / "analysis" / "examples" / "reference" / "klein.csv"
@@ -520,43 +521,6 @@ def test_coefficients_are_read_back_by_position_not_by_ambiguous_names():
 
 # --- The cross-product estimator against linearmodels, at 1e-10 ---------------------------------------------
 
-def linearmodels_specs(frame, equations, method, endogenous=(), exogenous=()):
-    """The system's equations as linearmodels takes them, and the positions of reg3's coefficient order."""
-    endog, exog = model_variables(equations, endogenous, exogenous)
-    endog_names = {t.name for t in endog} if method != "ols" else set()
-    z = pd.DataFrame({t.name: term_values(frame, t) for t in exog}).assign(_cons=1.0)
-    specs, orders, offset = {}, [], 0
-    for eq in equations:
-        x = pd.DataFrame({t.name: term_values(frame, t) for t in eq.regressors}, index=frame.index)
-        if eq.intercept:
-            x["_cons"] = 1.0
-        inside = [c for c in x if c in endog_names]
-        outside = [c for c in x if c not in endog_names]
-        specs[eq.name] = {"dependent": term_values(frame, eq.dependent), "exog": x[outside] if outside else None}
-        if inside:
-            specs[eq.name] |= {"endog": x[inside], "instruments": z.drop(columns=[c for c in x if c in z])}
-        local = outside + inside  # linearmodels' order within an equation
-        orders += [offset + local.index(c) for c in x]
-        offset += len(local)
-    return specs, np.array(orders)
-
-
-def linearmodels_fit(frame, equations, method, covariance="unadjusted", clusters=None):
-    from linearmodels.system import IV3SLS
-    specs, order = linearmodels_specs(frame, equations, method)
-    model = IV3SLS(specs)
-    config = {"debiased": method in ("ols", "2sls")}
-    if covariance == "clustered":
-        config |= {"clusters": pd.factorize(clusters)[0], "group_debias": True}
-    if method in ("ols", "2sls"):
-        return model.fit(method="ols", cov_type=covariance, **config), order
-    three = model.fit(method="gls", cov_type=covariance, **config)
-    if method == "3sls":
-        return three, order
-    tolerance = 1e-9 * max(1.0, float(np.sqrt(np.mean(three.params.to_numpy() ** 2))))
-    return model.fit(method="gls", cov_type=covariance, iterate=True, iter_limit=1000, tol=tolerance, **config), order
-
-
 def demo_system():
     from analysis import examples
     from analysis.pipeline import run
@@ -580,7 +544,8 @@ def systems(simulated, klein_frame, klein_study):
 def test_estimates_match_linearmodels_to_1e_10(systems, name, method, covariance):
     frame, equations, clusters = systems[name]
     ours = estimate_system(frame, equations, method, covariance=covariance, clusters=clusters)
-    theirs, order = linearmodels_fit(frame, equations, method, covariance, clusters.to_numpy())
+    specs, order = linearmodels_specs(frame, equations, method)
+    theirs = linearmodels_fit(specs, method, covariance, clusters.to_numpy())
     columns = {"estimate": theirs.params, "std_error": theirs.std_errors, "statistic": theirs.tstats,
                "p_value": theirs.pvalues}
     for statistic, values in columns.items():
