@@ -419,7 +419,7 @@ def _single_equation_tests(design: _Design, two_sls: np.ndarray) -> tuple[list, 
         if not eq.endogenous:
             continue
         exogenous = [design.column(c) for c in eq.coefficients if c not in eq.endogenous]
-        full, restricted = system.first_stage(i, [design.column(c) for c in eq.endogenous], exogenous)
+        full, restricted = system.first_stage([design.column(c) for c in eq.endogenous], exogenous)
         excluded, df_denom = instruments - len(exogenous), nobs - instruments
         f = (restricted - full) / excluded / (full / df_denom)
         for regressor, statistic, partial in zip(eq.endogenous, f, 1 - full / restricted):

@@ -196,7 +196,7 @@ class LinearSystem:
 
     # --- tests ------------------------------------------------------------------------------------------------
 
-    def residual_sum_of_squares(self, target: np.ndarray, columns: list[int]) -> np.ndarray:
+    def _rss(self, target: np.ndarray, columns: list[int]) -> np.ndarray:
         """RSS of each column of the compressed target regressed on the given data columns."""
         if not columns:
             return (target ** 2).sum(axis=0)
@@ -204,16 +204,16 @@ class LinearSystem:
         fitted = x @ np.linalg.lstsq(x, target, rcond=None)[0]
         return ((target - fitted) ** 2).sum(axis=0)
 
-    def first_stage(self, equation: int, endogenous: list[int], exogenous: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def first_stage(self, endogenous: list[int], exogenous: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """RSS of each endogenous regressor on all instruments and on the equation's own exogenous regressors."""
         target = self.r[:, endogenous]
-        return (self.residual_sum_of_squares(target, list(self.layout.instruments)),
-                self.residual_sum_of_squares(target, exogenous))
+        return (self._rss(target, list(self.layout.instruments)),
+                self._rss(target, exogenous))
 
     def sargan(self, params: np.ndarray) -> np.ndarray:
         """n (1 - u'M_Z u / u'u) of each equation's residuals (Sargan's statistic)."""
         u = self.residuals(params)
-        remaining = self.residual_sum_of_squares(u, list(self.layout.instruments))
+        remaining = self._rss(u, list(self.layout.instruments))
         return self.nobs * (1 - remaining / (u ** 2).sum(axis=0))
 
     def gls_criterion(self, params: np.ndarray, weighting: np.ndarray) -> float:

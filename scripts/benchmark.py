@@ -101,10 +101,10 @@ def analysis_rows(study, name: str, panel, bare: bool) -> None:
         fit_all, frame = bare_fits(study, panel)
         steps += [fit_all, lambda: diagnostics(frame, model.parsed, model.endogenous, model.exogenous)]
     timings = timed(*steps)
-    print(f"analysis, {name} ({len(panel.frame):,} rows), after imports   {timings[0]}")
+    print(f"{f'analysis, {name} ({len(panel.frame):,} rows), after imports':<52}{timings[0]}")
     if bare:
         total, fits, diag = (min(t.cpu) for t in timings)
-        print(f"  bare linearmodels fits of the same systems        {timings[1]}")
+        print(f"{'  bare linearmodels fits of the same systems':<52}{timings[1]}")
         print(f"  ratio to the bare fits (CPU, min): {total / fits:.2f}x; without diagnostics "
               f"{(total - diag) / fits:.2f}x")
 
@@ -194,7 +194,7 @@ def main() -> None:
     analysis_rows(study, "360k", panels[1000], bare=False)
     for copies, frame in frames.items():
         (timing,) = timed(lambda: validate(frame, study))
-        print(f"panel validation, {len(frame):,} rows                     {timing}")
+        print(f"{f'panel validation, {len(frame):,} rows':<52}{timing}")
     for copies, name in ((100, "36k"), (1000, "360k")):
         memory_row(study, name, panels[copies])
     process_rows(study, panel.frame, frames[100])
