@@ -17,9 +17,7 @@ from numbers import Real
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from .errors import Problem, UserError
 from .formula import Term, parse_term
@@ -109,6 +107,7 @@ def _read_xlsx(data: bytes, sheet: str | int | None, max_bytes: int, macro_enabl
         raise UserError("the file is not a valid Excel .xlsx workbook (it may be damaged, or another format renamed)") from None
     if unpacked > XLSX_EXPANSION * max_bytes:
         raise UserError(f"the workbook unpacks to {_bytes(unpacked)}, above the limit of {_bytes(XLSX_EXPANSION * max_bytes)}")
+    import openpyxl  # on first use: reading a CSV needs none of it
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         try:
@@ -130,6 +129,7 @@ def sheet_names(data: bytes) -> tuple[str, ...]:
     """The worksheet names of an XLSX workbook, () for any other file; read from its index, no cell loaded."""
     if not data.startswith(b"PK\x03\x04"):
         return ()
+    import openpyxl  # on first use: reading a CSV needs none of it
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
@@ -213,10 +213,10 @@ def _frame(rows: list, decimal_comma: bool) -> pd.DataFrame:
         if not name:
             if not any(_filled(v) for v in values):
                 continue
-            name = f"column {get_column_letter(k + 1)}"
+            name = f"column {_column_letter(k + 1)}"
         if name in columns:
             raise UserError(Problem(f"two columns have the header '{name}' (the second is column "
-                                    f"{get_column_letter(k + 1)}); give each column its own name", column=name))
+                                    f"{_column_letter(k + 1)}); give each column its own name", column=name))
         columns[name] = _typed(values, decimal_comma)
     frame = pd.DataFrame(columns)
     frame.index = pd.Index([n for n, _ in body], name=ROW)
@@ -225,6 +225,11 @@ def _frame(rows: list, decimal_comma: bool) -> pd.DataFrame:
 
 def _filled(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _column_letter(number: int) -> str:
+    from openpyxl.utils import get_column_letter  # on first use: reading a CSV needs none of openpyxl
+    return get_column_letter(number)
 
 
 def _typed(values: list, decimal_comma: bool) -> pd.Series:

@@ -1,9 +1,10 @@
-"""Simultaneous-equation systems estimated as Stata's ``reg3`` does, on top of linearmodels.
+"""Simultaneous-equation systems estimated as Stata's ``reg3`` does.
 
 reg3's rules: every dependent is endogenous, plus the variables declared endogenous; every
 other variable of the system is exogenous, plus those declared exogenous; every equation is
-instrumented by all exogenous variables of the system and the constant. Design matrices are
-built from parsed ``Equation``/``Term`` objects, never through a formula interface.
+instrumented by all exogenous variables of the system and the constant. The data are built
+from parsed ``Equation``/``Term`` objects, never through a formula interface, checked here
+(rows, values, collinearity, identification) and estimated by ``linear_system``.
 """
 from __future__ import annotations
 
@@ -11,20 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from linearmodels.iv import IV2SLS
-from linearmodels.system import IV3SLS, IVSystemGMM
-from scipy import stats
 
 from .errors import Problem, UserError
-from .formula import Equation, Term, parse_term
+from .formula import Term, parse_term
+from .linear_system import Layout, LinearSystem, SingularSigma, first_dependent_column
 from .methods import METHOD_NAMES, METHODS
 
 COVARIANCES = ("unadjusted", "robust", "clustered")
 CONSTANT = "_cons"
-ITERATION_LIMIT = 1000
-# Iterated 3SLS stops when the root mean square change of the coefficients falls below this fraction of the
-# root mean square of the 3SLS coefficients (floating-point noise is about 1e-12 of it).
-ITERATION_TOLERANCE = 1e-9
 # Eigenvalues of the Hausman covariance difference, scaled to a unit diagonal of V(2SLS), below this count as zero.
 RANK_TOLERANCE = 1e-8
 
@@ -108,6 +103,8 @@ class SystemFit:
     residual_correlation: tuple[tuple[float, ...], ...]  # rows and columns in equation order
     iterations: int | None
     convention: str
+    converged: bool = True  # False: iterated 3SLS stopped before converging; the last iterate is shown
+    note: str = ""  # why it stopped, as a table note says it
 
 
 def _terms(items, where: str) -> list[Term]:
@@ -148,131 +145,180 @@ def check_identification(equations, endogenous=(), exogenous=()) -> None:
 
 def term_values(frame: pd.DataFrame, term: Term) -> pd.Series:
     """The column, or its natural log, as floats; a UserError for anything that cannot enter a model."""
+    return pd.Series(_values(frame, term), index=frame.index, name=term.name)
+
+
+def _values(frame: pd.DataFrame, term: Term) -> np.ndarray:
     if term.column not in frame.columns:
         raise UserError(Problem(f"the model uses {term.name}, but the data has no such column", column=term.column))
     column = frame[term.column]
     if not pd.api.types.is_numeric_dtype(column):
-        raise UserError(Problem("a model variable must be numeric", column=term.column))
-    values = column.astype(float)
+        raise UserError(Problem(f"{term.name}: a model variable must be numeric", column=term.column))
+    values = column.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
     if term.transform == "ln":
         bad |= values <= 0
     if bad.any():
-        rows = list(frame.index[bad.to_numpy()])
+        positions = np.flatnonzero(bad)
         what = "missing or non-positive values under ln()" if term.transform else "missing or infinite values"
-        raise UserError(Problem(f"{term.name} has {len(rows)} {what} (first at index {rows[0]!r})",
-                                column=term.column, row=rows[0] if isinstance(rows[0], (int, np.integer)) else None))
-    out = np.log(values) if term.transform == "ln" else values
-    return out.rename(term.name)
+        row = _excel_row(frame, positions[0])
+        raise UserError(Problem(f"{term.name} has {len(positions)} {what} (first in row {row})",
+                                column=term.column, row=row))
+    return np.log(values) if term.transform == "ln" else values
 
 
-def _matrix(frame: pd.DataFrame, terms, constant: bool) -> pd.DataFrame:
-    columns = {t.name: term_values(frame, t) for t in terms}
-    if constant:
-        columns[CONSTANT] = pd.Series(1.0, index=frame.index)
-    return pd.DataFrame(columns, index=frame.index)
+def _excel_row(frame: pd.DataFrame, position: int) -> int:
+    """The row as the user sees it in Excel, the header being row 1.
 
-
-def _first_collinear(matrix: pd.DataFrame, reference: pd.DataFrame | None = None) -> str | None:
-    """The first column that is a linear combination of the columns before it (the constant counted first).
-
-    Columns are scaled by their norms in ``reference`` (default: the matrix itself), so that a fitted column
-    that lost almost all of its variation counts as zero.
+    A frame read from a file carries its Excel rows as index; a frame with integer labels (a panel's
+    0-based rows, or a subsample of them) is numbered label + 2; any other frame by position.
     """
-    order = sorted(matrix.columns, key=lambda c: c != CONSTANT)
-    values = matrix[order].to_numpy()
-    norms = np.linalg.norm((matrix if reference is None else reference)[order].to_numpy(), axis=0)
-    scaled = values / np.where(norms > 0, norms, 1.0)
-    if np.linalg.matrix_rank(scaled) == values.shape[1]:
-        return None
-    for j in range(values.shape[1]):
-        if np.linalg.matrix_rank(scaled[:, : j + 1]) <= j:
-            return order[j]
-    return None
+    from .data import ROW
+    label = frame.index[position]
+    if frame.index.name == ROW:
+        return int(label)
+    return int(label) + 2 if isinstance(label, (int, np.integer)) else int(position) + 2
+
+
+class ModelData:
+    """A frame's model variables as numbers: each term's column checked and computed once, and compressed
+    once for every system estimated on these rows (the factor R of ``linear_system``); ``rows`` selects a
+    subsample without recomputing the columns. ``estimate_system`` and ``diagnostics`` take it in place of
+    the frame."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._values: dict[str, np.ndarray] = {}
+        self._compressed: tuple[list[str], np.ndarray, np.ndarray] | None = None
+
+    def values(self, term: Term) -> np.ndarray:
+        if term.name not in self._values:
+            self._values[term.name] = _values(self.frame, term)
+        return self._values[term.name]
+
+    def rows(self, mask) -> ModelData:
+        """The same variables on the rows where mask is true."""
+        mask = np.asarray(mask, dtype=bool)
+        subsample = ModelData(self.frame[mask])
+        subsample._values = {name: values[mask] for name, values in self._values.items()}
+        return subsample
+
+    def compressed(self, terms: list[Term]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(column names, data, R) holding at least these terms and the constant, factorised once for them all."""
+        names = [t.name for t in terms]
+        if self._compressed is None or not set(names) <= set(self._compressed[0]):
+            names = list(dict.fromkeys((self._compressed[0][:-1] if self._compressed else []) + names))
+            data = np.empty((len(self.frame), len(names) + 1), order="F")
+            for j, name in enumerate(names):
+                data[:, j] = self._values[name]
+            data[:, -1] = 1.0
+            self._values |= {name: data[:, j] for j, name in enumerate(names)}  # views: the columns stored once
+            self._compressed = (names + [CONSTANT], data, np.linalg.qr(data, mode="r"))
+        return self._compressed
+
+
+@dataclass(frozen=True)
+class _Equation:
+    name: str
+    dependent: Term
+    coefficients: tuple[str, ...]  # in reg3 order: regressors, then _cons
+    labels: tuple[str, ...]
+    endogenous: tuple[str, ...]  # regressors that are instrumented
+    intercept: bool
 
 
 @dataclass(frozen=True)
 class _Design:
-    """Per-equation matrices for linearmodels plus what reg3 needs to read the results back."""
+    """A system on one sample: the checked data, compressed once, and what reg3 needs to print the results."""
 
-    equations: dict
-    regressors: dict  # equation name -> coefficient names in reg3 order (regressors, then _cons)
+    system: LinearSystem
+    equations: tuple[_Equation, ...]
+    columns: tuple[str, ...]  # names of the data's columns
+
+    def column(self, name: str) -> int:
+        return self.columns.index(name)
 
 
-def _design(frame: pd.DataFrame, equations, endogenous, exogenous, instrumented: bool) -> _Design:
+def _design(source: ModelData, equations, endogenous, exogenous, instrumented: bool) -> _Design:
+    """Values, row count, collinearity and identification checked in that order, on the compressed data."""
     if instrumented:
         check_identification(equations, endogenous, exogenous)
     endog, exog = model_variables(equations, endogenous, exogenous)
-    regressors = {eq.name: _regressors(frame, eq) for eq in equations}
-    instruments = _matrix(frame, exog, constant=True)
-    needed = max([instruments.shape[1] if instrumented else 0] + [x.shape[1] + 1 for x in regressors.values()])
-    if len(frame) < needed:
-        raise UserError(f"too few observations: {len(frame)} rows, and the system needs more than {needed - 1} "
-                        f"({instruments.shape[1]} instruments with the constant; the largest equation has "
-                        f"{max(x.shape[1] for x in regressors.values())} coefficients)")
-    collinear = _first_collinear(instruments)
-    if instrumented and collinear:
-        raise UserError(Problem(f"the exogenous variables of the system are perfectly collinear: {collinear} is a "
-                                "linear combination of the others and the constant", key="model.exogenous"))
-    endog_names = {t.name for t in endog} if instrumented else set()
-    out = {}
+    terms = [eq.dependent for eq in equations] + [t for eq in equations for t in eq.regressors]
+    terms = list(dict.fromkeys(terms + (exog if instrumented else [])))
+    for t in terms:
+        source.values(t)
+    _check_rows(len(source.frame), equations, len(exog) + 1 if instrumented else 0)
     for eq in equations:
-        x = regressors[eq.name]
-        is_endog = x.columns.isin(endog_names)
-        out[eq.name] = {"dependent": _dependent(frame, eq), "exog": None if is_endog.all() else x.loc[:, ~is_endog]}
-        if is_endog.any():
-            _check_rank_condition(eq.name, x, instruments)
-            out[eq.name] |= {"endog": x.loc[:, is_endog],
-                             "instruments": instruments.drop(columns=x.columns.intersection(instruments.columns))}
-    return _Design(out, {name: list(x.columns) for name, x in regressors.items()})
+        _check_dependent(eq, source.values(eq.dependent))
+    columns, data, r = source.compressed(terms)
+    instruments = tuple(columns.index(t.name) for t in exog if instrumented) + (columns.index(CONSTANT),)
+    endog_names = {t.name for t in endog} if instrumented else set()
+    specs = tuple(_Equation(eq.name, eq.dependent,
+                            tuple(t.name for t in eq.regressors) + ((CONSTANT,) if eq.intercept else ()),
+                            tuple(t.label for t in eq.regressors) + ((CONSTANT,) if eq.intercept else ()),
+                            tuple(t.name for t in eq.regressors if t.name in endog_names), eq.intercept)
+                  for eq in equations)
+    layout = Layout(tuple(eq.name for eq in specs), tuple(columns.index(eq.dependent.name) for eq in specs),
+                    tuple(tuple(columns.index(c) for c in eq.coefficients) for eq in specs),
+                    tuple(bool(eq.endogenous) for eq in specs), instruments, columns.index(CONSTANT))
+    system = LinearSystem(data, r, layout)
+    _check_collinearity(system, specs, columns, instrumented)
+    return _Design(system, specs, tuple(columns))
 
 
-def _regressors(frame: pd.DataFrame, eq: Equation) -> pd.DataFrame:
-    """The equation's regressors in reg3 order (the constant last), checked for perfect collinearity."""
-    x = _matrix(frame, eq.regressors, eq.intercept)
-    collinear = _first_collinear(x)
-    if x.shape[1] == 0 or collinear:
-        what = (f"{collinear} is a linear combination of the other regressors and the intercept" if collinear
-                else "it has no regressors")
-        raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: {what}", key="model.equations"))
-    return x
+def _check_rows(nobs: int, equations, instruments: int) -> None:
+    """reg3 refuses a sample with no more rows than instruments, or than coefficients of an equation."""
+    sizes = {eq.name: len(eq.regressors) + eq.intercept for eq in equations}
+    largest = max(sizes, key=sizes.get)
+    if nobs > max(instruments, sizes[largest]):
+        return
+    if instruments >= sizes[largest]:
+        need = f"more rows than the {instruments} instruments (the exogenous variables of the system and the constant)"
+    else:
+        need = f"more rows than the {sizes[largest]} coefficients of equation '{largest}'"
+    raise UserError(f"insufficient observations: {nobs} row{'s' if nobs != 1 else ''}, and the system needs {need}")
 
 
-def _dependent(frame: pd.DataFrame, eq: Equation) -> pd.Series:
-    """The dependent's values; a constant one leaves nothing to explain (and R² would divide by zero)."""
-    y = term_values(frame, eq.dependent)
+def _check_dependent(eq, y: np.ndarray) -> None:
+    """A constant dependent leaves nothing to explain (and R² would divide by zero)."""
     if y.max() == y.min():
         raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: its dependent {eq.dependent.name} takes "
-                                f"the value {y.iloc[0]:g} in every row", column=eq.dependent.column))
-    return y
+                                f"the value {y[0]:g} in every row", column=eq.dependent.column))
 
 
-def _check_rank_condition(name: str, x: pd.DataFrame, instruments: pd.DataFrame) -> None:
-    z = instruments.to_numpy()
-    fitted = pd.DataFrame(z @ np.linalg.lstsq(z, x.to_numpy(), rcond=None)[0], columns=x.columns, index=x.index)
-    collinear = _first_collinear(fitted, reference=x)
-    if collinear:
-        raise UserError(Problem(f"equation '{name}' is not identified in this sample (rank condition): the exogenous "
-                                f"variables do not move {collinear} apart from the other regressors",
-                                key="model.equations"))
+def _check_collinearity(system: LinearSystem, specs, columns: list[str], instrumented: bool) -> None:
+    """Perfect collinearity among the instruments or an equation's regressors, then the rank condition."""
+    nobs, layout = system.nobs, system.layout
+
+    def first(cols) -> str | None:
+        order = sorted(cols, key=lambda c: c != layout.constant)  # the constant first: the others are compared to it
+        found = first_dependent_column(system.r[:, order], nobs)
+        return None if found is None else columns[order[found]]
+
+    for eq, cols in zip(specs, layout.regressors):
+        collinear = first(list(cols)) if cols else None
+        if not cols or collinear:
+            what = (f"{collinear} is a linear combination of the other regressors and the intercept" if collinear
+                    else "it has no regressors")
+            raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: {what}", key="model.equations"))
+    if instrumented:
+        collinear = first(list(layout.instruments))
+        if collinear:
+            raise UserError(Problem(f"the exogenous variables of the system are perfectly collinear: {collinear} is "
+                                    "a linear combination of the others and the constant", key="model.exogenous"))
+    for eq, cols, x, xhat, inst in zip(specs, layout.regressors, system.x, system.xhat, layout.instrumented):
+        if not inst:
+            continue
+        order = sorted(range(len(cols)), key=lambda j: cols[j] != layout.constant)
+        found = first_dependent_column(xhat[:, order], nobs, reference=x[:, order])
+        if found is not None:
+            raise UserError(Problem(f"equation '{eq.name}' is not identified in this sample (rank condition): the "
+                                    f"exogenous variables do not move {columns[cols[order[found]]]} apart from the "
+                                    "other regressors", key="model.equations"))
 
 
-def _fit(design: _Design, method: str, covariance: str, clusters: pd.Series | None = None):
-    config = {"debiased": METHODS[method].small_sample}
-    if covariance == "clustered":
-        config |= {"clusters": clusters.to_numpy(), "group_debias": True}
-    model = IV3SLS(design.equations)
-    if method in ("ols", "2sls"):
-        return model.fit(method="ols", cov_type=covariance, **config)
-    three = model.fit(method="gls", cov_type=covariance, **config)
-    if method == "3sls":
-        return three
-    tolerance = ITERATION_TOLERANCE * max(1.0, float(np.sqrt(np.mean(three.params ** 2))))
-    return model.fit(method="gls", cov_type=covariance, iterate=True, iter_limit=ITERATION_LIMIT, tol=tolerance,
-                     **config)
-
-
-def _clusters(frame: pd.DataFrame, covariance: str, clusters: pd.Series | None) -> pd.Series | None:
+def _clusters(frame: pd.DataFrame, covariance: str, clusters: pd.Series | None) -> np.ndarray | None:
     if covariance != "clustered":
         return None
     if clusters is None:
@@ -280,16 +326,21 @@ def _clusters(frame: pd.DataFrame, covariance: str, clusters: pd.Series | None) 
     aligned = clusters.reindex(frame.index)
     if aligned.isna().any():
         raise UserError(Problem("some rows have no entity for the clustered covariance", column=clusters.name))
-    return pd.Series(pd.factorize(aligned)[0], index=frame.index)
+    codes, uniques = pd.factorize(aligned)
+    if len(uniques) < 2:
+        raise UserError(Problem(f"clustered covariance needs at least two entities; this sample has only "
+                                f"{uniques[0] if len(uniques) else 'none'}", column=clusters.name))
+    return codes
 
 
-def _r2(y: pd.Series, resid: pd.Series, intercept: bool) -> float:
-    """1 - RSS/TSS from structural residuals; TSS about the mean with an intercept, uncentred without (as regress)."""
-    tss = float(((y - y.mean()) ** 2).sum()) if intercept else float((y ** 2).sum())
-    return 1.0 - float((resid ** 2).sum()) / tss
+def _p_values(statistics: np.ndarray, df: int | None) -> np.ndarray:
+    """Two-sided p-values from t(df), or from the normal distribution when df is None."""
+    from scipy.special import ndtr, stdtr
+    tail = ndtr(-np.abs(statistics)) if df is None else stdtr(df, -np.abs(statistics))
+    return 2 * tail
 
 
-def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covariance="unadjusted",
+def estimate_system(frame: pd.DataFrame | ModelData, equations, method, endogenous=(), exogenous=(), covariance="unadjusted",
                     clusters: pd.Series | None = None) -> SystemFit:
     """Estimate the system by ols, 2sls, 3sls or i3sls with reg3's instruments and small-sample conventions."""
     if method not in METHODS:
@@ -297,33 +348,50 @@ def estimate_system(frame, equations, method, endogenous=(), exogenous=(), covar
     if covariance not in COVARIANCES:
         raise UserError(Problem(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}",
                                 key="model.covariance"))
-    groups = _clusters(frame, covariance, clusters)
-    design = _design(frame, equations, endogenous, exogenous, instrumented=method != "ols")
-    result = _fit(design, method, covariance, groups)
-    if method == "i3sls" and result.iterations >= ITERATION_LIMIT:
-        raise UserError(f"iterated 3SLS did not converge in {ITERATION_LIMIT} iterations")
+    source = frame if isinstance(frame, ModelData) else ModelData(frame)
+    design = _design(source, equations, endogenous, exogenous, instrumented=method != "ols")
+    groups = _clusters(source.frame, covariance, clusters)
     small = METHODS[method].small_sample
-    # System-level values carry reg3's p-values (t(M*n - K)); linearmodels recomputes them on every access.
-    columns = [result.params, result.std_errors, result.tstats, result.pvalues]
-    fits, offset = [], 0
-    for eq in equations:
-        names = design.regressors[eq.name]
-        # linearmodels orders an equation's coefficients exogenous first; "label_name" keys could be ambiguous
-        local = result.equations[eq.name].params.index
-        position = {n: offset + i for i, n in enumerate(local)}
-        offset += len(local)
-        labels = {t.name: t.label for t in eq.regressors} | {CONSTANT: CONSTANT}
-        y, resid = design.equations[eq.name]["dependent"], result.resids[eq.name]
-        k = len(names)
-        terms = tuple(TermEstimate(n, labels[n], *(float(c.iloc[position[n]]) for c in columns)) for n in names)
-        rss = float((resid ** 2).sum())
-        fits.append(EquationFit(eq.name, eq.dependent.name, len(y), _r2(y, resid, eq.intercept),
-                                float(np.sqrt(rss / (len(y) - k if small else len(y)))), terms))
-    correlation = result.resids[[eq.name for eq in equations]].corr().to_numpy()
-    return SystemFit(method, covariance, small, "t" if small else "z", len(frame), tuple(fits),
-                     tuple(tuple(float(v) for v in row) for row in correlation),
-                     int(result.iterations) if method == "i3sls" else None,
-                     f"{METHODS[method].description}: {_SMALL_TEXT[small]}{_COVARIANCE_TEXT[covariance]}.")
+    try:
+        estimate = design.system.fit(gls=method in ("3sls", "i3sls"), iterate=method == "i3sls",
+                                     covariance=covariance, small=small, clusters=groups)
+    except SingularSigma as e:
+        raise UserError(f"{METHODS[method].label} cannot weight the equations: {e}; 3SLS needs residuals that are "
+                        "not perfectly correlated across equations (drop or respecify one of them)") from None
+    nobs, sizes = design.system.nobs, design.system.sizes
+    std_errors = np.sqrt(np.diag(estimate.cov))
+    statistics = estimate.params / std_errors
+    p_values = _p_values(statistics, len(sizes) * nobs - int(sizes.sum()) if small else None)
+    fits = []
+    for i, (eq, start) in enumerate(zip(design.equations, np.cumsum(sizes) - sizes)):
+        k, rss = sizes[i], float(estimate.resid_cross[i, i])
+        terms = tuple(TermEstimate(name, label, *(float(v[start + j]) for v in (estimate.params, std_errors,
+                                                                                  statistics, p_values)))
+                      for j, (name, label) in enumerate(zip(eq.coefficients, eq.labels)))
+        fits.append(EquationFit(eq.name, eq.dependent.name, nobs, _r2(design, i, rss),
+                                float(np.sqrt(rss / (nobs - k if small else nobs))), terms))
+    note = ""
+    if not estimate.converged:
+        note = (f"Iterated 3SLS did not converge ({estimate.stopped}); the estimates are those of its last "
+                f"iteration, {estimate.iterations}, as Stata's reg3 shows them after 'convergence not achieved'.")
+    return SystemFit(method, covariance, small, "t" if small else "z", nobs, tuple(fits),
+                     _correlation(estimate.resid_cross, estimate.resid_mean, nobs), estimate.iterations,
+                     f"{METHODS[method].description}: {_SMALL_TEXT[small]}{_COVARIANCE_TEXT[covariance]}.",
+                     estimate.converged, note)
+
+
+def _r2(design: _Design, i: int, rss: float) -> float:
+    """1 - RSS/TSS from structural residuals; TSS about the mean with an intercept, uncentred without (as regress)."""
+    y = design.system.data[:, design.system.layout.dependents[i]]
+    tss = float(((y - y.mean()) ** 2).sum()) if design.equations[i].intercept else float(y @ y)
+    return 1.0 - rss / tss
+
+
+def _correlation(cross: np.ndarray, mean: np.ndarray, nobs: int) -> tuple[tuple[float, ...], ...]:
+    """Correlation of the residuals about their means, from u'u and the means."""
+    cov = cross / nobs - np.outer(mean, mean)
+    sd = np.sqrt(np.diag(cov))
+    return tuple(tuple(float(v) for v in row) for row in cov / np.outer(sd, sd))
 
 
 def _number(value) -> float | None:
@@ -335,23 +403,30 @@ def _test(statistic, df, p_value, note: str = "", df_denom: int | None = None) -
     return TestResult(_number(statistic), int(df), _number(p_value), note, df_denom)
 
 
-def _single_equation_tests(design: _Design) -> tuple[list, list]:
+def _chi2_test(statistic: float, df: int) -> TestResult:
+    from scipy.special import chdtrc
+    return _test(statistic, df, chdtrc(df, statistic))
+
+
+def _single_equation_tests(design: _Design, two_sls: np.ndarray) -> tuple[list, list]:
     """First-stage F and partial R² per endogenous regressor, and Sargan's test, per equation (2SLS, n - k)."""
+    from scipy.special import fdtrc
+    system = design.system
+    nobs, instruments = system.nobs, len(system.layout.instruments)
+    sargan_statistics = system.sargan(two_sls)
     first_stage, sargan = [], []
-    for name, spec in design.equations.items():
-        if "endog" not in spec:
+    for i, eq in enumerate(design.equations):
+        if not eq.endogenous:
             continue
-        fit = IV2SLS(spec["dependent"], spec["exog"], spec["endog"], spec["instruments"]).fit(
-            cov_type="unadjusted", debiased=True)
-        table = fit.first_stage.diagnostics
-        excluded = spec["instruments"].shape[1]
-        df_denom = int(fit.nobs) - excluded - (0 if spec["exog"] is None else spec["exog"].shape[1])
-        for regressor, row in table.iterrows():
-            first_stage.append(FirstStage(name, regressor, _test(row["f.stat"], excluded, row["f.pval"], df_denom=df_denom),
-                                          _number(row["partial.rsquared"])))
-        over = excluded - spec["endog"].shape[1]
-        test = fit.sargan
-        sargan.append((name, _test(test.stat, test.df, test.pval) if over > 0 else
+        exogenous = [design.column(c) for c in eq.coefficients if c not in eq.endogenous]
+        full, restricted = system.first_stage([design.column(c) for c in eq.endogenous], exogenous)
+        excluded, df_denom = instruments - len(exogenous), nobs - instruments
+        f = (restricted - full) / excluded / (full / df_denom)
+        for regressor, statistic, partial in zip(eq.endogenous, f, 1 - full / restricted):
+            first_stage.append(FirstStage(eq.name, regressor, _test(statistic, excluded, fdtrc(excluded, df_denom, statistic),
+                                                                    df_denom=df_denom), _number(partial)))
+        over = instruments - len(eq.coefficients)
+        sargan.append((eq.name, _chi2_test(sargan_statistics[i], over) if over > 0 else
                        _test(np.nan, 0, np.nan, note="exactly identified: nothing to test")))
     return first_stage, sargan
 
@@ -362,15 +437,12 @@ HAUSMAN_COVARIANCE = (
     "df = its rank")
 
 
-def _hausman(design: _Design) -> TestResult:
+def _hausman(two, three) -> TestResult:
     """Hausman test of 3SLS (efficient) against 2SLS (consistent if one equation is misspecified)."""
-    model = IV3SLS(design.equations)
-    two = model.fit(method="ols", cov_type="unadjusted", debiased=False)
-    three = model.fit(method="gls", cov_type="unadjusted", debiased=False)
     # Scaled to unit diagonal of V(2SLS) so that the rank does not depend on the units of the regressors.
-    scale = 1 / np.sqrt(np.diag(two.cov.to_numpy()))
-    difference = (two.params - three.params).to_numpy() * scale
-    covariance = (two.cov.to_numpy() - three.cov.to_numpy()) * np.outer(scale, scale)
+    scale = 1 / np.sqrt(np.diag(two.cov))
+    difference = (two.params - three.params) * scale
+    covariance = (two.cov - three.cov) * np.outer(scale, scale)
     eigenvalues, vectors = np.linalg.eigh(covariance)
     kept = eigenvalues > RANK_TOLERANCE
     rank = int(kept.sum())
@@ -379,30 +451,34 @@ def _hausman(design: _Design) -> TestResult:
     if rank == 0:
         return _test(np.nan, 0, np.nan, note="3SLS and 2SLS coincide (no overidentified equation or no cross-equation gain): nothing to test")
     projected = vectors[:, kept].T @ difference  # generalised inverse over the kept eigenvectors
-    statistic = float(projected @ (projected / eigenvalues[kept]))
-    return _test(statistic, rank, stats.chi2.sf(statistic, rank))
+    return _chi2_test(float(projected @ (projected / eigenvalues[kept])), rank)
 
 
-def _system_sargan(design: _Design) -> TestResult:
-    """Hansen–Sargan J of system GMM with homoskedastic weighting, whose second step is 3SLS."""
-    fit = IVSystemGMM(design.equations, weight_type="unadjusted").fit(cov_type="unadjusted", iter_limit=2)
-    test = fit.j_stat
-    if test.df == 0:
+def _system_sargan(design: _Design, two, three) -> TestResult:
+    """Hansen–Sargan J of system GMM with homoskedastic weighting, whose second step is 3SLS: its criterion."""
+    system = design.system
+    df = len(system.sizes) * len(system.layout.instruments) - int(system.sizes.sum())
+    if df == 0:
         return _test(np.nan, 0, np.nan, note="every equation is exactly identified: nothing to test")
-    return _test(test.stat, test.df, test.pval)
+    return _chi2_test(system.gls_criterion(three.params, system.sigma(two.params, small=False)), df)
 
 
-def diagnostics(frame, equations, endogenous=(), exogenous=()) -> Diagnostics:
+def diagnostics(frame: pd.DataFrame | ModelData, equations, endogenous=(), exogenous=()) -> Diagnostics:
     """Instrument strength, overidentification, 3SLS-vs-2SLS Hausman and residual correlation (unadjusted)."""
-    design = _design(frame, equations, endogenous, exogenous, instrumented=True)
-    first_stage, sargan = _single_equation_tests(design)
-    two = _fit(design, "2sls", "unadjusted")
-    names = [eq.name for eq in equations]
-    correlation = two.resids[names].corr().to_numpy()
-    pairs = correlation[np.triu_indices(len(names), k=1)]
-    n = len(frame)
-    breusch_pagan = float(n * (pairs ** 2).sum())
-    breusch_pagan_p = stats.chi2.sf(breusch_pagan, len(pairs)) if len(pairs) else np.nan
-    return Diagnostics(tuple(first_stage), tuple(sargan), _system_sargan(design), _hausman(design), HAUSMAN_COVARIANCE,
-                       tuple(names), tuple(tuple(float(v) for v in row) for row in correlation),
-                       _test(breusch_pagan, len(pairs), breusch_pagan_p))
+    source = frame if isinstance(frame, ModelData) else ModelData(frame)
+    design = _design(source, equations, endogenous, exogenous, instrumented=True)
+    system = design.system
+    two = system.fit(gls=False, iterate=False, covariance="unadjusted", small=False)
+    try:
+        three = system.fit(gls=True, iterate=False, covariance="unadjusted", small=False)
+    except SingularSigma as e:
+        raise UserError(f"no diagnostics: {e}; the system tests weight the equations by the inverse of that "
+                        "covariance") from None
+    first_stage, sargan = _single_equation_tests(design, two.params)
+    names = tuple(eq.name for eq in design.equations)
+    correlation = _correlation(two.resid_cross, two.resid_mean, system.nobs)
+    pairs = np.array(correlation)[np.triu_indices(len(names), k=1)]
+    breusch_pagan = float(system.nobs * (pairs ** 2).sum())
+    return Diagnostics(tuple(first_stage), tuple(sargan), _system_sargan(design, two, three), _hausman(two, three),
+                       HAUSMAN_COVARIANCE, names, correlation,
+                       _chi2_test(breusch_pagan, len(pairs)) if len(pairs) else _test(breusch_pagan, 0, np.nan))

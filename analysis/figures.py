@@ -400,14 +400,15 @@ def _normal_adcode(code) -> str:
 
 def coefficients(results: Results, study: Study) -> Figure | None:
     """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
-    runs = results.runs("table7")
+    runs = results.main
+    labels = {id(run): f"({k}) {METHODS[run.method].label}" for k, run in enumerate(runs, start=1)}
     return _coefficient_figure("coefficients", "Estimates of the simultaneous equations by estimator", runs,
-                               lambda run: f"{run.column} {METHODS[run.method].label}", results, study)
+                               lambda run: labels[id(run)], results, study)
 
 
 def coefficients_groups(results: Results, study: Study) -> Figure | None:
     """Table 9's group samples side by side: each coefficient with its 95% confidence interval."""
-    runs = results.runs("table9")
+    runs = results.by_group
     if not runs:
         return None
     group = study.panel.group

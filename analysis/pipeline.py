@@ -1,15 +1,17 @@
 """run(study, panel) -> Results: the whole analysis, in the paper's order."""
 from __future__ import annotations
 
+import pandas as pd
+
 from .chapter import run_chapter
 from .coupling import couple
 from .data import Panel
 from .describe import describe, variable_roles
 from .errors import Problem, UserError
-from .estimation import check_identification, diagnostics, estimate_system
-from .indices import compute_index, yearly_means
-from .results import ModelRun, PanelSummary, Results
+from .estimation import ModelData, check_identification, diagnostics, estimate_system
+from .indices import IndexResult, compute_index, yearly_means
 from .methods import METHODS
+from .results import ModelRun, PanelSummary, Results
 from .study import Study
 
 
@@ -19,16 +21,11 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
     boundary: an uploaded GeoJSON for [spatial], instead of the file the study names."""
     step = progress or (lambda message: None)
     keys = study.panel
-    frame = panel.frame.copy()
     results = Results(
         data_source=study.data.source, synthetic=study.data.synthetic, panel_summary=PanelSummary.of(panel.summary()),
         warnings=[str(p) for p in panel.problems])
-
-    for index in study.indices:
-        step(f"Index {index.name}")
-        result = compute_index(frame, index, keys.time)
-        results.indices[index.name] = result
-        frame[index.name] = result.scores
+    frame, results.indices = indexed(study, panel, step)
+    for result in results.indices.values():
         results.warnings += list(result.warnings)
     if study.indices and keys.time:
         results.index_means = yearly_means(frame, keys.time, [i.name for i in study.indices])
@@ -49,6 +46,17 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
     return results
 
 
+def indexed(study: Study, panel: Panel, progress=None) -> tuple[pd.DataFrame, dict[str, IndexResult]]:
+    """The panel's rows with every index of the study added as a column (the model's data), and the indices."""
+    step = progress or (lambda message: None)
+    frame, indices = panel.frame.copy(), {}
+    for index in study.indices:
+        step(f"Index {index.name}")
+        indices[index.name] = compute_index(frame, index, study.panel.time)
+        frame[index.name] = indices[index.name].scores
+    return frame, indices
+
+
 def _check_logged_indices(study: Study, frame) -> None:
     """ln() of a computed index fails where the index is 0 (its minimum, by construction): say where and why."""
     keys, names = study.panel, {i.name for i in study.indices}
@@ -66,47 +74,53 @@ def _check_logged_indices(study: Study, frame) -> None:
         raise UserError(problems)
 
 
+def _instrumented(model) -> bool:
+    """Whether any estimator the study runs needs instruments (reg3, ols accepts an unidentified system)."""
+    methods = set(model.methods) | ({model.robustness_method} if model.drops else set())
+    return bool(methods | ({model.heterogeneity_method} if model.heterogeneity else set()) - {"ols"})
+
+
 def _estimate(study: Study, frame, results: Results, step) -> None:
     model, keys = study.model, study.panel
     equations = model.parsed
-    check_identification(equations, model.endogenous, model.exogenous)
+    if _instrumented(model):
+        check_identification(equations, model.endogenous, model.exogenous)
     _check_logged_indices(study, frame)
     roles = variable_roles(study)
     results.describe = describe(frame, [r.term for r in roles], study.tables.statistics)
 
-    def fit(table, column, method, sample, data, eqs=equations, exogenous=model.exogenous, dropped=()):
-        clusters = data[keys.entity] if model.covariance == "clustered" else None
+    def fit(method, data, eqs=equations, exogenous=model.exogenous, sample=None, dropped=()) -> ModelRun:
+        clusters = data.frame[keys.entity] if model.covariance == "clustered" else None
         try:
             system = estimate_system(data, eqs, method, model.endogenous, exogenous, model.covariance, clusters)
         except UserError as e:
-            if table == "table7":
-                raise
-            return ModelRun(table, column, method, sample, tuple(dropped), error=str(e))
-        return ModelRun(table, column, method, sample, tuple(dropped), fit=system)
+            return ModelRun(method, sample, tuple(dropped), error=str(e))
+        return ModelRun(method, sample, tuple(dropped), fit=system)
 
-    for k, method in enumerate(model.methods, start=1):
-        step(f"Table 7: {METHODS[method].label}")
-        results.models.append(fit("table7", f"({k})", method, "All", frame))
-    step("Diagnostics")
-    results.diagnostics = diagnostics(frame, equations, model.endogenous, model.exogenous)
+    data = ModelData(frame)  # the model's columns computed once for every run
+    for method in model.methods:
+        step(f"Main estimates: {METHODS[method].label}")
+        results.main.append(fit(method, data))
+    if results.main and not any(run.fit for run in results.main):
+        raise UserError([f"{METHODS[run.method].label}: {run.error}" for run in results.main])
+    if "ols" not in model.methods or len(model.methods) > 1:
+        step("Diagnostics")
+        try:
+            results.diagnostics = diagnostics(data, equations, model.endogenous, model.exogenous)
+        except UserError as e:
+            results.warnings.append(f"diagnostics not computed: {e}")
 
-    regressors = {t.name for eq in equations for t in eq.regressors}
-    first = len(model.methods) + 1
-    for k, drop in enumerate(model.drops):
-        unknown = [d for d in drop if d not in regressors]
-        if unknown:
-            raise UserError(Problem(f"drops {', '.join(unknown)}, which is not a regressor of any equation "
-                                    f"(regressors: {', '.join(sorted(regressors))})", key=f"model.robustness[{k}]"))
-        step(f"Table 8: without {', '.join(drop)}")
+    for drop in model.drops:
+        step(f"Robustness: without {', '.join(drop)}")
         exogenous = list(model.exogenous) + (list(drop) if model.robustness_instruments == "keep" else [])
-        results.models.append(fit("table8", f"({first + k})", model.robustness_method, "All", frame,
-                                  [eq.without(set(drop)) for eq in equations], exogenous, drop))
+        results.robustness.append(fit(model.robustness_method, data, [eq.without(set(drop)) for eq in equations],
+                                      exogenous, dropped=drop))
 
     if model.heterogeneity:
         for group in group_names(frame, keys.group, keys.group_order):
-            step(f"Table 9: {group}")
-            sample = frame[frame[keys.group] == group]
-            results.models.append(fit("table9", str(group), model.heterogeneity_method, str(group), sample))
+            step(f"By group: {group}")
+            sample = data.rows((frame[keys.group] == group).to_numpy())
+            results.by_group.append(fit(model.heterogeneity_method, sample, sample=group))
 
 
 def group_names(frame, group: str, order=()) -> list:

@@ -18,13 +18,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One column of Tables 7-9: a system fitted by one method on one sample, or why it could not be."""
+    """A system fitted by one method on one sample, or why it could not be."""
 
-    table: str
-    column: str
     method: str
-    sample: str = "All"
-    dropped: tuple[str, ...] = ()
+    sample: object = None  # the group value of a run on one group's rows; None: every row
+    dropped: tuple[str, ...] = ()  # regressors a robustness run leaves out
     fit: SystemFit | None = None
     error: str | None = None
 
@@ -59,7 +57,9 @@ class Results:
     index_means: pd.DataFrame | None = None
     coupling: CouplingResult | None = None
     describe: pd.DataFrame | None = None
-    models: list[ModelRun] = field(default_factory=list)
+    main: list[ModelRun] = field(default_factory=list)  # one run per study method, on every row
+    robustness: list[ModelRun] = field(default_factory=list)  # one run per set of dropped regressors
+    by_group: list[ModelRun] = field(default_factory=list)  # one run per group
     diagnostics: Diagnostics | None = None
     chapter: ChapterResult | None = None  # spatial autocorrelation, Dagum, density, Markov, obstacles, development
 
@@ -70,15 +70,12 @@ class Results:
             parts.append("Synthetic demonstration data, not official statistics.")
         return ["Data: " + " ".join(parts)] if parts else []
 
-    def runs(self, table: str) -> list[ModelRun]:
-        return [m for m in self.models if m.table == table]
-
     def to_dict(self) -> dict:
         """JSON-ready: models, weights, coupling, index means, descriptive statistics, diagnostics."""
         out = {
             "data": {"source": self.data_source, "synthetic": self.synthetic, "summary": _clean(asdict(self.panel_summary)),
                      "warnings": self.warnings},
-            "models": [_run_dict(m) for m in self.models],
+            "models": {role: [_run_dict(m) for m in getattr(self, role)] for role in ("main", "robustness", "by_group")},
             "weights": _records(pd.concat([r.weights for r in self.indices.values()]) if self.indices else None),
             "index_means": _records(self.index_means),
             "coupling": _records(self.coupling.by_entity) if self.coupling else [],
@@ -92,10 +89,10 @@ class Results:
 
 
 def _run_dict(run: ModelRun) -> dict:
-    out = {"table": run.table, "column": run.column, "method": run.method, "sample": run.sample,
-           "dropped": list(run.dropped), "error": run.error}
+    out = {"method": run.method, "sample": _clean(run.sample), "dropped": list(run.dropped), "error": run.error}
     if run.fit is not None:
         out.update(covariance=run.fit.covariance, statistic=run.fit.statistic, convention=run.fit.convention,
+                   converged=run.fit.converged, note=run.fit.note,
                    equations=[{"name": e.name, "dependent": e.dependent, "nobs": e.nobs, "r2": _num(e.r2), "rmse": _num(e.rmse),
                                "terms": [{"term": t.term, "estimate": _num(t.estimate), "std_error": _num(t.std_error),
                                           "statistic": _num(t.statistic), "p_value": _num(t.p_value)} for t in e.terms]}

@@ -10,6 +10,8 @@ from .errors import Problem
 Measure = Literal["D", "U1", "U2"]
 Period = int | str
 
+ON_COUPLING = ("moran", "lisa", "dagum", "density", "markov", "development")  # sections that analyse U1, U2 and D
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -119,8 +121,7 @@ def chapter_problems(study) -> list[Problem]:
     """Cross-section checks for the chapter, each naming the key to fix."""
     problems = []
     keys = study.panel
-    needs_coupling = [name for name in ("moran", "lisa", "dagum", "density", "markov", "development")
-                      if getattr(study, name) is not None]
+    needs_coupling = [name for name in ON_COUPLING if getattr(study, name) is not None]
     if needs_coupling and study.coupling is None:
         problems += [Problem("needs [coupling], whose U1, U2 and D it analyses", key=name) for name in needs_coupling]
     chapter = needs_coupling + (["obstacle"] if study.obstacle else [])

@@ -37,8 +37,9 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
         built.append(table5(results, study, fmt.for_table("table5")))
         if results.coupling.by_group is not None:
             built.append(table6(results, study, fmt.for_table("table6")))
-    for table_id, builder in (("table7", table7), ("table8", table8), ("table9", table9)):
-        if results.runs(table_id):
+    for table_id, runs, builder in (("table7", results.main, table7), ("table8", results.robustness, table8),
+                                    ("table9", results.by_group, table9)):
+        if runs:
             built.append(builder(results, study, fmt.for_table(table_id)))
     return built
 
@@ -184,10 +185,11 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
         groups.append(Group(f"Equation {k + 1}: {names.term(eq.dependent)}", rows))
     nobs = [fmt.count(run.fit.nobs) if run.fit else Cell("not estimated") for run in runs]
     groups.append(Group("", [Row("N", nobs, rule_above=True)]))
-    for run in runs:
+    for column, run in zip(header[-1], runs):
         if run.error:
-            where = run.column if run.sample in ("All", run.column) else f"{run.column} ({run.sample})"
-            failures.append(f"{where}: not estimated: {run.error}")
+            failures.append(f"{column.label}: not estimated: {run.error}")
+        elif run.fit.note:
+            failures.append(f"{column.label}: {run.fit.note}")
     fits = [run.fit for run in runs if run.fit]
     conventions = list(dict.fromkeys(f.convention for f in fits))
     notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
@@ -214,29 +216,36 @@ def _find(run: ModelRun, k: int, term: str):
     return next((t for t in eq.terms if t.term == term), None) if eq else None
 
 
-def _numbered(runs: list[ModelRun], labels: list[str]) -> tuple[tuple[Span, ...], ...]:
-    return ((*[Span(label) for label in labels],), (*[Span(run.column) for run in runs],))
+def column_numbers(results: Results) -> tuple[list[str], list[str]]:
+    """The printed column numbers of the main estimates and of the robustness runs, which continue them."""
+    main = [f"({k})" for k in range(1, len(results.main) + 1)]
+    return main, [f"({k})" for k in range(len(main) + 1, len(main) + len(results.robustness) + 1)]
+
+
+def _numbered(labels: list[str], numbers: list[str]) -> tuple[tuple[Span, ...], ...]:
+    return ((*[Span(label) for label in labels],), (*[Span(number) for number in numbers],))
 
 
 def table7(results: Results, study: Study, fmt: Format) -> Table:
-    runs = results.runs("table7")
+    runs = results.main
     notes = ["Every dependent variable is endogenous and every exogenous variable of the system instruments each equation, as in Stata's reg3."]
-    return _coefficient_table("table7", runs, _numbered(runs, [METHODS[r.method].label for r in runs]), results, study, fmt, notes)
+    header = _numbered([METHODS[r.method].label for r in runs], column_numbers(results)[0])
+    return _coefficient_table("table7", runs, header, results, study, fmt, notes)
 
 
 def table8(results: Results, study: Study, fmt: Format) -> Table:
-    runs = results.runs("table8")
+    runs = results.robustness
     model = study.model
     kept = ("The dropped variable stays in the instrument set." if model.robustness_instruments == "keep"
             else "The dropped variable also leaves the instrument set, as when reg3 is run on the reduced system.")
     notes = [f"Each column re-estimates the system by {METHODS[model.robustness_method].label} without one variable. {kept}"]
     names = Names.of(study, fmt)
     labels = [f"Without {', '.join(names.term(d) for d in r.dropped)}" for r in runs]
-    return _coefficient_table("table8", runs, _numbered(runs, labels), results, study, fmt, notes)
+    return _coefficient_table("table8", runs, _numbered(labels, column_numbers(results)[1]), results, study, fmt, notes)
 
 
 def table9(results: Results, study: Study, fmt: Format) -> Table:
-    runs = results.runs("table9")
+    runs = results.by_group
     group = study.panel.group
     names = Names.of(study, fmt)
     notes = [f"Each column estimates the system by {METHODS[study.model.heterogeneity_method].label} on the entities of one "

@@ -14,6 +14,7 @@ from analysis.results import ModelRun, Results
 from analysis.names import Names
 from analysis.study import WORD_PROPERTY, Study, printable, schema_problems
 from analysis.table import Format, significance
+from analysis.tables import column_numbers
 from analysis.text import clean_text, decode_text
 
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
@@ -82,11 +83,11 @@ def results_text(results: Results, study: Study, ref=lambda table_id: table_id, 
         text["indices"] = [_indices_paragraph(results, study, ref, fmt)]
     if results.coupling is not None:
         text["coupling"] = _coupling_paragraphs(results, study, ref, fmt)
-    if results.runs("table7"):
+    if results.main:
         text["model"] = _model_paragraphs(results, study, ref, fmt)
-    if results.runs("table8"):
+    if results.robustness:
         text["robustness"] = [_robustness_paragraph(results, study, ref, fmt)]
-    if results.runs("table9"):
+    if results.by_group:
         text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, fmt)]
     return text
 
@@ -182,15 +183,16 @@ def _preferred(runs: list[ModelRun]) -> ModelRun:
 
 
 def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[str]:
-    runs = results.runs("table7")
+    runs = results.main
     best = _preferred(runs)
+    column = dict(zip(map(id, runs), column_numbers(results)[0]))
     equations = study.model.parsed
     names = Names.of(study, fmt)
     dependents = {eq.dependent.name for eq in equations}
     name = METHODS[best.method].label
     paragraphs = [f"{ref('table7')} reports the system estimated by " + ", ".join(
-        f"{METHODS[r.method].label} {r.column}" for r in runs)
-        + f". The discussion uses the {name} estimates in column {best.column}."]
+        f"{METHODS[r.method].label} {column[id(r)]}" for r in runs)
+        + f". The discussion uses the {name} estimates in column {column[id(best)]}."]
     cross = []
     for k, eq in enumerate(equations):
         effects = _effects(best, k, fmt, names)
@@ -211,8 +213,8 @@ def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[
 
 
 def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
-    runs = [r for r in results.runs("table8") if r.fit]
-    best = _preferred(results.runs("table7"))
+    runs = [r for r in results.robustness if r.fit]
+    best = _preferred(results.main)
     equations = study.model.parsed
     names = Names.of(study, fmt)
     stable, changed = [], []
@@ -226,14 +228,14 @@ def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> s
     text += ("Every coefficient keeps its sign and significance." if not changed else
              f"{len(stable)} of {len(stable) + len(changed)} coefficients keep their sign and significance; "
              + "those that change in at least one model are " + ", ".join(changed) + ".")
-    failed = [r for r in results.runs("table8") if not r.fit]
+    failed = [r for r in results.robustness if not r.fit]
     if failed:
         text += f" {len(failed)} model(s) could not be estimated (see the notes)."
     return text
 
 
 def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
-    runs = results.runs("table9")
+    runs = results.by_group
     equations = study.model.parsed
     dependents = {eq.dependent.name for eq in equations}
     names = Names.of(study, fmt)

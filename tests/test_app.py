@@ -152,8 +152,8 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     assert "ln(`R&D Personnel`)" not in dumps(study) and "R&D Personnel" in dumps(study)
     # Same numbers under other names: the coupling and the coefficients are the demo's.
     assert good.results.coupling.by_period[["C", "T", "D"]].equals(demo.coupling.by_period[["C", "T", "D"]])
-    assert [t.estimate for e in good.results.models[2].fit.equations for t in e.terms] == \
-           pytest.approx([t.estimate for e in demo.models[2].fit.equations for t in e.terms], rel=1e-12)
+    assert [t.estimate for e in good.results.main[2].fit.equations for t in e.terms] == \
+           pytest.approx([t.estimate for e in demo.main[2].fit.equations for t in e.terms], rel=1e-12)
     show(app, "Results")
     assert len(printed_tables(app)) == 9
     assert "Synthetic demonstration data" not in messages(app.info)

@@ -77,7 +77,7 @@ def test_a_group_column_equal_to_the_entity_is_refused_and_the_tabs_stay():
     before = app.session_state[state.STUDY]
     app.selectbox(key=f"study{revision(app)}.panel.group").set_value("province").run()
     assert not app.exception and tab_labels(app) == TABS
-    assert "the column 'province' is already the entity column" in messages(app.error)
+    assert "is the same column as panel.entity (province)" in messages(app.error)
     assert app.session_state[state.STUDY] == before
     show(app, "Results")
     assert len(printed_tables(app)) == 9
@@ -89,7 +89,7 @@ def test_an_index_renamed_to_the_time_column_is_refused_and_a_quick_edit_elsewhe
     app.text_input(key=f"study{revision(app)}.title").set_value("Still here")
     app.run()  # both edits in one rerun, as fast typing sends them
     assert not app.exception and tab_labels(app) == TABS
-    assert "the index cannot be named 'year', the time column" in messages(app.error)
+    assert "year is the period column (panel.time); give the index another name" in messages(app.error)
     assert app.session_state[state.STUDY].title == "Still here"
     assert [i.name for i in app.session_state[state.STUDY].indices] == ["productivity", "manufacture"]
     show(app, "Results")

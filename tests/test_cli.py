@@ -43,14 +43,15 @@ def demo_out(tmp_path_factory):
 def test_demo_writes_tables_1_to_9_and_results(demo_out):
     assert sorted(p.name for p in (demo_out / "tables").iterdir()) == ["diagnostics.csv"] + [f"table{k}.csv" for k in range(1, 10)]
     results = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
-    three = next(m for m in results["models"] if m["table"] == "table7" and m["method"] == "3sls")
-    assert (three["column"], three["sample"]) == ("(3)", "All")
+    assert [m["method"] for m in results["models"]["main"]] == ["ols", "2sls", "3sls", "i3sls"]
+    three = results["models"]["main"][2]
+    assert three["sample"] is None and three["converged"]
     first = three["equations"][0]
     assert (first["name"], first["dependent"], first["nobs"]) == ("productivity", "productivity", 360)
     assert [t["term"] for t in first["terms"]] == ["ln(education)", "ln(research)", "ln(patent)", "manufacture", "_cons"]
     assert set(first["terms"][0]) >= {"estimate", "std_error", "p_value"}
-    assert {m["sample"] for m in results["models"] if m["table"] == "table9"} == {"East", "Central", "West", "Northeast"}
-    assert len([m for m in results["models"] if m["table"] == "table8"]) == 4
+    assert {m["sample"] for m in results["models"]["by_group"]} == {"East", "Central", "West", "Northeast"}
+    assert len(results["models"]["robustness"]) == 4
     weights = pd.DataFrame(results["weights"])
     assert np.allclose(weights.groupby("index")["weight"].sum(), 1.0)
     coupling = pd.DataFrame(results["coupling"])
@@ -64,7 +65,7 @@ def test_klein_through_the_study_file_matches_systemfit(tmp_path):
     assert code == 0
     results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
     published = pd.read_csv(REFERENCE / "klein_systemfit.csv", comment="#", dtype=str, keep_default_na=False)
-    ours = {(m["method"], e["name"], t["term"]): t for m in results["models"] for e in m["equations"] for t in e["terms"]}
+    ours = {(m["method"], e["name"], t["term"]): t for m in results["models"]["main"] for e in m["equations"] for t in e["terms"]}
     checked = 0
     for row in published[published.statistic == "estimate"].itertuples():
         if row.method in ("ols", "3sls"):
@@ -116,7 +117,7 @@ robustness = ["demand"]
                  "--out", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["diagnostics.csv", "table2.csv", "table3.csv", "table4.csv", "table7.csv", "table8.csv"]
     results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
-    three = next(m for m in results["models"] if m["method"] == "3sls" and m["table"] == "table7")
+    three = next(m for m in results["models"]["main"] if m["method"] == "3sls")
     estimates = {(e["name"], t["term"]): (t["estimate"], t["std_error"]) for e in three["equations"] for t in e["terms"]}
     for key, truth in {("sales", "wages"): 0.4, ("wages", "prices"): -0.3, ("prices", "sales"): 0.5,
                        ("sales", "ln(ad_spend)"): 0.5, ("prices", "ln(size)"): 0.2}.items():

@@ -11,11 +11,12 @@ from scipy import stats
 
 from analysis.errors import UserError
 from analysis.estimation import (
-    check_identification, diagnostics, estimate_system, model_variables, term_values,
+    ModelData, check_identification, diagnostics, estimate_system, model_variables, term_values,
 )
 from analysis.formula import Term, parse_equation
 from analysis.methods import METHOD_NAMES
 from analysis.study import study_from_dict
+from tests.linearmodels_reference import linearmodels_fit, linearmodels_specs
 
 REFERENCE = Path(__file__).parent / "reference"
 KLEIN_CSV = Path(__file__).parents[1] / "analysis" / "examples" / "reference" / "klein.csv"
@@ -449,7 +450,8 @@ def test_bad_values_give_user_errors_naming_the_column():
     missing.loc[5, "x3"] = np.nan
     with pytest.raises(UserError, match="missing") as error:
         estimate_system(missing, PAPER_LIKE, "2sls")
-    assert error.value.problems[0].column == "x3" and error.value.problems[0].row == 5
+    # row 5 of a frame not read from a file is its sixth data row: Excel row 7 under a header on row 1
+    assert error.value.problems[0].column == "x3" and error.value.problems[0].row == 7
     with pytest.raises(UserError, match="no such column"):
         estimate_system(frame.drop(columns="x4"), PAPER_LIKE, "ols")
     with pytest.raises(UserError, match="must be numeric"):
@@ -515,3 +517,218 @@ def test_coefficients_are_read_back_by_position_not_by_ambiguous_names():
     for eq, (y, xs) in zip(fit.equations, [("a", ["b_c", "x"]), ("a_b", ["c", "z"])]):
         expected = sm.OLS(frame[y], sm.add_constant(frame[xs])).fit().params
         assert [t.estimate for t in eq.terms] == pytest.approx(expected[xs + ["const"]].to_numpy(), rel=1e-10)
+
+
+# --- The cross-product estimator against linearmodels, at 1e-10 ---------------------------------------------
+
+def demo_system():
+    from analysis import examples
+    from analysis.pipeline import indexed
+    study, panel = examples.default_study(), examples.demo_panel()
+    frame = indexed(study, panel)[0]
+    return frame, study.model.parsed, frame[study.panel.entity]
+
+
+@pytest.fixture(scope="module")
+def systems(simulated, klein_frame, klein_study):
+    no_intercept = [parse_equation("first: y1 ~ x1 + x2 + y2 - 1"), PAPER_LIKE[1]]
+    paper_like = simulate_paper_system(np.random.default_rng(12), 120)
+    return {"simulated": (simulated, SIMULATED_EQUATIONS, pd.Series(np.arange(500) // 10)),
+            "demo": demo_system(),
+            "no intercept": (paper_like, no_intercept, pd.Series(np.arange(120) // 6))}
+
+
+@pytest.mark.parametrize("covariance", ["unadjusted", "robust", "clustered"])
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("name", ["simulated", "demo", "no intercept"])
+def test_estimates_match_linearmodels_to_1e_10(systems, name, method, covariance):
+    frame, equations, clusters = systems[name]
+    ours = estimate_system(frame, equations, method, covariance=covariance, clusters=clusters)
+    specs, order = linearmodels_specs(frame, equations, method)
+    theirs = linearmodels_fit(specs, method, covariance, clusters.to_numpy())
+    columns = {"estimate": theirs.params, "std_error": theirs.std_errors, "statistic": theirs.tstats,
+               "p_value": theirs.pvalues}
+    for statistic, values in columns.items():
+        expected = values.to_numpy()[order]
+        got = np.array([getattr(t, statistic) for eq in ours.equations for t in eq.terms])
+        scale = 1.0 if statistic == "p_value" else np.abs(expected)
+        assert np.all(np.abs(got - expected) <= 1e-10 * np.maximum(scale, 1e-3)), (statistic, got - expected)
+    for eq, (label, fitted) in zip(ours.equations, theirs.equations.items()):
+        assert eq.name == label and eq.r2 == pytest.approx(fitted.rsquared, rel=1e-10, abs=1e-12)
+    resid = theirs.resids[[eq.name for eq in equations]]
+    assert np.array(ours.residual_correlation) == pytest.approx(resid.corr().to_numpy(), abs=1e-10)
+    if method == "i3sls":
+        assert ours.iterations == theirs.iterations and ours.converged and not ours.note
+
+
+@pytest.mark.parametrize("name", ["simulated", "demo"])
+def test_diagnostics_match_linearmodels_to_1e_10(systems, name):
+    from linearmodels.iv import IV2SLS
+    from linearmodels.system import IV3SLS, IVSystemGMM
+    frame, equations, _ = systems[name]
+    ours = diagnostics(frame, equations)
+    specs, _ = linearmodels_specs(frame, equations, "2sls")
+    first_stage = iter(ours.first_stage)
+    for (label, spec), (name_, sargan) in zip(specs.items(), ours.sargan):
+        fit = IV2SLS(spec["dependent"], spec["exog"], spec["endog"], spec["instruments"]).fit(
+            cov_type="unadjusted", debiased=True)
+        for regressor, row in fit.first_stage.diagnostics.iterrows():
+            row_ours = next(first_stage)
+            assert (row_ours.equation, row_ours.regressor) == (label, regressor)
+            assert row_ours.test.statistic == pytest.approx(row["f.stat"], rel=1e-10)
+            assert row_ours.test.p_value == pytest.approx(row["f.pval"], rel=1e-9, abs=1e-300)
+            assert row_ours.partial_r2 == pytest.approx(row["partial.rsquared"], rel=1e-10)
+        assert name_ == label
+        assert sargan.statistic == pytest.approx(fit.sargan.stat, rel=1e-10) and sargan.df == fit.sargan.df
+    gmm = IVSystemGMM(specs, weight_type="unadjusted").fit(cov_type="unadjusted", iter_limit=2)
+    assert ours.system_sargan.statistic == pytest.approx(gmm.j_stat.stat, rel=1e-10)
+    assert ours.system_sargan.df == gmm.j_stat.df
+    model = IV3SLS(specs)
+    two = model.fit(method="ols", cov_type="unadjusted", debiased=False)
+    three = model.fit(method="gls", cov_type="unadjusted", debiased=False)
+    scale = 1 / np.sqrt(np.diag(two.cov.to_numpy()))
+    covariance = (two.cov.to_numpy() - three.cov.to_numpy()) * np.outer(scale, scale)
+    difference = (two.params - three.params).to_numpy() * scale
+    values, vectors = np.linalg.eigh(covariance)
+    kept = values > 1e-8
+    projected = vectors[:, kept].T @ difference
+    assert ours.hausman.statistic == pytest.approx(projected @ (projected / values[kept]), rel=1e-10)
+    assert ours.hausman.df == kept.sum()
+
+
+
+# --- Samples and systems Stata refuses or cannot finish -----------------------------------------------------
+
+def test_a_sample_with_no_more_rows_than_instruments_is_refused_as_stata_does():
+    frame = simulate_paper_system(np.random.default_rng(21), 5)  # instruments: x1 ... x4 and the constant
+    for method in ("2sls", "3sls", "i3sls"):
+        with pytest.raises(UserError, match="insufficient observations: 5 rows, and the system needs more rows "
+                                            "than the 5 instruments"):
+            estimate_system(frame, PAPER_LIKE, method)
+    with pytest.raises(UserError, match="insufficient observations: 5 rows"):
+        diagnostics(frame, PAPER_LIKE)
+    assert estimate_system(frame, PAPER_LIKE, "ols").nobs == 5  # OLS needs only more rows than coefficients
+    six = simulate_paper_system(np.random.default_rng(21), 6)
+    assert estimate_system(six, PAPER_LIKE, "3sls").nobs == 6
+
+
+def test_too_few_rows_are_reported_before_collinearity():
+    # Four rows cannot separate four coefficients: the regressors are collinear in them, but the cause is the rows.
+    frame = simulate_paper_system(np.random.default_rng(22), 4)
+    with pytest.raises(UserError, match="insufficient observations: 4 rows, and the system needs more rows than "
+                                        "the 4 coefficients of equation 'first'"):
+        estimate_system(frame, PAPER_LIKE, "ols")
+
+
+def test_ols_needs_no_identified_system():
+    # reg3, ols estimates equation by equation and accepts a system the order condition rejects.
+    frame = simulate_paper_system(np.random.default_rng(23), 100).rename(columns={"y1": "q", "y2": "p"})
+    frame["income"], frame["cost"], frame["rain"] = frame.x1, frame.x2, frame.x3
+    equations = [parse_equation("demand: q ~ p + income"), parse_equation("supply: p ~ q + income + cost + rain")]
+    with pytest.raises(UserError, match="not identified"):
+        estimate_system(frame, equations, "2sls")
+    fit = estimate_system(frame, equations, "ols")
+    x = sm.add_constant(frame[["q", "income", "cost", "rain"]])
+    expected = sm.OLS(frame.p, x).fit().params
+    assert [t.estimate for t in fit.equations[1].terms] == pytest.approx(
+        expected[["q", "income", "cost", "rain", "const"]].to_numpy(), rel=1e-10)
+
+
+def test_clustered_covariance_with_one_entity_is_a_user_error():
+    frame = simulate_paper_system(np.random.default_rng(24), 40)
+    one = pd.Series("Beijing", index=frame.index, name="province")
+    with pytest.raises(UserError, match="needs at least two entities; this sample has only Beijing") as error:
+        estimate_system(frame, PAPER_LIKE, "3sls", covariance="clustered", clusters=one)
+    assert error.value.problems[0].column == "province"
+
+
+def perfectly_correlated_system():
+    """Two equations with the same regressors whose dependents are exact linear functions of each other."""
+    frame = simulate_paper_system(np.random.default_rng(25), 80)
+    frame["y3"] = 2 * frame.y1 + 1
+    return frame, [parse_equation("first: y1 ~ x1 + x2 + y2"), parse_equation("twin: y3 ~ x1 + x2 + y2"),
+                   parse_equation("second: y2 ~ x3 + x4 + y1")]
+
+
+@pytest.mark.parametrize("method", ["3sls", "i3sls"])
+def test_perfectly_correlated_residuals_are_named_not_a_linalg_error(method):
+    frame, equations = perfectly_correlated_system()
+    with pytest.raises(UserError, match="residuals of equations 'first' and 'twin' correlate at 1.000000"):
+        estimate_system(frame, equations, method)
+    with pytest.raises(UserError, match="no diagnostics: the residual covariance is singular"):
+        diagnostics(frame, equations)
+    assert estimate_system(frame, equations, "2sls").nobs == 80  # equation by equation needs no Σ^-1
+
+
+def test_iterated_3sls_without_convergence_shows_the_last_iterate(klein_study, klein_frame, monkeypatch):
+    # Stata's ireg3 prints "convergence not achieved" and the last iterate; linearmodels stopped at the same
+    # iteration count gives the same estimates.
+    from linearmodels.system import IV3SLS
+    from analysis import linear_system
+    monkeypatch.setattr(linear_system, "ITERATION_LIMIT", 5)
+    model = klein_study.model
+    fit = estimate_system(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    assert not fit.converged and fit.iterations == 5
+    assert "did not converge (no convergence in 5 iterations)" in fit.note and "last iteration, 5" in fit.note
+    specs, order = linearmodels_specs(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    theirs = IV3SLS(specs).fit(method="gls", cov_type="unadjusted", iterate=True, iter_limit=5, tol=0.0)
+    assert theirs.iterations == 5
+    ours = [(t.estimate, t.std_error) for eq in fit.equations for t in eq.terms]
+    assert np.array(ours) == pytest.approx(np.column_stack([theirs.params.to_numpy()[order],
+                                                            theirs.std_errors.to_numpy()[order]]), rel=1e-10)
+
+
+def test_iterated_3sls_stops_where_the_residual_covariance_turns_singular(klein_study, klein_frame, monkeypatch):
+    from analysis import linear_system
+    checked = []
+    original = linear_system.LinearSystem._check_sigma
+
+    def singular_at_third_check(self, sigma, when):
+        checked.append(when)
+        if len(checked) == 3:
+            raise linear_system.SingularSigma(f"the residual covariance is singular after {when}")
+        original(self, sigma, when)
+
+    monkeypatch.setattr(linear_system.LinearSystem, "_check_sigma", singular_at_third_check)
+    model = klein_study.model
+    fit = estimate_system(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
+    assert checked == ["2SLS", "iteration 1", "iteration 2"]
+    assert not fit.converged and fit.iterations == 2
+    assert "residual covariance is singular after iteration 2" in fit.note
+    assert all(np.isfinite(t.std_error) for eq in fit.equations for t in eq.terms)
+
+
+# --- Columns computed once per frame --------------------------------------------------------------------------
+
+def estimates(fit) -> np.ndarray:
+    return np.array([(t.estimate, t.std_error) for eq in fit.equations for t in eq.terms])
+
+
+def test_model_data_reuses_columns_for_subsamples_and_reduced_systems(systems):
+    frame, equations, entity = systems["demo"]
+    data = ModelData(frame)
+    full = estimate_system(data, equations, "3sls", covariance="clustered", clusters=entity)
+    assert estimates(full) == pytest.approx(estimates(estimate_system(frame, equations, "3sls", covariance="clustered",
+                                                                      clusters=entity)), rel=1e-10)
+    factor = data.compressed([])[2]
+    reduced = [eq.without({"ln(education)"}) for eq in equations]
+    assert estimates(estimate_system(data, reduced, "3sls")) == pytest.approx(
+        estimates(estimate_system(frame, reduced, "3sls")), rel=1e-10)
+    assert data.compressed([])[2] is factor  # the reduced system used the same factorisation
+    east = (frame.region == "East").to_numpy()
+    assert estimates(estimate_system(data.rows(east), equations, "2sls")) == pytest.approx(
+        estimates(estimate_system(frame[east], equations, "2sls")), rel=1e-10)
+    shared, alone = diagnostics(data, equations), diagnostics(frame, equations)
+    assert [r.test.statistic for r in shared.first_stage] == pytest.approx(
+        [r.test.statistic for r in alone.first_stage], rel=1e-10)
+    assert shared.system_sargan.statistic == pytest.approx(alone.system_sargan.statistic, rel=1e-10)
+
+
+def test_model_data_rows_name_excel_rows_of_the_whole_frame():
+    frame = simulate_paper_system(np.random.default_rng(26), 30)
+    frame["x1"] = frame.x1.abs() + 1
+    frame.loc[20, "x1"] = -1.0  # label 20 of a 0-based frame: the 21st data row, Excel row 22
+    data = ModelData(frame)
+    with pytest.raises(UserError, match="first in row 22"):
+        estimate_system(data.rows(frame.index >= 10), [parse_equation("first: y1 ~ ln(x1) + x2 + y2"),
+                                                       PAPER_LIKE[1]], "2sls")

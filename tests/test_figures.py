@@ -205,7 +205,7 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
     study, results, figs = demo
     spec = spec_of(figs["coefficients"])
     data = coefficient_data(spec)
-    runs = results.runs("table7")
+    runs = results.main
     assert list(dict.fromkeys(data["series"])) == ["(1) OLS", "(2) 2SLS", "(3) 3SLS", "(4) I3SLS"]
     assert "_cons" not in set(data["term"])
     expected_rows = sum(len(eq.terms) - 1 for r in runs for eq in r.fit.equations)
@@ -232,7 +232,7 @@ def test_coefficients_show_table7_estimators_with_their_own_95_percent_intervals
 def test_group_coefficients_compare_table9_samples(demo):
     study, results, figs = demo
     data = coefficient_data(spec_of(figs["coefficients_groups"]))
-    assert list(dict.fromkeys(data["series"])) == [r.sample for r in results.runs("table9") if r.fit is not None]
+    assert list(dict.fromkeys(data["series"])) == [r.sample for r in results.by_group if r.fit is not None]
     assert list(dict.fromkeys(data["series"])) == study.panel.group_order
 
 

@@ -41,7 +41,7 @@ def test_coupling_sentence_follows_the_yearly_levels(demo):
 
 def test_model_sentences_name_exactly_the_significant_terms(demo):
     study, results, text = demo
-    three = next(r for r in results.runs("table7") if r.method == "3sls")
+    three = next(r for r in results.main if r.method == "3sls")
     first_equation = text["model"][1]
     for term in three.fit.equations[0].terms:
         if term.term == "_cons":

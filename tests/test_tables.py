@@ -43,7 +43,7 @@ def test_table7_blocks_columns_and_inference_rows(demo):
     assert [r.label for r in rows[::2]][:5] == [f"ln {study.label('education')}", f"ln {study.label('research')}",
                                                 f"ln {study.label('patent')}", study.label("manufacture"), "Constant"]
     assert study.label("education") != "education"
-    three = next(m for m in results.runs("table7") if m.method == "3sls").fit.equations[0].terms[3]
+    three = next(m for m in results.main if m.method == "3sls").fit.equations[0].terms[3]
     coefficient, below = rows[6].cells[2], rows[7].cells[2]
     assert coefficient.text == f"{three.estimate:.3f}" and below.text == f"({three.std_error:.3f})"
     expected_stars = "***" if three.p_value < 0.001 else "**" if three.p_value < 0.01 else "*" if three.p_value < 0.05 else ""
@@ -57,7 +57,7 @@ def test_formatting_choices_apply_and_are_stated(demo):
     study, results = demo
     fmt = Format(decimals=4, stars="conventional", inference="t")
     t7 = by_id(tables(results, study, fmt))["table7"]
-    fit = next(m for m in results.runs("table7") if m.method == "ols").fit
+    fit = next(m for m in results.main if m.method == "ols").fit
     term = fit.equations[1].terms[0]
     row = t7.groups[1].rows[0]
     assert row.cells[0].text == f"{term.estimate:.4f}"
@@ -121,7 +121,7 @@ def test_a_group_too_small_gets_a_message_in_its_column(demo):
     assert t9.column_labels == ["East", "Central", "West", "Northeast"]
     n_row = t9.groups[-1].rows[0]
     assert n_row.cells[3].text == "not estimated"
-    assert any(n.startswith("Northeast: not estimated: too few observations: 6 rows") for n in t9.notes), t9.notes
+    assert any(n.startswith("Northeast: not estimated: insufficient observations: 6 rows") for n in t9.notes), t9.notes
 
 
 def test_diagnostics_table(demo):

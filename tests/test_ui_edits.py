@@ -7,7 +7,7 @@ import pytest
 from analysis.data import read_table, validate
 from analysis.errors import Problem, UserError
 from analysis.study import load, study_from_dict
-from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, indicator_rows, key_conflicts,
+from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, indicator_rows,
                       rename_columns, rename_index)
 from ui.guesses import (DUPLICATES, duplicate_hint, guess_column, guess_direction, guess_keys, repeated_periods,
                         starter_plan, starter_study)
@@ -183,14 +183,15 @@ def test_a_starter_study_on_a_small_chinese_panel_skips_identifiers_and_undefine
         starter_study(frame, "reviewed", plan=all_indicators)
 
 
-def test_one_column_in_two_panel_roles_or_an_index_named_like_a_key_is_a_conflict(paper):
-    assert key_conflicts(paper) == []
+def test_one_column_in_two_panel_roles_or_an_index_named_like_a_key_is_refused(paper):
     data = paper.model_dump(mode="json")
     data["panel"]["group"] = "province"
-    assert [p.key for p in key_conflicts(study_from_dict(data))] == ["panel.group"]
-    renamed = study_from_dict(rename_index(paper.model_dump(mode="json"), 0, "year"))
-    assert [str(p) for p in key_conflicts(renamed)] == [
-        "the index cannot be named 'year', the time column; choose another name (key 'indices[0].name')"]
+    with pytest.raises(UserError, match="is the same column as panel.entity") as refused:
+        study_from_dict(data)
+    assert [p.key for p in refused.value.problems] == ["panel.group"]
+    with pytest.raises(UserError, match="the period column") as refused:
+        study_from_dict(rename_index(paper.model_dump(mode="json"), 0, "year"))
+    assert [p.key for p in refused.value.problems] == ["indices[0].name"]
 
 
 def test_equation_parts_and_text_round_trip():

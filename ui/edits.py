@@ -8,27 +8,6 @@ from analysis.formula import Equation, Term, parse_equation, parse_term
 
 LEAVE_OUT = None  # a mapping target meaning "drop this column from the study"
 INDICATOR_COLUMNS = ["dimension", "column", "direction", "label", "weight"]
-ROLE_KEYS = {"entity": "panel.entity", "time": "panel.time", "group": "panel.group"}
-
-
-def key_conflicts(study) -> list[Problem]:
-    """Study choices that validate alone but cannot run on any data: one column in two panel roles, or an index
-    named like a panel key (the computed index would overwrite the key's column)."""
-    keys = {role: getattr(study.panel, role) for role in ROLE_KEYS}
-    problems = []
-    for k, (role, column) in enumerate(keys.items()):
-        earlier = [r for r in list(keys)[:k] if column and keys[r] == column]
-        if earlier:
-            problems.append(Problem(f"the column '{column}' is already the {earlier[0]} column; the {role} needs a "
-                                    "column of its own", key=ROLE_KEYS[role]))
-    for k, index in enumerate(study.indices):
-        role = next((r for r, column in keys.items() if column == index.name), None)
-        if role:
-            problems.append(Problem(f"the index cannot be named '{index.name}', the {role} column; choose another "
-                                    "name", key=f"indices[{k}].name"))
-    return problems
-
-
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
 
@@ -188,3 +167,15 @@ def _rename_equation(text: str, mapping: dict[str, str | None]) -> str:
                         "or change the equation in the Study tab")
     name = eq.name if eq.name != eq.dependent.name else dependent.name
     return equation_text(Equation(name, dependent, regressors, eq.intercept))
+
+
+def remove_index(study: dict, k: int) -> None:
+    """Remove index k and the obstacle analysis of it; the obstacle section goes when it has no index left."""
+    name = study["indices"].pop(k)["name"]
+    obstacle = study.get("obstacle")
+    if obstacle and obstacle.get("indices"):
+        kept = [n for n in obstacle["indices"] if n != name]
+        if kept:
+            study["obstacle"] = {**obstacle, "indices": kept}
+        else:
+            study.pop("obstacle")

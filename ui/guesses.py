@@ -163,7 +163,7 @@ def _groups_large_enough(frame: pd.DataFrame, group: str | None) -> bool:
     if not group:
         return False
     sizes = frame[group].value_counts()
-    return len(sizes) > 1 and sizes.min() >= MIN_GROUP_ROWS
+    return len(sizes) > 1 and bool(sizes.min() >= MIN_GROUP_ROWS)
 
 
 def _coupling_defined(frame: pd.DataFrame, first: list[tuple[str, str]], second: list[tuple[str, str]]) -> bool:

@@ -24,7 +24,6 @@ from analysis.table import Format
 from report.narrative import Narrative
 from report.narrative import dumps as narrative_dumps
 
-from .edits import key_conflicts
 
 
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
@@ -116,8 +115,6 @@ def edit(change, where: str = "") -> bool:
     try:
         change(data)
         new = study_from_dict(data)
-        if conflicts := key_conflicts(new):
-            raise UserError(conflicts)
     except UserError as e:
         st.session_state[EDIT_PROBLEMS] = _elsewhere(where) + [_located(p, where) for p in e.problems]
         return False

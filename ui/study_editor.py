@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.coupling import FORMULAS
+from analysis.sections import ON_COUPLING
 from analysis.errors import UserError
 from analysis.methods import METHODS
 from analysis.study import TABLE1_LEVELS, Coupling, Index, Model, dumps
@@ -17,7 +18,7 @@ from analysis.tables import DEFAULT_TITLES
 
 from . import state
 from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equation_parts, indicator_rows,
-                    numeric_columns, rename_index, set_equation)
+                    numeric_columns, remove_index, rename_index, set_equation)
 from .guesses import guess_direction
 from .sidebar import study_file_name
 from .widgets import applied, bound, button, choice, column_choice, editor, widget_key
@@ -153,7 +154,7 @@ def add_indicators(k: int, index: Index, numeric: list[str]) -> None:
     with go:
         button("Add", add, f"Index {index.name}", disabled=not chosen, key=widget_key("add_go", k))
     remove = f"Remove index {index.name}"
-    button(remove, lambda d: d["indices"].pop(k), remove, icon=":material/delete:", type="tertiary",
+    button(remove, lambda d: remove_index(d, k), remove, icon=":material/delete:", type="tertiary",
            key=widget_key("remove", k))
 
 
@@ -164,6 +165,11 @@ def coupling_section() -> None:
 
     def toggle(data: dict) -> None:
         data["coupling"] = Coupling(indices=tuple(names[:2])).model_dump(mode="json") if not on else None
+        if on:  # the chapter's sections on U1, U2 and D go with the coupling
+            for section in ON_COUPLING:
+                data.pop(section, None)
+            if data.get("obstacle") and not data["obstacle"].get("indices"):
+                data["obstacle"] = {**data["obstacle"], "indices": names[:2]}
     st.toggle("Coupling coordination of two indices (Tables 1, 5 and 6)", on, key=widget_key("coupling_on"),
               on_change=lambda: state.edit(toggle, "Coupling") and state.replace_study(state.study()),
               disabled=len(names) < 2 and not on)
