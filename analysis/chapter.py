@@ -17,8 +17,7 @@ from .markov import MarkovResult, markov_chains
 from .obstacle import ObstacleResult, obstacle_degrees
 from .results import _clean, _records
 from .spatial import (Weights, centroids, contiguity_weights, economic_weights, getis_ord_star, global_moran,
-                      inverse_distance_weights, knn_weights, local_moran, match_entities, read_boundaries, read_geometries,
-                      significant)
+                      inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, significant)
 from .study import Study
 
 MAX_BOUNDARY_BYTES = 50 * 1024 * 1024
@@ -174,14 +173,14 @@ def build_weights(study: Study, frame: pd.DataFrame, entities: list, boundary: b
             raise UserError(Problem("needs a numeric column of the data", column=column, key="spatial.column"))
         means = frame.groupby(study.panel.entity)[column].mean().reindex(entities).to_numpy(dtype=float)
         return economic_weights(names, means, column)
-    features = read_boundaries(_boundary_bytes(study, boundary))
-    found = match_entities(names, features)
-    geometries = read_geometries([features[k] for k in found])
+    layer = load_boundaries(_boundary_bytes(study, boundary))
+    found = match_entities(names, layer.features)
     if spec.kind in ("queen", "rook"):
-        return contiguity_weights(names, geometries, spec.kind, spec.islands)
+        return contiguity_weights(names, layer, found, spec.kind, spec.islands)
+    lonlat = centroids(layer.geometries[found])
     if spec.kind == "knn":
-        return knn_weights(names, centroids(geometries), spec.k)
-    return inverse_distance_weights(names, centroids(geometries), spec.power, spec.threshold_km)
+        return knn_weights(names, lonlat, spec.k)
+    return inverse_distance_weights(names, lonlat, spec.power, spec.threshold_km)
 
 
 def moran_table(panel: dict[str, pd.DataFrame], weights: Weights, measures, permutations: int, seed: int) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """Spatial weights from boundaries, centroids or an economic variable; global Moran's I, LISA and Gi*."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ CHINESE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", 
 ENGLISH_SUFFIXES = r"\b(province|municipality|autonomous region|special administrative region|sar|city)\b"
 PINYIN_ALIASES = {"neimenggu": "innermongolia", "neimongol": "innermongolia", "xizang": "tibet",
                   "xianggang": "hongkong", "aomen": "macao", "macau": "macao"}
+SNAP = 1e-7  # contiguity tolerance as a share of the boundary file's extent: 0.6 m on China's provinces in degrees
 QUADRANTS = np.array(["HH", "LH", "LL", "HL"])
 
 
@@ -109,17 +112,82 @@ def match_entities(entities, features: list[dict]) -> list[int]:
     return found
 
 
-def read_geometries(features: list[dict]):
+def read_geometries(features: list[dict]) -> np.ndarray:
     from shapely.geometry import shape
     try:
-        return [shape(f["geometry"]) for f in features]
+        return np.array([shape(f["geometry"]) for f in features], dtype=object)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise UserError(Problem(f"a boundary geometry cannot be read: {e}", key="spatial.boundary")) from None
 
 
 def centroids(geometries) -> np.ndarray:
     """Longitude and latitude of each geometry's centroid (planar, in degrees)."""
-    return np.array([[g.centroid.x, g.centroid.y] for g in geometries])
+    import shapely
+    return shapely.get_coordinates(shapely.centroid(np.asarray(geometries, dtype=object)))
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """A parsed boundary file; its contiguity for an entity list is kept with it (see contiguity_pairs)."""
+
+    features: list[dict]
+    geometries: np.ndarray  # shapely geometries, one per feature
+    tolerance: float  # distance below which two boundaries count as touching: SNAP x the layer's extent
+    pairs: OrderedDict = field(default_factory=OrderedDict)  # (feature indices, rule) -> neighbour pairs
+
+
+_LAYERS: OrderedDict[str, Boundaries] = OrderedDict()
+MAX_LAYERS, MAX_PAIRS = 4, 16
+
+
+def _remember(cache: OrderedDict, key, compute, size: int):
+    """Least-recently-used lookup in a bounded dict."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = compute()
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
+def load_boundaries(data: bytes | None = None) -> Boundaries:
+    """The boundary file parsed once per process (the shipped provinces by default); app reruns reuse it."""
+    raw = SHIPPED_BOUNDARIES.read_bytes() if data is None else data
+    return _remember(_LAYERS, hashlib.blake2b(raw, digest_size=16).digest(), lambda: _parse(raw), MAX_LAYERS)
+
+
+def _parse(raw: bytes) -> Boundaries:
+    import shapely
+    features = read_boundaries(raw)
+    geometries = read_geometries(features)
+    x0, y0, x1, y1 = shapely.total_bounds(geometries)
+    return Boundaries(features, geometries, SNAP * max(x1 - x0, y1 - y0, 1e-300))
+
+
+def contiguity_pairs(layer: Boundaries, found: tuple[int, ...], rule: str) -> np.ndarray:
+    """Pairs (i < j) of positions in `found` whose features are neighbours, kept per layer for reruns."""
+    return _remember(layer.pairs, (found, rule), lambda: touching(layer.geometries[list(found)], rule, layer.tolerance),
+                     MAX_PAIRS)
+
+
+def touching(geometries, rule: str, tolerance: float) -> np.ndarray:
+    """Queen: the boundaries come within `tolerance` of each other (share a point). Rook: besides, one boundary
+    snapped onto the other within `tolerance` shares with it a stretch longer than `tolerance` (an edge).
+
+    The tolerance absorbs floating-point noise in shared borders written twice; it is far below any real gap."""
+    import shapely
+    geometries = np.asarray(geometries, dtype=object)
+    i, j = shapely.STRtree(geometries).query(geometries, predicate="dwithin", distance=tolerance)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if rule == "rook" and len(i):
+        edges = shapely.boundary(geometries)
+        shared = shapely.intersection(shapely.snap(edges[i], edges[j], tolerance), edges[j])
+        keep = shapely.length(shared) > tolerance
+        i, j = i[keep], j[keep]
+    order = np.lexsort((j, i))
+    return np.column_stack([i[order], j[order]])
 
 
 # ---------------------------------------------------------------- weights
@@ -191,28 +259,28 @@ def _check_distinct(entities, d: np.ndarray, what: str, key: str) -> None:
         raise UserError([Problem(f"{entities[a]} and {entities[b]} {what}", key=key) for a, b in zip(i[:5], j[:5])])
 
 
-def contiguity_weights(entities, geometries, rule: str = "queen", islands: str = "nearest") -> Weights:
-    """Queen (shared point) or rook (shared edge) contiguity; an entity without neighbours is linked to its nearest."""
-    from libpysal.weights import Queen, Rook
-    builder = Queen if rule == "queen" else Rook
-    w = builder.from_iterable(geometries, ids=list(range(len(geometries))), silence_warnings=True)
-    n = len(entities)
-    binary = sparse.lil_matrix((n, n))
-    for i, neighbours in w.neighbors.items():
-        for j in neighbours:
-            binary[i, j] = 1
-    lonely = [i for i in range(n) if binary[i].nnz == 0]
-    if lonely and islands == "error":
+def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str = "queen",
+                       islands: str = "nearest") -> Weights:
+    """Queen (shared point) or rook (shared edge) contiguity between the features `found` for the entities;
+    an entity without neighbours is linked to its nearest."""
+    pairs = contiguity_pairs(layer, tuple(found), rule)
+    has_neighbour = np.zeros(len(entities), dtype=bool)
+    has_neighbour[pairs.ravel()] = True
+    lonely = np.flatnonzero(~has_neighbour)
+    if len(lonely) and islands == "error":
         raise UserError([Problem(f"has no {rule} neighbour (an island); set spatial.islands = \"nearest\" to link it to "
                                  "its nearest entity, or use knn weights", entity=entities[i], key="spatial.islands")
                          for i in lonely])
-    d = great_circle_km(centroids(geometries))
-    np.fill_diagonal(d, np.inf)
     added = []
-    for i in lonely:
-        j = int(np.argmin(d[i]))
-        binary[i, j] = binary[j, i] = 1
-        added.append((entities[i], entities[j], float(d[i, j])))
+    if len(lonely):
+        d = great_circle_km(centroids(layer.geometries[list(found)]))
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argmin(d[lonely], axis=1)
+        pairs = np.vstack([pairs, np.column_stack([lonely, nearest])])
+        added = [(entities[i], entities[j], float(d[i, j])) for i, j in zip(lonely, nearest)]
+    links = np.vstack([pairs, pairs[:, ::-1]])
+    binary = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(entities),) * 2)
+    binary.data[:] = 1.0  # a link added both ways for an island may duplicate an existing one
     rule_text = "a shared boundary point (queen)" if rule == "queen" else "a shared edge (rook)"
     fix = ("; an entity without neighbours is linked both ways to the entity with the nearest centroid: "
            + ", ".join(f"{a}-{b} ({km:.0f} km)" for a, b, km in added)) if added else ""
