@@ -11,9 +11,11 @@ from analysis.development import relative_development
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
 from analysis.indices import compute_index
-from analysis.markov import markov_chains
+from analysis.chapter import _balanced
+from analysis.markov import markov_chains, steady_state
 from analysis.obstacle import obstacle_degrees
 from analysis.pipeline import run
+from analysis.spatial import knn_weights
 from analysis.study import dumps, loads, study_from_dict
 
 Y = np.array([[0.35, 0.45, 0.55], [0.45, 0.45, 0.52], [0.30, 0.38, 0.41], [0.50, 0.49, 0.60]])
@@ -50,6 +52,72 @@ def test_spatial_markov_counts_by_hand():
         observed = ~np.isnan(probabilities).all(axis=1)
         assert np.allclose(probabilities[observed].sum(axis=1), 1)
     assert set(result.homogeneity) == {"Q", "Q_p", "LR", "LR_p", "dof"}
+
+
+def _giddy_reference(y, w, edges):
+    """giddy's chains on the same classes: its cutoffs bin x <= cutoff, so each edge steps down to close classes
+    on the left."""
+    import warnings
+    from giddy.markov import Markov, Spatial_Markov
+    from libpysal.weights import WSP
+    warnings.filterwarnings("ignore")
+    left = [float(np.nextafter(e, -np.inf)) for e in edges]
+    classic = Markov(np.searchsorted(edges, y, side="right"), classes=np.arange(len(edges) + 1), summary=False)
+    spatial = Spatial_Markov(y, WSP(w).to_W(silence_warnings=True), cutoffs=left, lag_cutoffs=left, fixed=True)
+    return classic, spatial
+
+
+def _steady_or_nan(chain_p, counts):
+    from giddy.ergodic import steady_state
+    if not (counts.sum(axis=1) > 0).all():
+        return np.full(len(counts), np.nan)
+    solved = np.atleast_2d(np.asarray(steady_state(chain_p), dtype=float))
+    return solved[0] if len(solved) == 1 else np.full(len(counts), np.nan)
+
+
+@pytest.mark.parametrize("case", ["demo", "random", "quantiles"])
+def test_markov_equals_giddy(case):
+    """Counts exactly; probabilities, steady states, Q, LR and their p-values to 1e-12."""
+    if case == "demo":
+        results = run(default_study().model_copy(update={"model": None}), demo_panel())
+        y = _balanced(results.coupling.by_entity)["D"].to_numpy()
+        w = results.chapter.weights.matrix
+        result = results.chapter.markov
+    else:
+        rng = np.random.default_rng(7)
+        n = 120
+        y = np.clip(np.cumsum(rng.normal(0.02, 0.06, (n, 8)), axis=1) + rng.uniform(0.2, 0.6, (n, 1)), 0.01, 0.99)
+        points = rng.uniform(0, 10, (n, 2))
+        w = knn_weights([str(i) for i in range(n)], points, 5).matrix
+        result = markov_chains(y, w, "levels" if case == "random" else "quantiles", k=5)
+    edges = result.classes["upper"].to_numpy()[:-1]
+    classic, spatial = _giddy_reference(y, w, edges)
+    assert np.array_equal(_matrix(result.transitions, -1, "count"), classic.transitions)
+    assert np.array_equal(spatial.transitions, classic.transitions)
+    for lag in range(len(edges) + 1):
+        assert np.array_equal(_matrix(result.transitions, lag, "count"), spatial.T[lag])
+    references = [(-1, classic.transitions, classic.p)] + [(m, spatial.T[m], spatial.P[m]) for m in range(len(edges) + 1)]
+    for lag, counts, probabilities in references:
+        ours = _matrix(result.transitions, lag, "probability")
+        observed = counts.sum(axis=1) > 0
+        assert np.isnan(ours[~observed]).all() and np.abs(ours[observed] - probabilities[observed]).max(initial=0) < 1e-12
+        state = result.steady_state.query(f"lag_class == {lag}")["probability"].to_numpy()
+        expected = _steady_or_nan(probabilities, counts)
+        assert np.array_equal(np.isnan(state), np.isnan(expected))
+        assert np.nan_to_num(np.abs(state - expected)).max() < 1e-12
+    assert result.homogeneity["dof"] == spatial.dof_hom
+    for ours, theirs in [("Q", spatial.Q), ("LR", spatial.LR), ("Q_p", spatial.Q_p_value), ("LR_p", spatial.LR_p_value)]:
+        assert abs(result.homogeneity[ours] - theirs) < 1e-12 * max(1, abs(theirs))
+
+
+def test_steady_state_of_reducible_chains():
+    """giddy's documented examples (giddy.ergodic.steady_state): irreducible [0.4, 0.2, 0.4]; two recurrent classes:
+    none unique; a transient class feeding one recurrent class: that class's distribution."""
+    assert np.allclose(steady_state(np.array([[.5, .25, .25], [.5, 0, .5], [.25, .25, .5]])), [0.4, 0.2, 0.4],
+                       atol=1e-15)
+    assert np.isnan(steady_state(np.array([[.5, .5, 0], [.2, .8, 0], [0, 0, 1]]))).all()
+    transient = steady_state(np.array([[.5, .5, 0], [.2, .8, 0], [.3, .3, .4]]))
+    assert np.allclose(transient, [2 / 7, 5 / 7, 0], atol=1e-15)
 
 
 def test_levels_classes_and_too_few_periods():
