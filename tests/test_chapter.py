@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from analysis.density import densities
+from analysis.density import densities, kernel_density
 from analysis.development import relative_development
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
@@ -192,6 +192,20 @@ def test_kernel_density_is_silverman_gaussian():
     assert scott == pytest.approx(h / 0.9 * 1.059, rel=1e-12)
     with pytest.raises(UserError, match="two distinct values"):
         densities(frame.assign(D=0.5), "D")
+
+
+@pytest.mark.parametrize("rule", ["silverman", "scott"])
+def test_kernel_density_equals_statsmodels(rule):
+    """KDEUnivariate(fft=False) to 1e-12, including a sample whose IQR is 0 (the sd is used alone)."""
+    from statsmodels.nonparametric.kde import KDEUnivariate
+    rng = np.random.default_rng(9)
+    grid = np.linspace(-0.2, 1.2, 150)
+    for values in (rng.beta(2, 5, 300), np.r_[np.full(10, 0.5), 0.1, 0.9], rng.normal(0.5, 0.1, 7)):
+        reference = KDEUnivariate(values)
+        reference.fit(kernel="gau", bw=rule, fft=False)
+        density, h = kernel_density(values, grid, rule)
+        assert h == pytest.approx(reference.bw, rel=1e-12)
+        assert np.abs(density - reference.evaluate(grid)).max() < 1e-12 * reference.evaluate(grid).max()
 
 
 def test_every_section_round_trips_through_the_study_file():
