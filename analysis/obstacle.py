@@ -64,9 +64,10 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     samples = [("All", np.ones(rows, dtype=bool))]
     if group:
         samples += [(g, keys["group"] == g) for g in sorted(pd.unique(keys["group"][pd.notna(keys["group"])]))]
-    top_table = pd.concat([_largest(values[chosen], keys["period"][chosen], columns, dimensions, top)
-                           .assign(index=index.name, group=name) for name, chosen in samples], ignore_index=True)
-    top_table = top_table[["index", "group", "period", "rank", "column", "dimension", "obstacle"]]
+    parts = [_largest(values[chosen], keys["period"][chosen], columns, dimensions, top) for _, chosen in samples]
+    top_table = pd.DataFrame({"index": index.name, "group": np.repeat([name for name, _ in samples], [len(p[0]) for p in parts]),
+                              **{k: np.concatenate([p[m] for p in parts]) for m, k in
+                                 enumerate(("period", "rank", "column", "dimension", "obstacle"))}})
     unit = "percent" if percent else "shares"
     convention = (f"Obstacle degree O_ij = w_j (1 - x'_ij) / sum_j w_j (1 - x'_ij) in {unit}, with x'_ij the index's "
                   "min-max normalised values and w_j its weights; a dimension's obstacle is the sum over its "
@@ -74,8 +75,9 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     return ObstacleResult(by_indicator, by_dimension, top_table, convention)
 
 
-def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimensions: list[str], top: int) -> pd.DataFrame:
-    """The `top` indicators by mean obstacle over the rows in each period; ties go to the column name first in order."""
+def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimensions: list[str], top: int) -> tuple:
+    """Period, rank, column, dimension and mean obstacle over the rows of the `top` indicators in each period;
+    ties go to the column name first in order."""
     labels, code = np.unique(periods, return_inverse=True)
     counts = np.bincount(code, minlength=len(labels))
     means = np.column_stack([np.bincount(code, weights=values[:, c], minlength=len(labels))
@@ -84,5 +86,5 @@ def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimens
     order = np.lexsort((np.argsort(np.argsort(columns))[column], -means.ravel(), period))
     rank = np.tile(np.arange(1, len(columns) + 1), len(labels))
     kept = order[rank <= top]
-    return pd.DataFrame({"period": labels[period[kept]], "rank": rank[rank <= top], "column": np.array(columns)[column[kept]],
-                         "dimension": np.array(dimensions)[column[kept]], "obstacle": means.ravel()[kept]})
+    return (labels[period[kept]], rank[rank <= top], np.array(columns)[column[kept]], np.array(dimensions)[column[kept]],
+            means.ravel()[kept])
