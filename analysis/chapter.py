@@ -16,8 +16,9 @@ from .inequality import DagumResult, dagum_by_period
 from .markov import MarkovResult, markov_chains
 from .obstacle import ObstacleResult, obstacle_degrees
 from .results import _clean, _records
-from .spatial import (Weights, centroids, contiguity_weights, economic_weights, getis_ord_star, global_moran,
-                      inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, significant)
+from .spatial import (Weights, centroids, constant_columns, contiguity_weights, economic_weights, getis_ord_star,
+                      inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, moran_columns,
+                      significant)
 from .study import Study
 
 MAX_BOUNDARY_BYTES = 50 * 1024 * 1024
@@ -185,14 +186,15 @@ def build_weights(study: Study, frame: pd.DataFrame, entities: list, boundary: b
 
 def moran_table(panel: dict[str, pd.DataFrame], weights: Weights, measures, permutations: int, seed: int) -> pd.DataFrame:
     """Global Moran's I of each measure in each period."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for measure in measures:
-        for period, values in panel[measure].items():
-            stats = _located(global_moran, values.to_numpy(), weights.matrix, permutations, rng,
-                             what=f"{measure} in {period}", measure=measure, period=period)
-            rows.append({"measure": measure, "period": period, **stats})
-    return pd.DataFrame(rows)
+    values = np.column_stack([panel[m].to_numpy(dtype=float) for m in measures])
+    measure = np.repeat(list(measures), [panel[m].shape[1] for m in measures])
+    period = np.concatenate([panel[m].columns.to_numpy() for m in measures])
+    flat = constant_columns(values)
+    if flat.any():
+        raise UserError([Problem("is constant across the entities, so Moran's I is undefined", column=m, period=p,
+                                 key="moran") for m, p in zip(measure[flat], period[flat])])
+    stats = moran_columns(values, weights.matrix, permutations, np.random.default_rng(seed))
+    return pd.DataFrame({"measure": measure, "period": period, **stats})
 
 
 def _located(function, *args, measure: str, period, **kwargs):

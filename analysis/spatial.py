@@ -290,12 +290,18 @@ def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str 
 
 # ---------------------------------------------------------------- statistics
 
+def constant_columns(y: np.ndarray) -> np.ndarray:
+    """Columns whose values do not vary beyond rounding, for which Moran's I is undefined."""
+    y = np.asarray(y, dtype=float)
+    z = y - y.mean(axis=0)
+    return ~np.any(np.abs(z) > 1e-12 * np.maximum(1.0, np.abs(y).max(axis=0)), axis=0)
+
+
 def _centred(y, what: str) -> np.ndarray:
     y = np.asarray(y, dtype=float)
-    z = y - y.mean()
-    if not np.any(np.abs(z) > 1e-12 * max(1.0, np.abs(y).max())):
+    if constant_columns(y[:, None])[0]:
         raise UserError(f"{what} is constant, so Moran's I is undefined")
-    return z
+    return y - y.mean()
 
 
 def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.ndarray:
@@ -306,31 +312,40 @@ def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.n
 
 
 def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> dict:
-    """Moran's I with E(I), variances under normality and randomisation (Cliff and Ord 1981) and a permutation p."""
-    z = _centred(y, what)
+    """Moran's I of one variable; see moran_columns."""
+    _centred(y, what)
+    return {k: float(v[0]) for k, v in moran_columns(np.asarray(y, dtype=float)[:, None], w, permutations, rng).items()}
+
+
+def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rng=None) -> dict[str, np.ndarray]:
+    """Moran's I of each column of y (none constant) with E(I), variances under normality and randomisation
+    (Cliff and Ord 1981) and a permutation p. The permutations of all columns come from one call, drawing the
+    same stream as one call per column in turn."""
+    z = y - y.mean(axis=0)
     n = len(z)
     s0 = w.sum()
     sym = w + w.T
     s1 = 0.5 * sym.multiply(sym).sum()
     s2 = float(((np.asarray(w.sum(axis=1)).ravel() + np.asarray(w.sum(axis=0)).ravel()) ** 2).sum())
-    m2 = (z @ z)
-    i = n / s0 * (z @ (w @ z)) / m2
+    m2 = np.einsum("ic,ic->c", z, z)
+    i = n / s0 * np.einsum("ic,ic->c", z, w @ z) / m2
     ei = -1 / (n - 1)
     var_norm = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
-    kurtosis = n * (z**4).sum() / m2**2
+    kurtosis = n * (z**4).sum(axis=0) / m2**2
     var_rand = ((n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
                  - kurtosis * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0))
                 / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei)
-    out = {"I": i, "EI": ei, "sd_norm": np.sqrt(var_norm), "sd_rand": np.sqrt(var_rand)}
+    out = {"I": i, "EI": np.full(len(i), ei), "sd_norm": np.full(len(i), np.sqrt(var_norm)), "sd_rand": np.sqrt(var_rand)}
     for name in ("norm", "rand"):
         out[f"z_{name}"] = (i - ei) / out[f"sd_{name}"]
         out[f"p_{name}"] = 2 * stats.norm.sf(abs(out[f"z_{name}"]))
-    out["p_perm"] = np.nan
+    out["p_perm"] = np.full(len(i), np.nan)
     if permutations:
-        shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1)
-        simulated = n / s0 * np.einsum("pj,jp->p", shuffled, w @ shuffled.T) / m2
-        out["p_perm"] = float(_folded_pseudo_p(simulated, i, permutations))
-    return {k: float(v) for k, v in out.items()}
+        shuffled = rng.permuted(np.repeat(z.T, permutations, axis=0), axis=1)
+        simulated = np.einsum("pj,jp->p", shuffled, w @ shuffled.T).reshape(-1, permutations)
+        simulated *= (n / s0 / m2)[:, None]
+        out["p_perm"] = _folded_pseudo_p(simulated.T, i, permutations)
+    return out
 
 
 def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from analysis import spatial
-from analysis.chapter import _balanced, build_weights
+from analysis.chapter import _balanced, build_weights, moran_table
 from analysis.coupling import couple
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel, real_panel, real_study
@@ -122,6 +122,26 @@ def test_permutation_p_values_are_seeded_and_detect_clustering():
     assert (local["p_perm"] < 0.05).mean() > 0.3
     noise = rng.normal(size=80)
     assert spatial.global_moran(noise, weights.matrix, 199, np.random.default_rng(5))["p_perm"] > 0.01
+
+
+def test_moran_table_permutes_each_period_in_turn_from_one_stream(example):
+    """All periods are permuted in one call; the p-values equal drawing one period after another (dense reference)."""
+    wide, weights = example
+    table = moran_table(wide, weights, ["D", "U1"], 199, 3)
+    rng = np.random.default_rng(3)
+    dense = weights.matrix.toarray()
+    for row in table.itertuples():
+        z = wide[row.measure][row.period].to_numpy() - wide[row.measure][row.period].mean()
+        shuffled = rng.permuted(np.tile(z, (199, 1)), axis=1)
+        simulated = len(z) / dense.sum() * ((shuffled @ dense.T) * shuffled).sum(axis=1) / (z @ z)
+        larger = (simulated >= row.I).sum()
+        assert row.p_perm == (min(larger, 199 - larger) + 1) / 200
+        assert abs(row.I - dense_moran(z, dense)[0]) < 1e-12
+    flat = {m: frame.copy() for m, frame in wide.items()}
+    flat["U1"][flat["U1"].columns[2]] = 0.5
+    with pytest.raises(UserError) as e:
+        moran_table(flat, weights, ["D", "U1"], 0, 3)
+    assert [(p.column, p.period) for p in e.value.problems] == [("U1", flat["U1"].columns[2])]
 
 
 def test_multiple_testing_corrections():
