@@ -42,15 +42,20 @@ def densities(frame: pd.DataFrame, measure: str, rule: str = "silverman", period
     """Curves of every selected period for all entities and, by_group, for each group."""
     chosen = list(periods) or sorted(frame["period"].unique())
     data = frame[frame["period"].isin(chosen)]
-    samples = [("All", p, b[measure].to_numpy()) for p, b in data.groupby("period", sort=True)]
+    values = data[measure].to_numpy(dtype=float)
+    period_code, period_names = pd.factorize(data["period"], sort=True)
+    in_period = [period_code == k for k in range(len(period_names))]
+    samples = [("All", p, values[rows]) for p, rows in zip(period_names, in_period)]
     if by_group:
-        samples += [(g, p, b[measure].to_numpy()) for (g, p), b in data.groupby(["group", "period"], sort=True)]
+        group_code, group_names = pd.factorize(data["group"], sort=True)
+        samples += [(g, p, values[rows & (group_code == i)]) for i, g in enumerate(group_names)
+                    for p, rows in zip(period_names, in_period) if (rows & (group_code == i)).any()]
     problems = [Problem(f"a kernel density needs at least two distinct values; this sample has {len(set(v))}",
                         column=measure, period=p, entity=None if g == "All" else f"group {g}")
                 for g, p, v in samples if len(set(v)) < 2]
     if problems:
         raise UserError(problems)
-    low, high = data[measure].min(), data[measure].max()
+    low, high = values.min(), values.max()
     pad = 0.15 * (high - low)
     grid = np.linspace(low - pad, high + pad, points)
     fitted = [kernel_density(values, grid, rule) for _, _, values in samples]
