@@ -15,7 +15,6 @@ from .indices import IndexResult
 from .inequality import DagumResult, dagum_by_period
 from .markov import MarkovResult, markov_chains
 from .obstacle import ObstacleResult, obstacle_degrees
-from .results import _clean, _records
 from .spatial import (Weights, centroids, constant_columns, contiguity_weights, economic_weights, getis_ord_star,
                       inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, moran_columns,
                       significant)
@@ -41,6 +40,7 @@ class ChapterResult:
 
     def to_dict(self) -> dict:
         """JSON-ready, one entry per section that ran."""
+        from .results import _clean, _records  # results imports the estimators; the chapter itself needs none of them
         out = {"conventions": dict(self.conventions), "warnings": list(self.warnings),
                "problems": {k: list(v) for k, v in self.problems.items()}}
         if self.weights is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special
 from scipy.sparse.csgraph import connected_components
 
 from .coupling import EDGES
@@ -124,5 +124,5 @@ def homogeneity_tests(by_lag: np.ndarray) -> dict:
     regimes = (starts[:, :, 0] > 0).sum(axis=0)
     cells = (pooled > 0).sum(axis=1)
     dof = int(((regimes - 1) * (cells - 1)).sum())
-    return {"Q": float(q), "Q_p": float(stats.chi2.sf(q, dof)), "LR": float(lr), "LR_p": float(stats.chi2.sf(lr, dof)),
+    return {"Q": float(q), "Q_p": float(special.chdtrc(dof, q)), "LR": float(lr), "LR_p": float(special.chdtrc(dof, lr)),
             "dof": dof}

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-from scipy.spatial import cKDTree
+from scipy import sparse, special
 
 from .errors import Problem, UserError
 
@@ -219,6 +218,7 @@ def knn_weights(entities, lonlat: np.ndarray, k: int) -> Weights:
     n = len(entities)
     if k >= n:
         raise UserError(Problem(f"k = {k} needs more than {k} entities; the panel has {n}", key="spatial.k"))
+    from scipy.spatial import cKDTree
     _, idx = cKDTree(_unit_vectors(lonlat)).query(_unit_vectors(lonlat), k=k + 1)
     rows = np.repeat(np.arange(n), k)
     columns = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)]).ravel()
@@ -338,7 +338,7 @@ def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rn
     out = {"I": i, "EI": np.full(len(i), ei), "sd_norm": np.full(len(i), np.sqrt(var_norm)), "sd_rand": np.sqrt(var_rand)}
     for name in ("norm", "rand"):
         out[f"z_{name}"] = (i - ei) / out[f"sd_{name}"]
-        out[f"p_{name}"] = 2 * stats.norm.sf(abs(out[f"z_{name}"]))
+        out[f"p_{name}"] = 2 * special.ndtr(-abs(out[f"z_{name}"]))
     out["p_perm"] = np.full(len(i), np.nan)
     if permutations:
         shuffled = rng.permuted(np.repeat(z.T, permutations, axis=0), axis=1)
@@ -367,7 +367,7 @@ def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: 
     quadrant = QUADRANTS[np.where(z > 0, np.where(lag > 0, 0, 3), np.where(lag > 0, 1, 2))]
     frame = pd.DataFrame({"value": np.asarray(y, dtype=float), "z": z / sd, "lag": lag / sd, "I": local,
                           "EI": expectation, "VI": variance, "z_I": z_score,
-                          "p_norm": 2 * stats.norm.sf(np.abs(z_score)), "quadrant": quadrant})
+                          "p_norm": 2 * special.ndtr(-np.abs(z_score)), "quadrant": quadrant})
     frame["p_perm"] = _conditional_pseudo_p(z, w, local, m2, permutations, rng) if permutations else np.nan
     return frame
 
@@ -405,7 +405,7 @@ def getis_ord_star(y, w: sparse.csr_matrix) -> pd.DataFrame:
     s1i = np.asarray(star.multiply(star).sum(axis=1)).ravel()
     mean, sd = y.mean(), np.sqrt((y**2).mean() - y.mean() ** 2)
     gz = (star @ y - mean * wi) / (sd * np.sqrt((n * s1i - wi**2) / (n - 1)))
-    return pd.DataFrame({"Gi_z": gz, "Gi_p": 2 * stats.norm.sf(np.abs(gz))})
+    return pd.DataFrame({"Gi_z": gz, "Gi_p": 2 * special.ndtr(-np.abs(gz))})
 
 
 def significant(p: np.ndarray, alpha: float, correction: str = "none") -> np.ndarray:
