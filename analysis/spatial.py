@@ -21,6 +21,7 @@ ENGLISH_SUFFIXES = r"\b(province|municipality|autonomous region|special administ
 PINYIN_ALIASES = {"neimenggu": "innermongolia", "neimongol": "innermongolia", "xizang": "tibet",
                   "xianggang": "hongkong", "aomen": "macao", "macau": "macao"}
 SNAP = 1e-7  # contiguity tolerance as a share of the boundary file's extent: 0.6 m on China's provinces in degrees
+PERMUTED_VALUES = 4_000_000  # permuted values held at once by moran_columns (32 MB)
 QUADRANTS = np.array(["HH", "LH", "LL", "HL"])
 
 
@@ -319,8 +320,8 @@ def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what:
 
 def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rng=None) -> dict[str, np.ndarray]:
     """Moran's I of each column of y (none constant) with E(I), variances under normality and randomisation
-    (Cliff and Ord 1981) and a permutation p. The permutations of all columns come from one call, drawing the
-    same stream as one call per column in turn."""
+    (Cliff and Ord 1981) and a permutation p. Columns are permuted together, as many per call as PERMUTED_VALUES
+    allows; the stream drawn is the same as one call per column in turn."""
     z = y - y.mean(axis=0)
     n = len(z)
     s0 = w.sum()
@@ -341,8 +342,12 @@ def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rn
         out[f"p_{name}"] = 2 * special.ndtr(-abs(out[f"z_{name}"]))
     out["p_perm"] = np.full(len(i), np.nan)
     if permutations:
-        shuffled = rng.permuted(np.repeat(z.T, permutations, axis=0), axis=1)
-        simulated = np.einsum("pj,jp->p", shuffled, w @ shuffled.T).reshape(-1, permutations)
+        simulated = np.empty((len(i), permutations))
+        step = max(1, PERMUTED_VALUES // (permutations * n))  # columns per call, bounding memory on large panels
+        for first in range(0, len(i), step):
+            block = slice(first, first + step)
+            shuffled = rng.permuted(np.repeat(z[:, block].T, permutations, axis=0), axis=1)
+            simulated[block] = np.einsum("pj,jp->p", shuffled, w @ shuffled.T).reshape(-1, permutations)
         simulated *= (n / s0 / m2)[:, None]
         out["p_perm"] = _folded_pseudo_p(simulated.T, i, permutations)
     return out

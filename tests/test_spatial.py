@@ -144,6 +144,15 @@ def test_moran_table_permutes_each_period_in_turn_from_one_stream(example):
     assert [(p.column, p.period) for p in e.value.problems] == [("U1", flat["U1"].columns[2])]
 
 
+def test_moran_permutations_in_blocks_draw_the_same_stream(example, monkeypatch):
+    wide, weights = example
+    values = wide["D"].to_numpy()
+    together = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
+    monkeypatch.setattr(spatial, "PERMUTED_VALUES", 1)  # one column per call
+    one_by_one = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
+    assert np.array_equal(together, one_by_one) and len(set(together)) > 1
+
+
 def test_multiple_testing_corrections():
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
     assert spatial.significant(p, 0.05).sum() == 5
