@@ -146,7 +146,7 @@ def test_moran_table_permutes_each_period_in_turn_from_one_stream(example):
 
 def test_moran_permutations_in_blocks_draw_the_same_stream(example, monkeypatch):
     wide, weights = example
-    values = wide["D"].to_numpy()
+    values = np.column_stack([wide["D"].to_numpy(), np.random.default_rng(1).normal(size=(len(wide["D"]), 6))])
     together = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
     monkeypatch.setattr(spatial, "PERMUTED_VALUES", 1)  # one column per call
     one_by_one = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
