@@ -49,18 +49,20 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
         raise UserError(Problem(f"index {index.name}: every indicator is at its best value here, so the obstacle "
                                 "degree is undefined (0/0)", entity=row[entity], period=row[period], key="obstacle"))
     values = (100.0 if percent else 1.0) * shortfall / total[:, None]  # rows x indicators
-    keys = {"entity": frame[entity].to_numpy(), "period": frame[period].to_numpy()}
-    if group:
-        keys["group"] = frame[group].to_numpy()
+    key_columns = {"entity": entity, "period": period} | ({"group": group} if group else {})
     rows = len(values)
-    by_indicator = pd.DataFrame({"index": index.name, **{k: np.tile(v, len(columns)) for k, v in keys.items()},
-                                 "column": np.repeat(columns, rows), "obstacle": values.T.ravel(),
-                                 "dimension": np.repeat(dimensions, rows)})
+
+    def repeated(times: int) -> dict:  # the entity-period keys, once per indicator or dimension
+        return {k: frame[c].array.take(np.tile(np.arange(rows), times)) for k, c in key_columns.items()}
+
+    by_indicator = pd.DataFrame({"index": index.name, **repeated(len(columns)),
+                                 "column": np.repeat(columns, rows),
+                                 "obstacle": values.T.ravel(), "dimension": np.repeat(dimensions, rows)})
     names = list(dict.fromkeys(dimensions))
-    by_dimension = pd.DataFrame({"index": index.name, **{k: np.tile(v, len(names)) for k, v in keys.items()},
-                                 "dimension": np.repeat(names, rows),
+    by_dimension = pd.DataFrame({"index": index.name, **repeated(len(names)), "dimension": np.repeat(names, rows),
                                  "obstacle": np.concatenate([sum(values[:, c] for c, d in enumerate(dimensions) if d == name)
                                                              for name in names])})
+    keys = {k: frame[c].to_numpy() for k, c in key_columns.items()}
     samples = [("All", np.ones(rows, dtype=bool))]
     if group:
         samples += [(g, keys["group"] == g) for g in sorted(pd.unique(keys["group"][pd.notna(keys["group"])]))]
