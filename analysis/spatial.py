@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,25 +131,27 @@ def centroids(geometries) -> np.ndarray:
 class Boundaries:
     """A parsed boundary file; its contiguity for an entity list is kept with it (see contiguity_pairs)."""
 
-    features: list[dict]
+    features: list[dict]  # each feature's properties only ({"properties": ...}); the shapes are in geometries
     geometries: np.ndarray  # shapely geometries, one per feature
     tolerance: float  # distance below which two boundaries count as touching: SNAP x the layer's extent
     pairs: OrderedDict = field(default_factory=OrderedDict)  # (feature indices, rule) -> neighbour pairs
 
 
-_LAYERS: OrderedDict[str, Boundaries] = OrderedDict()
-MAX_LAYERS, MAX_PAIRS = 4, 16
+_LAYERS: OrderedDict[bytes, Boundaries] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+MAX_LAYERS, MAX_PAIRS = 3, 16  # a boundary file of 50 MB may take a few hundred MB parsed
 
 
 def _remember(cache: OrderedDict, key, compute, size: int):
-    """Least-recently-used lookup in a bounded dict."""
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    value = cache[key] = compute()
-    while len(cache) > size:
-        cache.popitem(last=False)
-    return value
+    """Least-recently-used lookup in a bounded dict; one computation at a time, as app sessions share it."""
+    with _CACHE_LOCK:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        value = cache[key] = compute()
+        while len(cache) > size:
+            cache.popitem(last=False)
+        return value
 
 
 def load_boundaries(data: bytes | None = None) -> Boundaries:
@@ -162,7 +165,8 @@ def _parse(raw: bytes) -> Boundaries:
     features = read_boundaries(raw)
     geometries = read_geometries(features)
     x0, y0, x1, y1 = shapely.total_bounds(geometries)
-    return Boundaries(features, geometries, SNAP * max(x1 - x0, y1 - y0, 1e-300))
+    names = [{"properties": f.get("properties")} for f in features]
+    return Boundaries(names, geometries, SNAP * max(x1 - x0, y1 - y0, 1e-300))
 
 
 def contiguity_pairs(layer: Boundaries, found: tuple[int, ...], rule: str) -> np.ndarray:
@@ -178,14 +182,17 @@ def touching(geometries, rule: str, tolerance: float) -> np.ndarray:
     The tolerance absorbs floating-point noise in shared borders written twice; it is far below any real gap."""
     import shapely
     geometries = np.asarray(geometries, dtype=object)
-    i, j = shapely.STRtree(geometries).query(geometries, predicate="dwithin", distance=tolerance)
-    keep = i < j
-    i, j = i[keep], j[keep]
-    if rule == "rook" and len(i):
-        edges = shapely.boundary(geometries)
-        shared = shapely.intersection(shapely.snap(edges[i], edges[j], tolerance), edges[j])
-        keep = shapely.length(shared) > tolerance
+    try:
+        i, j = shapely.STRtree(geometries).query(geometries, predicate="dwithin", distance=tolerance)
+        keep = i < j
         i, j = i[keep], j[keep]
+        if rule == "rook" and len(i):
+            edges = shapely.boundary(geometries)
+            shared = shapely.intersection(shapely.snap(edges[i], edges[j], tolerance), edges[j])
+            keep = shapely.length(shared) > tolerance
+            i, j = i[keep], j[keep]
+    except shapely.errors.GEOSException as e:
+        raise UserError(Problem(f"the boundary shapes cannot be compared: {e}", key="spatial.boundary")) from None
     order = np.lexsort((j, i))
     return np.column_stack([i[order], j[order]])
 
