@@ -113,7 +113,8 @@ def _gth_solve(p: np.ndarray) -> np.ndarray:
 
 def homogeneity_tests(by_lag: np.ndarray) -> dict:
     """Q and LR tests that the transition probabilities are the same in every lag class, against the pooled
-    chain (Bickenbach and Bode 2003, as giddy): dof = sum over rows of (regimes observed - 1)(cells observed - 1)."""
+    chain (Bickenbach and Bode 2003): dof = sum over rows of (regimes observed - 1)(cells observed - 1), computed
+    as giddy does, so a class no transition starts from adds (0 - 1)(0 - 1) = 1."""
     pooled = by_lag.sum(axis=0)
     p0 = pooled / np.maximum(pooled.sum(axis=1, keepdims=True), 1)
     starts = by_lag.sum(axis=2, keepdims=True)
