@@ -125,5 +125,5 @@ def homogeneity_tests(by_lag: np.ndarray) -> dict:
     regimes = (starts[:, :, 0] > 0).sum(axis=0)
     cells = (pooled > 0).sum(axis=1)
     dof = int(((regimes - 1) * (cells - 1)).sum())
-    return {"Q": float(q), "Q_p": float(special.chdtrc(dof, q)), "LR": float(lr), "LR_p": float(special.chdtrc(dof, lr)),
-            "dof": dof}
+    q_p, lr_p = (float(special.chdtrc(dof, x)) if dof else np.nan for x in (q, lr))  # no test without dof
+    return {"Q": float(q), "Q_p": q_p, "LR": float(lr), "LR_p": lr_p, "dof": dof}

@@ -12,7 +12,7 @@ from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
 from analysis.indices import compute_index
 from analysis.chapter import _balanced
-from analysis.markov import markov_chains, steady_state
+from analysis.markov import homogeneity_tests, markov_chains, steady_state
 from analysis.obstacle import obstacle_degrees
 from analysis.pipeline import run
 from analysis.spatial import knn_weights
@@ -108,6 +108,15 @@ def test_markov_equals_giddy(case):
     assert result.homogeneity["dof"] == spatial.dof_hom
     for ours, theirs in [("Q", spatial.Q), ("LR", spatial.LR), ("Q_p", spatial.Q_p_value), ("LR_p", spatial.LR_p_value)]:
         assert abs(result.homogeneity[ours] - theirs) < 1e-12 * max(1, abs(theirs))
+
+
+def test_homogeneity_without_degrees_of_freedom_has_no_p_value():
+    """Each class's transitions all fall in one lag class: nothing to compare, dof = 0 (giddy: p = NaN too)."""
+    by_lag = np.zeros((2, 2, 2), dtype=int)
+    by_lag[0, 0] = [3, 1]
+    by_lag[1, 1] = [2, 2]
+    result = homogeneity_tests(by_lag)
+    assert result["dof"] == 0 and result["Q"] == 0 and np.isnan(result["Q_p"]) and np.isnan(result["LR_p"])
 
 
 def test_steady_state_of_reducible_chains():
