@@ -29,21 +29,22 @@ def relative_development(coupled: pd.DataFrame, bands: tuple[float, float] = (0.
                          for r in zero.head(10).to_dict("records")])
     low, high = bands
     keys = [k for k in ("entity", "period", "group") if k in coupled.columns]
-    by_entity = {k: coupled[k].to_numpy() for k in keys + ["U1", "U2"]}
+    by_entity = {k: coupled[k].array for k in keys} | {k: coupled[k].to_numpy() for k in ("U1", "U2")}
     by_entity["E"] = by_entity["U1"] / by_entity["U2"]
     lag = np.searchsorted([low, high], by_entity["E"], side="left")
-    by_entity["lag"], by_entity["level"] = np.array(LAGS)[lag], coupled["level"].to_numpy()
-    by_period = _summary(by_entity["period"], by_entity["E"], lag, "period")
-    by_group = _summary(by_entity["group"], by_entity["E"], lag, "group") if "group" in keys else None
-    cells, counts = np.unique(np.column_stack([by_entity["level"], np.argsort(np.argsort(LAGS))[lag]]), axis=0,
-                              return_counts=True)
-    by_level = pd.DataFrame({"level": cells[:, 0], "lag": np.array(sorted(LAGS))[cells[:, 1]], "count": counts})
+    level = coupled["level"].to_numpy()
+    by_entity["lag"], by_entity["level"] = pd.array(LAGS, dtype="str").take(lag), level
+    by_period = _summary(coupled["period"], by_entity["E"], lag, "period")
+    by_group = _summary(coupled["group"], by_entity["E"], lag, "group") if "group" in keys else None
+    cells, counts = np.unique(level * len(LAGS) + np.argsort(np.argsort(LAGS))[lag], return_counts=True)
+    by_level = pd.DataFrame({"level": cells // len(LAGS), "lag": np.array(sorted(LAGS))[cells % len(LAGS)],
+                             "count": counts})
     convention = (f"Relative development degree E = U1/U2: E <= {low:g} U1 lags, {low:g} < E <= {high:g} synchronous, "
                   f"E > {high:g} U2 lags; combined with the coordination level of D.")
     return DevelopmentResult(pd.DataFrame(by_entity), by_period, by_group, by_level, convention)
 
 
-def _summary(labels: np.ndarray, e: np.ndarray, lag: np.ndarray, by: str) -> pd.DataFrame:
+def _summary(labels: pd.Series, e: np.ndarray, lag: np.ndarray, by: str) -> pd.DataFrame:
     """Mean E and the count of each lag type for every label (sorted; missing labels left out)."""
     code, names = pd.factorize(labels, sort=True)
     seen = code >= 0
