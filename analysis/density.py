@@ -30,7 +30,7 @@ def bandwidth(values: np.ndarray, rule: str) -> float:
 
 
 def kernel_density(values: np.ndarray, grid: np.ndarray, rule: str) -> tuple[np.ndarray, float]:
-    """Gaussian kernel density on the grid and its bandwidth: statsmodels' KDEUnivariate (fft=False), by broadcasting."""
+    """Gaussian kernel density on the grid and its bandwidth, as statsmodels' KDEUnivariate (fft=False) gives."""
     values = np.asarray(values, dtype=float)
     h = bandwidth(values, rule)
     u = (values[None, :] - grid[:, None]) / h

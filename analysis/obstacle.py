@@ -59,15 +59,16 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
                                  "column": np.repeat(columns, rows),
                                  "obstacle": values.T.ravel(), "dimension": np.repeat(dimensions, rows)})
     names = list(dict.fromkeys(dimensions))
+    summed = [sum(values[:, c] for c, d in enumerate(dimensions) if d == name) for name in names]
     by_dimension = pd.DataFrame({"index": index.name, **repeated(len(names)), "dimension": np.repeat(names, rows),
-                                 "obstacle": np.concatenate([sum(values[:, c] for c, d in enumerate(dimensions) if d == name)
-                                                             for name in names])})
+                                 "obstacle": np.concatenate(summed)})
     keys = {k: frame[c].to_numpy() for k, c in key_columns.items()}
     samples = [("All", np.ones(rows, dtype=bool))]
     if group:
         samples += [(g, keys["group"] == g) for g in sorted(pd.unique(keys["group"][pd.notna(keys["group"])]))]
     parts = [_largest(values[chosen], keys["period"][chosen], columns, dimensions, top) for _, chosen in samples]
-    top_table = pd.DataFrame({"index": index.name, "group": np.repeat([name for name, _ in samples], [len(p[0]) for p in parts]),
+    group_names = np.repeat([name for name, _ in samples], [len(p[0]) for p in parts])
+    top_table = pd.DataFrame({"index": index.name, "group": group_names,
                               **{k: np.concatenate([p[m] for p in parts]) for m, k in
                                  enumerate(("period", "rank", "column", "dimension", "obstacle"))}})
     unit = "percent" if percent else "shares"
