@@ -391,7 +391,9 @@ def _conditional_pseudo_p(z, w: sparse.csr_matrix, observed, m2, permutations: i
     n = len(z)
     counts = np.diff(w.indptr)
     width = int(counts.max())
-    draws = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :width]
+    keys = rng.random((permutations, n - 1))
+    draws = np.argpartition(keys, width - 1, axis=1)[:, :width]  # the first `width` of a full argsort, found faster
+    draws = np.take_along_axis(draws, np.argsort(np.take_along_axis(keys, draws, axis=1), axis=1), axis=1)
     padded = np.zeros((n, width))
     for i in range(n):
         padded[i, : counts[i]] = w.data[w.indptr[i]: w.indptr[i + 1]]

@@ -153,6 +153,26 @@ def test_moran_permutations_in_blocks_draw_the_same_stream(example, monkeypatch)
     assert np.array_equal(together, one_by_one) and len(set(together)) > 1
 
 
+def test_conditional_permutations_follow_the_stated_stream():
+    """One draw matrix for all entities: row p's `k_i` smallest keys name the other entities (i skipped) that
+    take i's neighbour slots; a loop over entities, independent of the vectorised code."""
+    rng = np.random.default_rng(4)
+    n, permutations = 60, 99
+    points = rng.uniform(0, 10, (n, 2))
+    weights = spatial.knn_weights([str(i) for i in range(n)], points, 4).matrix
+    y = points[:, 1] + rng.normal(0, 1, n)
+    ours = spatial.local_moran(y, weights, permutations, np.random.default_rng(11))
+    order = np.argsort(np.random.default_rng(11).random((permutations, n - 1)), axis=1)
+    z = y - y.mean()
+    m2 = z @ z / n
+    for i in range(n):
+        row = weights.getrow(i)
+        others = np.delete(np.arange(n), i)[order[:, : row.nnz]]
+        simulated = z[i] / m2 * (z[others] * row.data).sum(axis=1)
+        larger = (simulated >= ours["I"][i]).sum()
+        assert ours["p_perm"][i] == (min(larger, permutations - larger) + 1) / (permutations + 1)
+
+
 def test_multiple_testing_corrections():
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
     assert spatial.significant(p, 0.05).sum() == 5
