@@ -353,7 +353,8 @@ def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rn
         step = max(1, PERMUTED_VALUES // (permutations * n))  # columns per call, bounding memory on large panels
         for first in range(0, len(i), step):
             block = slice(first, first + step)
-            shuffled = rng.permuted(np.repeat(z[:, block].T, permutations, axis=0), axis=1)
+            shuffled = np.repeat(z[:, block].T, permutations, axis=0)
+            rng.permuted(shuffled, axis=1, out=shuffled)
             simulated[block] = np.einsum("pj,jp->p", shuffled, w @ shuffled.T).reshape(-1, permutations)
         simulated *= (n / s0 / m2)[:, None]
         out["p_perm"] = _folded_pseudo_p(simulated.T, i, permutations)
