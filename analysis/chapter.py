@@ -15,9 +15,8 @@ from .indices import IndexResult
 from .inequality import DagumResult, dagum_by_period
 from .markov import MarkovResult, markov_chains
 from .obstacle import ObstacleResult, obstacle_degrees
-from .results import _clean, _records
-from .spatial import (Weights, centroids, contiguity_weights, economic_weights, getis_ord_star, global_moran,
-                      inverse_distance_weights, knn_weights, local_moran, match_entities, read_boundaries, read_geometries,
+from .spatial import (Weights, centroids, constant_columns, contiguity_weights, economic_weights, getis_ord_star,
+                      inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, moran_columns,
                       significant)
 from .study import Study
 
@@ -41,6 +40,7 @@ class ChapterResult:
 
     def to_dict(self) -> dict:
         """JSON-ready, one entry per section that ran."""
+        from .results import _clean, _records  # results imports the estimators; the chapter itself needs none of them
         out = {"conventions": dict(self.conventions), "warnings": list(self.warnings),
                "problems": {k: list(v) for k, v in self.problems.items()}}
         if self.weights is not None:
@@ -174,26 +174,27 @@ def build_weights(study: Study, frame: pd.DataFrame, entities: list, boundary: b
             raise UserError(Problem("needs a numeric column of the data", column=column, key="spatial.column"))
         means = frame.groupby(study.panel.entity)[column].mean().reindex(entities).to_numpy(dtype=float)
         return economic_weights(names, means, column)
-    features = read_boundaries(_boundary_bytes(study, boundary))
-    found = match_entities(names, features)
-    geometries = read_geometries([features[k] for k in found])
+    layer = load_boundaries(_boundary_bytes(study, boundary))
+    found = match_entities(names, layer.features)
     if spec.kind in ("queen", "rook"):
-        return contiguity_weights(names, geometries, spec.kind, spec.islands)
+        return contiguity_weights(names, layer, found, spec.kind, spec.islands)
+    lonlat = centroids(layer.geometries[found])
     if spec.kind == "knn":
-        return knn_weights(names, centroids(geometries), spec.k)
-    return inverse_distance_weights(names, centroids(geometries), spec.power, spec.threshold_km)
+        return knn_weights(names, lonlat, spec.k)
+    return inverse_distance_weights(names, lonlat, spec.power, spec.threshold_km)
 
 
 def moran_table(panel: dict[str, pd.DataFrame], weights: Weights, measures, permutations: int, seed: int) -> pd.DataFrame:
     """Global Moran's I of each measure in each period."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for measure in measures:
-        for period, values in panel[measure].items():
-            stats = _located(global_moran, values.to_numpy(), weights.matrix, permutations, rng,
-                             what=f"{measure} in {period}", measure=measure, period=period)
-            rows.append({"measure": measure, "period": period, **stats})
-    return pd.DataFrame(rows)
+    values = np.column_stack([panel[m].to_numpy(dtype=float) for m in measures])
+    measure = np.repeat(list(measures), [panel[m].shape[1] for m in measures])
+    period = np.concatenate([panel[m].columns.to_numpy() for m in measures])
+    flat = constant_columns(values)
+    if flat.any():
+        raise UserError([Problem("is constant across the entities, so Moran's I is undefined", column=m, period=p,
+                                 key="moran") for m, p in zip(measure[flat], period[flat])])
+    stats = moran_columns(values, weights.matrix, permutations, np.random.default_rng(seed))
+    return pd.DataFrame({"measure": measure, "period": period, **stats})
 
 
 def _located(function, *args, measure: str, period, **kwargs):

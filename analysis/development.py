@@ -29,17 +29,26 @@ def relative_development(coupled: pd.DataFrame, bands: tuple[float, float] = (0.
                          for r in zero.head(10).to_dict("records")])
     low, high = bands
     keys = [k for k in ("entity", "period", "group") if k in coupled.columns]
-    data = coupled[keys + ["U1", "U2", "level"]].copy()
-    data["E"] = data["U1"] / data["U2"]
-    data["lag"] = np.array(LAGS)[np.searchsorted([low, high], data["E"].to_numpy(), side="left")]
-    by_period = _summary(data, "period")
-    by_group = _summary(data, "group") if "group" in data.columns else None
-    by_level = data.groupby(["level", "lag"], as_index=False).size().rename(columns={"size": "count"})
+    by_entity = {k: coupled[k].array for k in keys} | {k: coupled[k].to_numpy() for k in ("U1", "U2")}
+    by_entity["E"] = by_entity["U1"] / by_entity["U2"]
+    lag = np.searchsorted([low, high], by_entity["E"], side="left")
+    level = coupled["level"].to_numpy()
+    by_entity["lag"], by_entity["level"] = pd.array(LAGS, dtype="str").take(lag), level
+    by_period = _summary(coupled["period"], by_entity["E"], lag, "period")
+    by_group = _summary(coupled["group"], by_entity["E"], lag, "group") if "group" in keys else None
+    cells, counts = np.unique(level * len(LAGS) + np.argsort(np.argsort(LAGS))[lag], return_counts=True)
+    by_level = pd.DataFrame({"level": cells // len(LAGS), "lag": np.array(sorted(LAGS))[cells % len(LAGS)],
+                             "count": counts})
     convention = (f"Relative development degree E = U1/U2: E <= {low:g} U1 lags, {low:g} < E <= {high:g} synchronous, "
                   f"E > {high:g} U2 lags; combined with the coordination level of D.")
-    return DevelopmentResult(data[keys + ["U1", "U2", "E", "lag", "level"]], by_period, by_group, by_level, convention)
+    return DevelopmentResult(pd.DataFrame(by_entity), by_period, by_group, by_level, convention)
 
 
-def _summary(data: pd.DataFrame, by: str) -> pd.DataFrame:
-    counts = pd.crosstab(data[by], data["lag"]).reindex(columns=list(LAGS), fill_value=0)
-    return data.groupby(by)["E"].mean().rename("mean_E").to_frame().join(counts).reset_index()
+def _summary(labels: pd.Series, e: np.ndarray, lag: np.ndarray, by: str) -> pd.DataFrame:
+    """Mean E and the count of each lag type for every label (sorted; missing labels left out)."""
+    code, names = pd.factorize(labels, sort=True)
+    seen = code >= 0
+    code, e, lag = code[seen], e[seen], lag[seen]
+    counts = np.bincount(code * len(LAGS) + lag, minlength=len(names) * len(LAGS)).reshape(len(names), len(LAGS))
+    mean = np.bincount(code, weights=e, minlength=len(names)) / counts.sum(axis=1)
+    return pd.DataFrame({by: names, "mean_E": mean, **dict(zip(LAGS, counts.T))})

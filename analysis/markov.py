@@ -1,11 +1,13 @@
-"""Markov transition matrices of coordination classes (Quah 1993) and the spatial Markov chain (Rey 2001), via giddy."""
+"""Markov transition matrices of coordination classes (Quah 1993), the spatial Markov chain (Rey 2001) and its
+homogeneity tests (Bickenbach and Bode 2003), in numpy: giddy's numbers without its import cost."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, special
+from scipy.sparse.csgraph import connected_components
 
 from .coupling import EDGES
 from .errors import Problem, UserError
@@ -18,11 +20,6 @@ class MarkovResult:
     steady_state: pd.DataFrame  # lag_class, class, probability (NaN where the chain has no unique steady state)
     homogeneity: dict | None  # Q, Q_p, LR, LR_p, dof (Bickenbach and Bode 2003), spatial chain only
     convention: str
-
-
-def _left_closed(edges) -> list[float]:
-    """giddy bins x <= cutoff; the step below each edge makes the classes [a, b) as the coordination levels are."""
-    return [float(np.nextafter(e, -np.inf)) for e in edges]
 
 
 def _cutoffs(y: np.ndarray, classes: str, k: int, cutoffs: list[float]) -> tuple[list[float], str, bool]:
@@ -50,49 +47,83 @@ def markov_chains(y: np.ndarray, w: sparse.csr_matrix | None = None, classes: st
     first_level = int(np.searchsorted(EDGES, y.min(), side="right")) + 1
     class_table = pd.DataFrame({"class": range(len(bounds) - 1), "lower": bounds[:-1], "upper": bounds[1:],
                                 "level": [first_level + c if levels else np.nan for c in range(len(bounds) - 1)]})
-    if w is None:
-        from giddy.markov import Markov
-        ids = np.searchsorted(edges, y, side="right")
-        chain = Markov(ids, classes=np.arange(len(edges) + 1), summary=False)
-        frames = [_long(-1, chain.transitions, chain.p)]
-        states = [_steady(-1, chain.transitions, chain.p)]
-        homogeneity, spatial_text = None, ""
-    else:
-        from giddy.markov import Spatial_Markov
-        from libpysal.weights import WSP
-        left = _left_closed(edges)
-        chain = Spatial_Markov(y, WSP(w).to_W(silence_warnings=True), cutoffs=left, lag_cutoffs=left, fixed=True)
-        frames = [_long(-1, chain.transitions, chain.p)]
-        states = [_steady(-1, chain.transitions, chain.p)]
-        for lag, (counts, probabilities) in enumerate(zip(chain.T, chain.P)):
-            frames.append(_long(lag, counts, probabilities))
-            states.append(_steady(lag, counts, probabilities))
-        homogeneity = {"Q": float(chain.Q), "Q_p": float(chain.Q_p_value), "LR": float(chain.LR),
-                       "LR_p": float(chain.LR_p_value), "dof": int(chain.dof_hom)}
+    k = len(edges) + 1
+    ids = np.searchsorted(edges, y, side="right")  # classes closed on the left
+    start, end = ids[:, :-1].ravel(), ids[:, 1:].ravel()
+    counts = np.bincount(start * k + end, minlength=k * k).reshape(1, k, k)
+    homogeneity, spatial_text = None, ""
+    if w is not None:
+        lag = np.searchsorted(edges, w @ y[:, :-1], side="right").ravel()
+        by_lag = np.bincount((lag * k + start) * k + end, minlength=k**3).reshape(k, k, k)
+        counts = np.concatenate([counts, by_lag])
+        homogeneity = homogeneity_tests(by_lag)
         spatial_text = (" Spatial Markov: transitions conditioned on the class of the neighbours' spatial lag in the "
                         "initial period, the lag classed with the same bounds; homogeneity tested by Q and LR "
                         "(Bickenbach and Bode 2003).")
+    totals = counts.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        probabilities = counts / totals  # NaN rows: no transition starts in that class
+    lags = np.arange(len(counts)) - 1
+    source, target = np.divmod(np.arange(k * k), k)
+    transitions = pd.DataFrame({"lag_class": np.repeat(lags, k * k), "from": np.tile(source, len(counts)),
+                                "to": np.tile(target, len(counts)), "count": counts.ravel(),
+                                "probability": probabilities.ravel()})
+    states = np.vstack([steady_state(p) if (totals[m] > 0).all() else np.full(k, np.nan)
+                        for m, p in enumerate(probabilities)])
+    steady = pd.DataFrame({"lag_class": np.repeat(lags, k), "class": np.tile(np.arange(k), len(counts)),
+                           "probability": states.ravel()})
     convention = (f"Markov chain over {described}; transitions from each period to the next, pooled over "
                   f"{y.shape[1] - 1} steps; probability = count / row total.{spatial_text}")
-    return MarkovResult(class_table, pd.concat(frames, ignore_index=True), pd.concat(states, ignore_index=True),
-                        homogeneity, convention)
+    return MarkovResult(class_table, transitions, steady, homogeneity, convention)
 
 
-def _long(lag: int, counts: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
-    k = counts.shape[0]
-    source, target = np.divmod(np.arange(k * k), k)
-    empty = np.repeat(counts.sum(axis=1) == 0, k)
-    return pd.DataFrame({"lag_class": lag, "from": source, "to": target, "count": counts.ravel().astype(int),
-                         "probability": np.where(empty, np.nan, probabilities.ravel())})
+def steady_state(p: np.ndarray) -> np.ndarray:
+    """The stationary distribution when the chain has exactly one recurrent class (zero off it), else NaN.
 
-
-def _steady(lag: int, counts: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
-    """The unique steady state where every class has observed transitions and there is one recurrent class."""
-    from giddy.ergodic import steady_state
-    k = counts.shape[0]
+    The recurrent classes are the strongly connected components no transition leaves; on the one found, the
+    Grassmann-Taylor-Heyman elimination (as quantecon, which giddy uses) solves pi P = pi without subtraction."""
+    k = len(p)
+    linked = p > 0
+    count, component = connected_components(sparse.csr_matrix(linked), directed=True, connection="strong")
+    source, target = np.nonzero(linked)
+    leaves = np.zeros(count, dtype=bool)
+    leaves[component[source][component[source] != component[target]]] = True
+    recurrent = np.flatnonzero(~leaves)
     state = np.full(k, np.nan)
-    if (counts.sum(axis=1) > 0).all():
-        solved = np.atleast_2d(np.asarray(steady_state(probabilities), dtype=float))
-        if len(solved) == 1:  # one recurrent class (giddy returns it as a row when the chain is reducible)
-            state = solved[0]
-    return pd.DataFrame({"lag_class": lag, "class": range(k), "probability": state})
+    if len(recurrent) == 1:
+        members = component == recurrent[0]
+        state[:] = 0.0
+        state[members] = _gth_solve(p[np.ix_(members, members)])
+    return state
+
+
+def _gth_solve(p: np.ndarray) -> np.ndarray:
+    """Stationary distribution of an irreducible stochastic matrix (Grassmann, Taksar and Heyman 1985)."""
+    a = np.array(p, dtype=float)
+    n = len(a)
+    for m in range(n - 1):
+        a[m + 1:, m] /= a[m, m + 1:].sum()
+        a[m + 1:, m + 1:] += np.outer(a[m + 1:, m], a[m, m + 1:])
+    x = np.zeros(n)
+    x[-1] = 1.0
+    for m in range(n - 2, -1, -1):
+        x[m] = x[m + 1:] @ a[m + 1:, m]
+    return x / x.sum()
+
+
+def homogeneity_tests(by_lag: np.ndarray) -> dict:
+    """Q and LR tests that the transition probabilities are the same in every lag class, against the pooled
+    chain (Bickenbach and Bode 2003): dof = sum over rows of (regimes observed - 1)(cells observed - 1), computed
+    as giddy does, so a class no transition starts from adds (0 - 1)(0 - 1) = 1."""
+    pooled = by_lag.sum(axis=0)
+    p0 = pooled / np.maximum(pooled.sum(axis=1, keepdims=True), 1)
+    starts = by_lag.sum(axis=2, keepdims=True)
+    p = by_lag / np.maximum(starts, 1)
+    q = (starts * (p - p0) ** 2 / np.where(p0 > 0, p0, 1)).sum()
+    observed = by_lag > 0
+    lr = 2 * (by_lag[observed] * np.log(p[observed] / np.broadcast_to(p0, p.shape)[observed])).sum()
+    regimes = (starts[:, :, 0] > 0).sum(axis=0)
+    cells = (pooled > 0).sum(axis=1)
+    dof = int(((regimes - 1) * (cells - 1)).sum())
+    q_p, lr_p = (float(special.chdtrc(dof, x)) if dof else np.nan for x in (q, lr))  # no test without dof
+    return {"Q": float(q), "Q_p": q_p, "LR": float(lr), "LR_p": lr_p, "dof": dof}

@@ -41,31 +41,53 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
                      group: str | None, top: int = 5, percent: bool = True) -> ObstacleResult:
     """Obstacle degree of each indicator and dimension per entity-period, and the largest mean obstacles."""
     columns = [i.column for _, i in index.indicators]
-    dimension_of = {i.column: d for d, i in index.indicators}
+    dimensions = [d for d, _ in index.indicators]
     shortfall = _weights(result, frame, period, columns) * (1 - _normalised(frame, index, period).to_numpy())
     total = shortfall.sum(axis=1)
     if (total <= 0).any():
         row = frame[total <= 0].iloc[0]
         raise UserError(Problem(f"index {index.name}: every indicator is at its best value here, so the obstacle "
                                 "degree is undefined (0/0)", entity=row[entity], period=row[period], key="obstacle"))
-    scale = 100.0 if percent else 1.0
-    keys = frame[[entity, period] + ([group] if group else [])].reset_index(drop=True)
-    keys.columns = ["entity", "period"] + (["group"] if group else [])
-    values = pd.DataFrame(scale * shortfall / total[:, None], columns=columns)
-    by_indicator = keys.join(values).melt(id_vars=list(keys.columns), var_name="column", value_name="obstacle")
-    by_indicator["dimension"] = by_indicator["column"].map(dimension_of)
-    by_indicator.insert(0, "index", index.name)
-    by_dimension = by_indicator.groupby(["index", *keys.columns, "dimension"], sort=False, as_index=False)["obstacle"].sum()
-    samples = [("All", by_indicator)] + (list(by_indicator.groupby("group", sort=True)) if group else [])
-    ranked = []
-    for name, part in samples:
-        means = part.groupby(["period", "column", "dimension"], as_index=False)["obstacle"].mean()
-        means = means.sort_values(["period", "obstacle"], ascending=[True, False])
-        means["rank"] = means.groupby("period").cumcount() + 1
-        ranked.append(means[means["rank"] <= top].assign(index=index.name, group=name))
-    top_table = pd.concat(ranked, ignore_index=True)[["index", "group", "period", "rank", "column", "dimension", "obstacle"]]
+    values = (100.0 if percent else 1.0) * shortfall / total[:, None]  # rows x indicators
+    key_columns = {"entity": entity, "period": period} | ({"group": group} if group else {})
+    rows = len(values)
+
+    def repeated(times: int) -> dict:  # the entity-period keys, once per indicator or dimension
+        return {k: frame[c].array.take(np.tile(np.arange(rows), times)) for k, c in key_columns.items()}
+
+    by_indicator = pd.DataFrame({"index": index.name, **repeated(len(columns)),
+                                 "column": np.repeat(columns, rows),
+                                 "obstacle": values.T.ravel(), "dimension": np.repeat(dimensions, rows)})
+    names = list(dict.fromkeys(dimensions))
+    summed = [sum(values[:, c] for c, d in enumerate(dimensions) if d == name) for name in names]
+    by_dimension = pd.DataFrame({"index": index.name, **repeated(len(names)), "dimension": np.repeat(names, rows),
+                                 "obstacle": np.concatenate(summed)})
+    keys = {k: frame[c].to_numpy() for k, c in key_columns.items()}
+    samples = [("All", np.ones(rows, dtype=bool))]
+    if group:
+        samples += [(g, keys["group"] == g) for g in sorted(pd.unique(keys["group"][pd.notna(keys["group"])]))]
+    parts = [_largest(values[chosen], keys["period"][chosen], columns, dimensions, top) for _, chosen in samples]
+    group_names = np.repeat([name for name, _ in samples], [len(p[0]) for p in parts])
+    top_table = pd.DataFrame({"index": index.name, "group": group_names,
+                              **{k: np.concatenate([p[m] for p in parts]) for m, k in
+                                 enumerate(("period", "rank", "column", "dimension", "obstacle"))}})
     unit = "percent" if percent else "shares"
     convention = (f"Obstacle degree O_ij = w_j (1 - x'_ij) / sum_j w_j (1 - x'_ij) in {unit}, with x'_ij the index's "
                   "min-max normalised values and w_j its weights; a dimension's obstacle is the sum over its "
                   f"indicators; the top {top} rank indicators by their mean obstacle over entities in each period.")
     return ObstacleResult(by_indicator, by_dimension, top_table, convention)
+
+
+def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimensions: list[str], top: int) -> tuple:
+    """Period, rank, column, dimension and mean obstacle over the rows of the `top` indicators in each period;
+    ties go to the column name first in order."""
+    labels, code = np.unique(periods, return_inverse=True)
+    counts = np.bincount(code, minlength=len(labels))
+    means = np.column_stack([np.bincount(code, weights=values[:, c], minlength=len(labels))
+                             for c in range(len(columns))]) / counts[:, None]
+    period, column = np.divmod(np.arange(means.size), len(columns))
+    order = np.lexsort((np.argsort(np.argsort(columns))[column], -means.ravel(), period))
+    rank = np.tile(np.arange(1, len(columns) + 1), len(labels))
+    kept = order[rank <= top]
+    return (labels[period[kept]], rank[rank <= top], np.array(columns)[column[kept]], np.array(dimensions)[column[kept]],
+            means.ravel()[kept])

@@ -1,15 +1,17 @@
 """Spatial weights from boundaries, centroids or an economic variable; global Moran's I, LISA and Gi*."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-from scipy.spatial import cKDTree
+from scipy import sparse, special
 
 from .errors import Problem, UserError
 
@@ -19,6 +21,8 @@ CHINESE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", 
 ENGLISH_SUFFIXES = r"\b(province|municipality|autonomous region|special administrative region|sar|city)\b"
 PINYIN_ALIASES = {"neimenggu": "innermongolia", "neimongol": "innermongolia", "xizang": "tibet",
                   "xianggang": "hongkong", "aomen": "macao", "macau": "macao"}
+SNAP = 1e-7  # contiguity tolerance as a share of the boundary file's extent: 0.6 m on China's provinces in degrees
+PERMUTED_VALUES = 4_000_000  # permuted values held at once by moran_columns (32 MB)
 QUADRANTS = np.array(["HH", "LH", "LL", "HL"])
 
 
@@ -109,17 +113,88 @@ def match_entities(entities, features: list[dict]) -> list[int]:
     return found
 
 
-def read_geometries(features: list[dict]):
+def read_geometries(features: list[dict]) -> np.ndarray:
     from shapely.geometry import shape
     try:
-        return [shape(f["geometry"]) for f in features]
+        return np.array([shape(f["geometry"]) for f in features], dtype=object)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise UserError(Problem(f"a boundary geometry cannot be read: {e}", key="spatial.boundary")) from None
 
 
 def centroids(geometries) -> np.ndarray:
     """Longitude and latitude of each geometry's centroid (planar, in degrees)."""
-    return np.array([[g.centroid.x, g.centroid.y] for g in geometries])
+    import shapely
+    return shapely.get_coordinates(shapely.centroid(np.asarray(geometries, dtype=object)))
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """A parsed boundary file; its contiguity for an entity list is kept with it (see contiguity_pairs)."""
+
+    features: list[dict]  # each feature's properties only ({"properties": ...}); the shapes are in geometries
+    geometries: np.ndarray  # shapely geometries, one per feature
+    tolerance: float  # distance below which two boundaries count as touching: SNAP x the layer's extent
+    pairs: OrderedDict = field(default_factory=OrderedDict)  # (feature indices, rule) -> neighbour pairs
+
+
+_LAYERS: OrderedDict[bytes, Boundaries] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+MAX_LAYERS, MAX_PAIRS = 3, 16  # a boundary file of 50 MB may take a few hundred MB parsed
+
+
+def _remember(cache: OrderedDict, key, compute, size: int):
+    """Least-recently-used lookup in a bounded dict; one computation at a time, as app sessions share it."""
+    with _CACHE_LOCK:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        value = cache[key] = compute()
+        while len(cache) > size:
+            cache.popitem(last=False)
+        return value
+
+
+def load_boundaries(data: bytes | None = None) -> Boundaries:
+    """The boundary file parsed once per process (the shipped provinces by default); app reruns reuse it."""
+    raw = SHIPPED_BOUNDARIES.read_bytes() if data is None else data
+    return _remember(_LAYERS, hashlib.blake2b(raw, digest_size=16).digest(), lambda: _parse(raw), MAX_LAYERS)
+
+
+def _parse(raw: bytes) -> Boundaries:
+    import shapely
+    features = read_boundaries(raw)
+    geometries = read_geometries(features)
+    x0, y0, x1, y1 = shapely.total_bounds(geometries)
+    names = [{"properties": f.get("properties")} for f in features]
+    return Boundaries(names, geometries, SNAP * max(x1 - x0, y1 - y0, 1e-300))
+
+
+def contiguity_pairs(layer: Boundaries, found: tuple[int, ...], rule: str) -> np.ndarray:
+    """Pairs (i < j) of positions in `found` whose features are neighbours, kept per layer for reruns."""
+    return _remember(layer.pairs, (found, rule), lambda: touching(layer.geometries[list(found)], rule, layer.tolerance),
+                     MAX_PAIRS)
+
+
+def touching(geometries, rule: str, tolerance: float) -> np.ndarray:
+    """Queen: the boundaries come within `tolerance` of each other (share a point). Rook: besides, one boundary
+    snapped onto the other within `tolerance` shares with it a stretch longer than `tolerance` (an edge).
+
+    The tolerance absorbs floating-point noise in shared borders written twice; it is far below any real gap."""
+    import shapely
+    geometries = np.asarray(geometries, dtype=object)
+    try:
+        i, j = shapely.STRtree(geometries).query(geometries, predicate="dwithin", distance=tolerance)
+        keep = i < j
+        i, j = i[keep], j[keep]
+        if rule == "rook" and len(i):
+            edges = shapely.boundary(geometries)
+            shared = shapely.intersection(shapely.snap(edges[i], edges[j], tolerance), edges[j])
+            keep = shapely.length(shared) > tolerance
+            i, j = i[keep], j[keep]
+    except shapely.errors.GEOSException as e:
+        raise UserError(Problem(f"the boundary shapes cannot be compared: {e}", key="spatial.boundary")) from None
+    order = np.lexsort((j, i))
+    return np.column_stack([i[order], j[order]])
 
 
 # ---------------------------------------------------------------- weights
@@ -151,6 +226,7 @@ def knn_weights(entities, lonlat: np.ndarray, k: int) -> Weights:
     n = len(entities)
     if k >= n:
         raise UserError(Problem(f"k = {k} needs more than {k} entities; the panel has {n}", key="spatial.k"))
+    from scipy.spatial import cKDTree
     _, idx = cKDTree(_unit_vectors(lonlat)).query(_unit_vectors(lonlat), k=k + 1)
     rows = np.repeat(np.arange(n), k)
     columns = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)]).ravel()
@@ -191,28 +267,28 @@ def _check_distinct(entities, d: np.ndarray, what: str, key: str) -> None:
         raise UserError([Problem(f"{entities[a]} and {entities[b]} {what}", key=key) for a, b in zip(i[:5], j[:5])])
 
 
-def contiguity_weights(entities, geometries, rule: str = "queen", islands: str = "nearest") -> Weights:
-    """Queen (shared point) or rook (shared edge) contiguity; an entity without neighbours is linked to its nearest."""
-    from libpysal.weights import Queen, Rook
-    builder = Queen if rule == "queen" else Rook
-    w = builder.from_iterable(geometries, ids=list(range(len(geometries))), silence_warnings=True)
-    n = len(entities)
-    binary = sparse.lil_matrix((n, n))
-    for i, neighbours in w.neighbors.items():
-        for j in neighbours:
-            binary[i, j] = 1
-    lonely = [i for i in range(n) if binary[i].nnz == 0]
-    if lonely and islands == "error":
+def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str = "queen",
+                       islands: str = "nearest") -> Weights:
+    """Queen (shared point) or rook (shared edge) contiguity between the features `found` for the entities;
+    an entity without neighbours is linked to its nearest."""
+    pairs = contiguity_pairs(layer, tuple(found), rule)
+    has_neighbour = np.zeros(len(entities), dtype=bool)
+    has_neighbour[pairs.ravel()] = True
+    lonely = np.flatnonzero(~has_neighbour)
+    if len(lonely) and islands == "error":
         raise UserError([Problem(f"has no {rule} neighbour (an island); set spatial.islands = \"nearest\" to link it to "
                                  "its nearest entity, or use knn weights", entity=entities[i], key="spatial.islands")
                          for i in lonely])
-    d = great_circle_km(centroids(geometries))
-    np.fill_diagonal(d, np.inf)
     added = []
-    for i in lonely:
-        j = int(np.argmin(d[i]))
-        binary[i, j] = binary[j, i] = 1
-        added.append((entities[i], entities[j], float(d[i, j])))
+    if len(lonely):
+        d = great_circle_km(centroids(layer.geometries[list(found)]))
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argmin(d[lonely], axis=1)
+        pairs = np.vstack([pairs, np.column_stack([lonely, nearest])])
+        added = [(entities[i], entities[j], float(d[i, j])) for i, j in zip(lonely, nearest)]
+    links = np.vstack([pairs, pairs[:, ::-1]])
+    binary = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(entities),) * 2)
+    binary.data[:] = 1.0  # a link added both ways for an island may duplicate an existing one
     rule_text = "a shared boundary point (queen)" if rule == "queen" else "a shared edge (rook)"
     fix = ("; an entity without neighbours is linked both ways to the entity with the nearest centroid: "
            + ", ".join(f"{a}-{b} ({km:.0f} km)" for a, b, km in added)) if added else ""
@@ -222,12 +298,18 @@ def contiguity_weights(entities, geometries, rule: str = "queen", islands: str =
 
 # ---------------------------------------------------------------- statistics
 
+def constant_columns(y: np.ndarray) -> np.ndarray:
+    """Columns whose values do not vary beyond rounding, for which Moran's I is undefined."""
+    y = np.asarray(y, dtype=float)
+    z = y - y.mean(axis=0)
+    return ~np.any(np.abs(z) > 1e-12 * np.maximum(1.0, np.abs(y).max(axis=0)), axis=0)
+
+
 def _centred(y, what: str) -> np.ndarray:
     y = np.asarray(y, dtype=float)
-    z = y - y.mean()
-    if not np.any(np.abs(z) > 1e-12 * max(1.0, np.abs(y).max())):
+    if constant_columns(y[:, None])[0]:
         raise UserError(f"{what} is constant, so Moran's I is undefined")
-    return z
+    return y - y.mean()
 
 
 def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.ndarray:
@@ -238,31 +320,45 @@ def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.n
 
 
 def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> dict:
-    """Moran's I with E(I), variances under normality and randomisation (Cliff and Ord 1981) and a permutation p."""
-    z = _centred(y, what)
+    """Moran's I of one variable; see moran_columns."""
+    _centred(y, what)
+    return {k: float(v[0]) for k, v in moran_columns(np.asarray(y, dtype=float)[:, None], w, permutations, rng).items()}
+
+
+def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rng=None) -> dict[str, np.ndarray]:
+    """Moran's I of each column of y (none constant) with E(I), variances under normality and randomisation
+    (Cliff and Ord 1981) and a permutation p. Columns are permuted together, as many per call as PERMUTED_VALUES
+    allows; the stream drawn is the same as one call per column in turn."""
+    z = y - y.mean(axis=0)
     n = len(z)
     s0 = w.sum()
     sym = w + w.T
     s1 = 0.5 * sym.multiply(sym).sum()
     s2 = float(((np.asarray(w.sum(axis=1)).ravel() + np.asarray(w.sum(axis=0)).ravel()) ** 2).sum())
-    m2 = (z @ z)
-    i = n / s0 * (z @ (w @ z)) / m2
+    m2 = np.einsum("ic,ic->c", z, z)
+    i = n / s0 * np.einsum("ic,ic->c", z, w @ z) / m2
     ei = -1 / (n - 1)
     var_norm = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
-    kurtosis = n * (z**4).sum() / m2**2
+    kurtosis = n * (z**4).sum(axis=0) / m2**2
     var_rand = ((n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
                  - kurtosis * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0))
                 / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - ei * ei)
-    out = {"I": i, "EI": ei, "sd_norm": np.sqrt(var_norm), "sd_rand": np.sqrt(var_rand)}
+    out = {"I": i, "EI": np.full(len(i), ei), "sd_norm": np.full(len(i), np.sqrt(var_norm)), "sd_rand": np.sqrt(var_rand)}
     for name in ("norm", "rand"):
         out[f"z_{name}"] = (i - ei) / out[f"sd_{name}"]
-        out[f"p_{name}"] = 2 * stats.norm.sf(abs(out[f"z_{name}"]))
-    out["p_perm"] = np.nan
+        out[f"p_{name}"] = 2 * special.ndtr(-abs(out[f"z_{name}"]))
+    out["p_perm"] = np.full(len(i), np.nan)
     if permutations:
-        shuffled = rng.permuted(np.tile(z, (permutations, 1)), axis=1)
-        simulated = n / s0 * np.einsum("pj,jp->p", shuffled, w @ shuffled.T) / m2
-        out["p_perm"] = float(_folded_pseudo_p(simulated, i, permutations))
-    return {k: float(v) for k, v in out.items()}
+        simulated = np.empty((len(i), permutations))
+        step = max(1, PERMUTED_VALUES // (permutations * n))  # columns per call, bounding memory on large panels
+        for first in range(0, len(i), step):
+            block = slice(first, first + step)
+            shuffled = np.repeat(z[:, block].T, permutations, axis=0)
+            rng.permuted(shuffled, axis=1, out=shuffled)
+            simulated[block] = np.einsum("pj,jp->p", shuffled, w @ shuffled.T).reshape(-1, permutations)
+        simulated *= (n / s0 / m2)[:, None]
+        out["p_perm"] = _folded_pseudo_p(simulated.T, i, permutations)
+    return out
 
 
 def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> pd.DataFrame:
@@ -284,7 +380,7 @@ def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: 
     quadrant = QUADRANTS[np.where(z > 0, np.where(lag > 0, 0, 3), np.where(lag > 0, 1, 2))]
     frame = pd.DataFrame({"value": np.asarray(y, dtype=float), "z": z / sd, "lag": lag / sd, "I": local,
                           "EI": expectation, "VI": variance, "z_I": z_score,
-                          "p_norm": 2 * stats.norm.sf(np.abs(z_score)), "quadrant": quadrant})
+                          "p_norm": 2 * special.ndtr(-np.abs(z_score)), "quadrant": quadrant})
     frame["p_perm"] = _conditional_pseudo_p(z, w, local, m2, permutations, rng) if permutations else np.nan
     return frame
 
@@ -296,7 +392,9 @@ def _conditional_pseudo_p(z, w: sparse.csr_matrix, observed, m2, permutations: i
     n = len(z)
     counts = np.diff(w.indptr)
     width = int(counts.max())
-    draws = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :width]
+    keys = rng.random((permutations, n - 1))
+    draws = np.argpartition(keys, width - 1, axis=1)[:, :width]  # the first `width` of a full argsort, found faster
+    draws = np.take_along_axis(draws, np.argsort(np.take_along_axis(keys, draws, axis=1), axis=1), axis=1)
     padded = np.zeros((n, width))
     for i in range(n):
         padded[i, : counts[i]] = w.data[w.indptr[i]: w.indptr[i + 1]]
@@ -322,7 +420,7 @@ def getis_ord_star(y, w: sparse.csr_matrix) -> pd.DataFrame:
     s1i = np.asarray(star.multiply(star).sum(axis=1)).ravel()
     mean, sd = y.mean(), np.sqrt((y**2).mean() - y.mean() ** 2)
     gz = (star @ y - mean * wi) / (sd * np.sqrt((n * s1i - wi**2) / (n - 1)))
-    return pd.DataFrame({"Gi_z": gz, "Gi_p": 2 * stats.norm.sf(np.abs(gz))})
+    return pd.DataFrame({"Gi_z": gz, "Gi_p": 2 * special.ndtr(-np.abs(gz))})
 
 
 def significant(p: np.ndarray, alpha: float, correction: str = "none") -> np.ndarray:

@@ -6,14 +6,16 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from analysis.density import densities
+from analysis.density import densities, kernel_density
 from analysis.development import relative_development
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
 from analysis.indices import compute_index
-from analysis.markov import markov_chains
+from analysis.chapter import _balanced
+from analysis.markov import homogeneity_tests, markov_chains, steady_state
 from analysis.obstacle import obstacle_degrees
 from analysis.pipeline import run
+from analysis.spatial import knn_weights
 from analysis.study import dumps, loads, study_from_dict
 
 Y = np.array([[0.35, 0.45, 0.55], [0.45, 0.45, 0.52], [0.30, 0.38, 0.41], [0.50, 0.49, 0.60]])
@@ -50,6 +52,81 @@ def test_spatial_markov_counts_by_hand():
         observed = ~np.isnan(probabilities).all(axis=1)
         assert np.allclose(probabilities[observed].sum(axis=1), 1)
     assert set(result.homogeneity) == {"Q", "Q_p", "LR", "LR_p", "dof"}
+
+
+def _giddy_reference(y, w, edges):
+    """giddy's chains on the same classes: its cutoffs bin x <= cutoff, so each edge steps down to close classes
+    on the left."""
+    import warnings
+    from giddy.markov import Markov, Spatial_Markov
+    from libpysal.weights import WSP
+    warnings.filterwarnings("ignore")
+    left = [float(np.nextafter(e, -np.inf)) for e in edges]
+    classic = Markov(np.searchsorted(edges, y, side="right"), classes=np.arange(len(edges) + 1), summary=False)
+    spatial = Spatial_Markov(y, WSP(w).to_W(silence_warnings=True), cutoffs=left, lag_cutoffs=left, fixed=True)
+    return classic, spatial
+
+
+def _steady_or_nan(chain_p, counts):
+    from giddy.ergodic import steady_state
+    if not (counts.sum(axis=1) > 0).all():
+        return np.full(len(counts), np.nan)
+    solved = np.atleast_2d(np.asarray(steady_state(chain_p), dtype=float))
+    return solved[0] if len(solved) == 1 else np.full(len(counts), np.nan)
+
+
+@pytest.mark.parametrize("case", ["demo", "random", "quantiles"])
+def test_markov_equals_giddy(case):
+    """Counts exactly; probabilities, steady states, Q, LR and their p-values to 1e-12."""
+    if case == "demo":
+        results = run(default_study().model_copy(update={"model": None}), demo_panel())
+        y = _balanced(results.coupling.by_entity)["D"].to_numpy()
+        w = results.chapter.weights.matrix
+        result = results.chapter.markov
+    else:
+        rng = np.random.default_rng(7)
+        n = 120
+        y = np.clip(np.cumsum(rng.normal(0.02, 0.06, (n, 8)), axis=1) + rng.uniform(0.2, 0.6, (n, 1)), 0.01, 0.99)
+        points = rng.uniform(0, 10, (n, 2))
+        w = knn_weights([str(i) for i in range(n)], points, 5).matrix
+        result = markov_chains(y, w, "levels" if case == "random" else "quantiles", k=5)
+    edges = result.classes["upper"].to_numpy()[:-1]
+    classic, spatial = _giddy_reference(y, w, edges)
+    assert np.array_equal(_matrix(result.transitions, -1, "count"), classic.transitions)
+    assert np.array_equal(spatial.transitions, classic.transitions)
+    for lag in range(len(edges) + 1):
+        assert np.array_equal(_matrix(result.transitions, lag, "count"), spatial.T[lag])
+    references = [(-1, classic.transitions, classic.p)] + [(m, spatial.T[m], spatial.P[m]) for m in range(len(edges) + 1)]
+    for lag, counts, probabilities in references:
+        ours = _matrix(result.transitions, lag, "probability")
+        observed = counts.sum(axis=1) > 0
+        assert np.isnan(ours[~observed]).all() and np.abs(ours[observed] - probabilities[observed]).max(initial=0) < 1e-12
+        state = result.steady_state.query(f"lag_class == {lag}")["probability"].to_numpy()
+        expected = _steady_or_nan(probabilities, counts)
+        assert np.array_equal(np.isnan(state), np.isnan(expected))
+        assert np.nan_to_num(np.abs(state - expected)).max() < 1e-12
+    assert result.homogeneity["dof"] == spatial.dof_hom
+    for ours, theirs in [("Q", spatial.Q), ("LR", spatial.LR), ("Q_p", spatial.Q_p_value), ("LR_p", spatial.LR_p_value)]:
+        assert abs(result.homogeneity[ours] - theirs) < 1e-12 * max(1, abs(theirs))
+
+
+def test_homogeneity_without_degrees_of_freedom_has_no_p_value():
+    """Each class's transitions all fall in one lag class: nothing to compare, dof = 0 (giddy: p = NaN too)."""
+    by_lag = np.zeros((2, 2, 2), dtype=int)
+    by_lag[0, 0] = [3, 1]
+    by_lag[1, 1] = [2, 2]
+    result = homogeneity_tests(by_lag)
+    assert result["dof"] == 0 and result["Q"] == 0 and np.isnan(result["Q_p"]) and np.isnan(result["LR_p"])
+
+
+def test_steady_state_of_reducible_chains():
+    """giddy's documented examples (giddy.ergodic.steady_state): irreducible [0.4, 0.2, 0.4]; two recurrent classes:
+    none unique; a transient class feeding one recurrent class: that class's distribution."""
+    assert np.allclose(steady_state(np.array([[.5, .25, .25], [.5, 0, .5], [.25, .25, .5]])), [0.4, 0.2, 0.4],
+                       atol=1e-15)
+    assert np.isnan(steady_state(np.array([[.5, .5, 0], [.2, .8, 0], [0, 0, 1]]))).all()
+    transient = steady_state(np.array([[.5, .5, 0], [.2, .8, 0], [.3, .3, .4]]))
+    assert np.allclose(transient, [2 / 7, 5 / 7, 0], atol=1e-15)
 
 
 def test_levels_classes_and_too_few_periods():
@@ -124,6 +201,20 @@ def test_kernel_density_is_silverman_gaussian():
     assert scott == pytest.approx(h / 0.9 * 1.059, rel=1e-12)
     with pytest.raises(UserError, match="two distinct values"):
         densities(frame.assign(D=0.5), "D")
+
+
+@pytest.mark.parametrize("rule", ["silverman", "scott"])
+def test_kernel_density_equals_statsmodels(rule):
+    """KDEUnivariate(fft=False) to 1e-12, including a sample whose IQR is 0 (the sd is used alone)."""
+    from statsmodels.nonparametric.kde import KDEUnivariate
+    rng = np.random.default_rng(9)
+    grid = np.linspace(-0.2, 1.2, 150)
+    for values in (rng.beta(2, 5, 300), np.r_[np.full(10, 0.5), 0.1, 0.9], rng.normal(0.5, 0.1, 7)):
+        reference = KDEUnivariate(values)
+        reference.fit(kernel="gau", bw=rule, fft=False)
+        density, h = kernel_density(values, grid, rule)
+        assert h == pytest.approx(reference.bw, rel=1e-12)
+        assert np.abs(density - reference.evaluate(grid)).max() < 1e-12 * reference.evaluate(grid).max()
 
 
 def test_every_section_round_trips_through_the_study_file():

@@ -1,4 +1,5 @@
 """Spatial weights, global Moran's I, LISA and Gi*: against esda's documented value, esda itself and dense numpy."""
+import json
 import warnings
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from scipy import stats
 
 from analysis import spatial
-from analysis.chapter import _balanced, build_weights
+from analysis.chapter import _balanced, build_weights, moran_table
 from analysis.coupling import couple
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel, real_panel, real_study
@@ -123,6 +124,55 @@ def test_permutation_p_values_are_seeded_and_detect_clustering():
     assert spatial.global_moran(noise, weights.matrix, 199, np.random.default_rng(5))["p_perm"] > 0.01
 
 
+def test_moran_table_permutes_each_period_in_turn_from_one_stream(example):
+    """All periods are permuted in one call; the p-values equal drawing one period after another (dense reference)."""
+    wide, weights = example
+    table = moran_table(wide, weights, ["D", "U1"], 199, 3)
+    rng = np.random.default_rng(3)
+    dense = weights.matrix.toarray()
+    for row in table.itertuples():
+        z = wide[row.measure][row.period].to_numpy() - wide[row.measure][row.period].mean()
+        shuffled = rng.permuted(np.tile(z, (199, 1)), axis=1)
+        simulated = len(z) / dense.sum() * ((shuffled @ dense.T) * shuffled).sum(axis=1) / (z @ z)
+        larger = (simulated >= row.I).sum()
+        assert row.p_perm == (min(larger, 199 - larger) + 1) / 200
+        assert abs(row.I - dense_moran(z, dense)[0]) < 1e-12
+    flat = {m: frame.copy() for m, frame in wide.items()}
+    flat["U1"][flat["U1"].columns[2]] = 0.5
+    with pytest.raises(UserError) as e:
+        moran_table(flat, weights, ["D", "U1"], 0, 3)
+    assert [(p.column, p.period) for p in e.value.problems] == [("U1", flat["U1"].columns[2])]
+
+
+def test_moran_permutations_in_blocks_draw_the_same_stream(example, monkeypatch):
+    wide, weights = example
+    values = np.column_stack([wide["D"].to_numpy(), np.random.default_rng(1).normal(size=(len(wide["D"]), 6))])
+    together = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
+    monkeypatch.setattr(spatial, "PERMUTED_VALUES", 1)  # one column per call
+    one_by_one = spatial.moran_columns(values, weights.matrix, 99, np.random.default_rng(8))["p_perm"]
+    assert np.array_equal(together, one_by_one) and len(set(together)) > 1
+
+
+def test_conditional_permutations_follow_the_stated_stream():
+    """One draw matrix for all entities: row p's `k_i` smallest keys name the other entities (i skipped) that
+    take i's neighbour slots; a loop over entities, independent of the vectorised code."""
+    rng = np.random.default_rng(4)
+    n, permutations = 60, 99
+    points = rng.uniform(0, 10, (n, 2))
+    weights = spatial.knn_weights([str(i) for i in range(n)], points, 4).matrix
+    y = points[:, 1] + rng.normal(0, 1, n)
+    ours = spatial.local_moran(y, weights, permutations, np.random.default_rng(11))
+    order = np.argsort(np.random.default_rng(11).random((permutations, n - 1)), axis=1)
+    z = y - y.mean()
+    m2 = z @ z / n
+    for i in range(n):
+        row = weights.getrow(i)
+        others = np.delete(np.arange(n), i)[order[:, : row.nnz]]
+        simulated = z[i] / m2 * (z[others] * row.data).sum(axis=1)
+        larger = (simulated >= ours["I"][i]).sum()
+        assert ours["p_perm"][i] == (min(larger, permutations - larger) + 1) / (permutations + 1)
+
+
 def test_multiple_testing_corrections():
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
     assert spatial.significant(p, 0.05).sum() == 5
@@ -153,18 +203,75 @@ def test_unmatched_and_twice_matched_names_are_named():
 
 
 def test_hainan_is_linked_and_reported_or_refused():
-    features = spatial.read_boundaries()
+    layer = spatial.load_boundaries()
     names = ["Hainan", "Guangdong", "Guangxi", "Hunan", "Fujian"]
-    geometries = spatial.read_geometries([features[k] for k in spatial.match_entities(names, features)])
-    weights = spatial.contiguity_weights(names, geometries, "queen", "nearest")
+    found = spatial.match_entities(names, layer.features)
+    weights = spatial.contiguity_weights(names, layer, found, "queen", "nearest")
     assert [a for a, _, _ in weights.links_added] == ["Hainan"]
     island, neighbour, km = weights.links_added[0]
     j = names.index(neighbour)
     assert weights.matrix[0, j] > 0 and weights.matrix[j, 0] > 0 and 200 < km < 800
     assert np.allclose(weights.matrix.sum(axis=1), 1) and "Hainan" in weights.convention
     with pytest.raises(UserError) as e:
-        spatial.contiguity_weights(names, geometries, "rook", "error")
+        spatial.contiguity_weights(names, layer, found, "rook", "error")
     assert e.value.problems[0].entity == "Hainan" and e.value.problems[0].key == "spatial.islands"
+
+
+def _libpysal_pairs(geometries, rule):
+    from libpysal.weights import Queen, Rook
+    builder = Queen if rule == "queen" else Rook
+    w = builder.from_iterable(list(geometries), ids=list(range(len(geometries))), silence_warnings=True)
+    return sorted((i, j) for i, neighbours in w.neighbors.items() for j in neighbours if i < j)
+
+
+@pytest.mark.parametrize("rule", ["queen", "rook"])
+def test_contiguity_equals_libpysal_on_the_shipped_provinces(rule):
+    """All 34 features, so the overlapping Guangdong-Macao pair (queen, not rook) and the islands are included."""
+    layer = spatial.load_boundaries()
+    everything = tuple(range(len(layer.features)))
+    ours = [tuple(p) for p in spatial.contiguity_pairs(layer, everything, rule).tolist()]
+    assert ours == _libpysal_pairs(layer.geometries, rule) and len(ours) == {"queen": 70, "rook": 69}[rule]
+    names = [f["properties"]["name_en"] for f in layer.features]
+    guangdong_macao = tuple(sorted((names.index("Guangdong"), names.index("Macao"))))
+    assert (guangdong_macao in ours) == (rule == "queen")
+
+
+def test_contiguity_on_the_demo_entities_equals_libpysal_and_is_cached():
+    layer = spatial.load_boundaries()
+    study, panel = default_study(), demo_panel()
+    names = sorted(panel.frame[study.panel.entity].unique())
+    found = spatial.match_entities(names, layer.features)
+    for rule in ("queen", "rook"):
+        weights = spatial.contiguity_weights(names, layer, found, rule)
+        binary = (weights.matrix.toarray() > 0).astype(int)
+        expected = np.zeros_like(binary)
+        for i, j in _libpysal_pairs(layer.geometries[found], rule):
+            expected[i, j] = expected[j, i] = 1
+        hainan = names.index("Hainan")
+        island, neighbour, _ = weights.links_added[0]
+        expected[hainan, names.index(neighbour)] = expected[names.index(neighbour), hainan] = 1
+        assert island == "Hainan" and (binary == expected).all()
+    assert spatial.load_boundaries() is layer and spatial.load_boundaries(spatial.SHIPPED_BOUNDARIES.read_bytes()) is layer
+    assert spatial.contiguity_pairs(layer, tuple(found), "queen") is spatial.contiguity_pairs(layer, tuple(found), "queen")
+
+
+def _square(x, y, size=1.0):
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
+
+
+def test_contiguity_rules_and_tolerance_on_squares():
+    """b's edges with a and c are written with float noise (libpysal misses them), a-c touch at a corner exactly,
+    d lies 1e-3 below a, far beyond the tolerance (1e-7 of the extent)."""
+    noise = 1e-12
+    a, b = _square(0, 0), _square(1 + noise, -noise)
+    c, d = _square(1, 1), _square(0, -1 - 1e-3)
+    collection = {"type": "FeatureCollection",
+                  "features": [{"type": "Feature", "properties": {"name": k}, "geometry": g}
+                               for k, g in zip("abcd", (a, b, c, d))]}
+    layer = spatial.load_boundaries(json.dumps(collection).encode())
+    assert spatial.contiguity_pairs(layer, (0, 1, 2, 3), "queen").tolist() == [[0, 1], [0, 2], [1, 2]]
+    assert spatial.contiguity_pairs(layer, (0, 1, 2, 3), "rook").tolist() == [[0, 1], [1, 2]]
+    assert _libpysal_pairs(layer.geometries, "queen") == [(0, 2)]  # exact vertices only
 
 
 def test_knn_inverse_distance_and_economic_weights():
