@@ -344,5 +344,5 @@ def test_sheet_names_of_a_workbook_and_of_a_csv():
     workbook = (Path(__file__).parents[1] / "analysis/examples/china_rd/china_rd_panel_30prov_2011_2022_zh.xlsx").read_bytes()
     assert "面板数据" in sheet_names(workbook)
     assert sheet_names(b"a,b\n1,2\n") == ()
-    with pytest.raises(UserError, match="cannot be read"):
+    with pytest.raises(UserError, match="not a valid Excel .xlsx workbook"):
         sheet_names(b"PK\x03\x04 not really a zip")

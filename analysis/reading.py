@@ -1,0 +1,459 @@
+"""Reading an uploaded panel file (CSV or XLSX as Chinese and European Excel write them) into a frame, within bounds.
+
+Every limit is checked before the work it bounds: the size before reading, the unpacked size of a workbook
+before parsing it, the number of cells while streaming it. Nothing read is executed. Numbers are read with the
+decimal and thousands separators the file itself shows, and a file that could be read two ways is refused.
+Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is row 2.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import stat
+import zipfile
+from numbers import Real
+from pathlib import Path
+
+import charset_normalizer
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from .errors import Problem, UserError
+from .text import clean_text, unsafe_characters
+
+MAX_BYTES = 50_000_000
+MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses about 1 MB of it a second
+MAX_CELLS = 5_000_000  # cells streamed from one sheet, empty ones included
+MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
+MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
+MAX_NAME_CHARS = 200  # a column name
+ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
+ROW_CONVENTION = "rows are numbered as in Excel: the header is row 1, the first data row is row 2"
+SHOWN = 5  # cells quoted per column before "and N more"
+
+TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+MISSING_MARKERS = ["", "na", "n/a", "nan", "null", "none", "#n/a", ".", "..", "...", "…", "-", "--", "—", "–"]
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+ENCODINGS = {  # what Excel writes as "CSV" on Chinese and Western Windows, and "Unicode text" without its mark
+    "gb18030": "Chinese GBK/GB18030", "cp1252": "Western European Windows-1252", "latin_1": "Latin-1",
+    "utf_16_le": "UTF-16 (little-endian)", "utf_16_be": "UTF-16 (big-endian)",
+}
+MAX_CHAOS = 0.2  # charset-normalizer's share of implausible characters above which a reading is rejected
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_SPACED = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")  # 1 234 567,5 (no-break spaces made plain by NFKC)
+# Evidence of the decimal mark: a pattern only one convention can write. "7.841" and "1,234" prove nothing.
+_PROVES = {
+    ".": re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\d*\.\d+[eE][+-]?\d+|"
+                    r"(?:0|\d{4,})?\.\d+|\d+\.(?:\d{1,2}|\d{4,}))"),
+    ",": re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|"
+                    r"(?:0|\d{4,})?,\d+|\d+,(?:\d{1,2}|\d{4,}))"),
+}
+_GROUPED = {  # the thousands separator of each decimal mark, and a number written with it
+    ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
+    ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
+}
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
+
+
+# ---------------------------------------------------------------- bytes
+
+
+def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a data file, refused before reading when too large; folders and devices are refused."""
+    path = Path(path)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"{path} is a folder, not a data file")
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+            raise UserError(f"{path} is a device, not a data file")
+        check_size(info.st_size, max_bytes)
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)  # a pipe or a growing file has no size to check beforehand
+    except FileNotFoundError:
+        raise UserError(f"data file not found: {path}") from None
+    except PermissionError:
+        raise UserError(f"no permission to read {path}") from None
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
+    check_size(len(data), max_bytes)
+    return data
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise UserError(f"the file is {_bytes(size)}, above the limit of {_bytes(max_bytes)}; "
+                        "upload only the columns and rows the study needs")
+
+
+def _bytes(n: float) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def read_bytes(source: bytes | str | Path, max_bytes: int) -> tuple[bytes, str | None]:
+    """The uploaded bytes and, for a path, the file name."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        check_size(len(data), max_bytes)
+        return data, None
+    return read_file(source, max_bytes), Path(source).name
+
+
+# ---------------------------------------------------------------- files
+
+
+def parse(data: bytes, filename: str | None, sheet: str | int | None) -> pd.DataFrame:
+    """The bytes of a CSV or XLSX file as a frame indexed by Excel row number; reading notes in attrs["problems"]."""
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
+        raise UserError("old-style Excel .xls workbooks are not read; save the sheet as .xlsx or as CSV (UTF-8)")
+    if data.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
+        grid, notes = _xlsx_grid(data, sheet), []
+        if suffix == ".xlsm":
+            notes.append(_warning("read the cells of a macro-enabled workbook as data; its macros were not run"))
+        decimal_default = "."
+    else:
+        if suffix not in TEXT_SUFFIXES:
+            raise UserError(f"cannot read '{filename}': upload a CSV or an Excel .xlsx file")
+        if sheet is not None:
+            raise UserError("a sheet was chosen, but the file is a CSV, which has no sheets")
+        text, notes = _decode(data)
+        delimiter = _sniff_delimiter(text)
+        grid = _csv_grid(text, delimiter)
+        decimal_default = "." if delimiter == "," else None  # a decimal comma would have to be quoted there
+    frame = _frame(grid, decimal_default, notes)
+    frame.attrs["problems"] = notes
+    return frame
+
+
+def _warning(message: str, **where) -> Problem:
+    return Problem(message, severity="warning", **where)
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a damaged workbook, and one whose XML unpacks beyond the limit (a zip bomb), before parsing it."""
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise UserError("the file is not a valid Excel .xlsx workbook (it may be damaged, or another format renamed)") from None
+    if unpacked > MAX_XML_BYTES:
+        raise UserError(f"the workbook unpacks to {_bytes(unpacked)} of XML, above the limit of {_bytes(MAX_XML_BYTES)}; "
+                        "save the sheet as CSV UTF-8, which is read much faster")
+
+
+def _open_workbook(data: bytes):
+    """openpyxl in read-only mode: cell values streamed, formulas' last computed values, macros never run."""
+    _check_zip(data)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
+        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+
+
+def sheet_names(data: bytes) -> tuple[str, ...]:
+    """The worksheet names of an XLSX workbook, () for any other file; read from its index, no cell loaded."""
+    if not data.startswith(b"PK\x03\x04"):
+        return ()
+    book = _open_workbook(data)
+    try:
+        return tuple(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _xlsx_grid(data: bytes, sheet: str | int | None) -> pd.DataFrame:
+    """The sheet's cells by row (row k + 1 in Excel), streamed with a cap on cells and columns."""
+    book = _open_workbook(data)
+    try:
+        worksheet = _sheet(book, sheet)
+        worksheet.reset_dimensions()  # the sheet's own claim of its size is not trusted: rows end at their last cell
+        rows, cells = [], 0
+        for row in worksheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise UserError(f"the sheet has more than {MAX_CELLS:,} cells; keep only the columns and rows the study "
+                                "needs, or save the sheet as CSV UTF-8")
+            if len(row) > MAX_COLUMNS:
+                raise UserError(Problem(f"the row reaches column {len(row):,}, beyond Excel's limit of {MAX_COLUMNS:,} "
+                                        "columns", row=len(rows) + 1))
+            rows.append(row)
+    except UserError:
+        raise
+    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
+        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+    finally:
+        book.close()
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([row + (None,) * (width - len(row)) for row in rows], columns=range(width), dtype=object)
+
+
+def _sheet(book, sheet: str | int | None):
+    names = book.sheetnames
+    if sheet is None or sheet == 0:
+        return book[names[0]]
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return book[names[sheet]]
+    if isinstance(sheet, str) and sheet in names:
+        return book[sheet]
+    listed = ", ".join(f"'{n}'" for n in names)
+    raise UserError(f"the workbook has no sheet {sheet!r}; its sheets are {listed}")
+
+
+def _decode(data: bytes) -> tuple[str, list[Problem]]:
+    """Text by byte-order mark, else UTF-8, else the one reading charset-normalizer finds plausible; refused if unsure."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return _checked_text(data.decode(encoding, errors="replace")), []
+    try:
+        return _checked_text(data.decode("utf-8")), []
+    except UnicodeDecodeError:
+        pass
+    wide = b"\x00" in data[:4096]
+    candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
+    matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
+    if not matches:
+        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
+                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+    least = min(m.chaos for m in matches)
+    readings = {m.encoding: str(m) for m in matches if m.chaos <= least + 0.01}
+    if "cp1252" in readings:
+        readings.pop("latin_1", None)  # Excel's "ANSI" on Western Windows; Latin-1 differs only in rarely used bytes
+    if len(set(readings.values())) > 1:
+        raise UserError("the file is not UTF-8 and its text reads sensibly in more than one encoding: "
+                        + _differences(readings) + "; in Excel, use Save As > CSV UTF-8")
+    encoding, text = next(iter(readings.items()))
+    return _checked_text(text), [_warning(f"the file is not UTF-8; it was read as {ENCODINGS[encoding]} text")]
+
+
+def _differences(readings: dict[str, str]) -> str:
+    lines = {encoding: text.splitlines() for encoding, text in readings.items()}
+    for number, variants in enumerate(zip(*lines.values()), start=1):
+        if len(set(variants)) > 1:
+            shown = " or ".join(f"as {ENCODINGS[e]}: {v[:60]!r}" for e, v in zip(lines, variants))
+            return f"row {number} reads {shown}"
+    return " or ".join(ENCODINGS[e] for e in readings)
+
+
+def _checked_text(text: str) -> str:
+    if "\x00" in text:
+        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
+                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+    return text
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among comma, semicolon and tab that splits the first lines into the most equal-length rows."""
+    lines = [line for line in text[:1_000_000].splitlines() if line.strip()][:50]
+    best, best_score = ",", (0, 0)
+    for delimiter in (",", ";", "\t"):
+        widths = [len(row) for row in _csv_reader(lines, delimiter)]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_reader(lines, delimiter: str):
+    """csv.reader allowing cells as long as a file; their length is checked, with a message, once read."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+    return csv.reader(lines, delimiter=delimiter)
+
+
+def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
+    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
+    lines = text.splitlines()
+    width = max((line.count(delimiter) for line in lines), default=0) + 1  # exact unless a quoted cell holds delimiters
+    if width > max((len(r) for r in _csv_reader(lines[:50], delimiter)), default=1):
+        try:
+            width = max((len(r) for r in _csv_reader(io.StringIO(text, newline=""), delimiter)), default=1)
+        except csv.Error as e:
+            raise UserError(f"the CSV file cannot be read: {e}") from None
+    if width > MAX_COLUMNS:
+        raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
+                           na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as e:
+        raise UserError(f"the CSV file cannot be read: {e}") from None
+    return grid.fillna("")
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
+    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
+    filled = pd.DataFrame({k: _filled(grid[k]) for k in grid.columns}, index=grid.index)
+    rows = filled.any(axis=1)
+    if not rows.any():
+        raise UserError("the file has no data: no header row was found")
+    header_at = rows.idxmax()
+    body_rows = rows.index[rows & (rows.index > header_at)]
+    header, body, filled = grid.loc[header_at], grid.loc[body_rows], filled.loc[body_rows]
+    body.index = filled.index = pd.Index(body_rows + 1, name=ROW)
+    named = [k for k in grid.columns if _filled(header[[k]]).iloc[0]]
+    last = named[-1] if named else -1
+    beyond = filled.loc[:, filled.columns > last].any(axis=1)
+    if beyond.any():
+        n = beyond.idxmax()
+        column = get_column_letter(int(filled.columns[filled.loc[n] & (filled.columns > last)][0]) + 1)
+        raise UserError(Problem(f"this row has a value in column {column}, right of the last named column; name the "
+                                f"column in the header row or delete the value; {ROW_CONVENTION}", row=int(n)))
+    columns, raw_names = {}, {}
+    for k in range(last + 1):
+        letter = get_column_letter(k + 1)
+        raw = header[k]
+        if not _filled(header[[k]]).iloc[0]:
+            if not filled[k].any():
+                continue
+            raw = f"column {letter}"
+        name = _column_name(raw, letter, notes)
+        if name in columns:
+            again = "after removing unprintable characters, " if raw_names[name] != raw else ""
+            raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
+                                    "give each column its own name", column=name))
+        columns[name], raw_names[name] = body[k], raw
+    _check_cell_length(columns)
+    texts = {name: _texts(values) for name, values in columns.items()}
+    decimal = _decimal_mark(texts, decimal_default, notes)
+    frame = pd.DataFrame({name: _typed(values, texts[name], decimal) for name, values in columns.items()},
+                         index=body.index)
+    frame.index.name = ROW
+    return frame
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """Cells holding something: not empty, not only spaces."""
+    if values.dtype != object:
+        return values.str.strip().ne("")
+    strings = values.map(type).eq(str)
+    blank = pd.Series(False, index=values.index)
+    blank[strings] = values[strings].astype("str").str.strip().eq("")
+    return values.notna() & ~blank
+
+
+def _column_name(raw, letter: str, notes: list[Problem]) -> str:
+    """A header cell as a one-line name without unprintable characters; a long one is refused."""
+    text = str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+    name = clean_text(text, single_line=True)
+    if len(name) > MAX_NAME_CHARS:
+        raise UserError(Problem(f"the header of column {letter} is {len(name):,} characters long, above the limit of "
+                                f"{MAX_NAME_CHARS}; give the column a short name", column=name[:40] + "…"))
+    unsafe = unsafe_characters(text)
+    if unsafe:
+        notes.append(_warning(f"removed unprintable characters ({', '.join(unsafe)}) from the header of column {letter}",
+                              column=name))
+    return name
+
+
+def _check_cell_length(columns: dict[str, pd.Series]) -> None:
+    problems = []
+    for name, values in columns.items():
+        if values.dtype == object:
+            values = values.where(values.map(type).eq(str)).astype("str")
+        long = values.str.len().gt(MAX_CELL_CHARS).fillna(False).astype(bool)
+        if long.any():
+            n = long.idxmax()
+            problems.append(Problem(f"the cell holds {len(values[n]):,} characters, above Excel's limit of "
+                                    f"{MAX_CELL_CHARS:,}; {ROW_CONVENTION}", column=name, row=int(n)))
+    if problems:
+        raise UserError(problems)
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """The text cells of a column, stripped, in plain digits (full-width made ASCII) and with digit groups unspaced."""
+    if values.dtype == object:
+        values = values[values.map(type).eq(str)].astype("str")
+    text = values.str.strip()
+    wide = text.str.contains(r"[^\x00-\x7f]", regex=True)
+    if wide.any():
+        text[wide] = text[wide].str.normalize("NFKC").str.replace("\u2212", "-")
+    spaced = text.str.fullmatch(_SPACED.pattern)
+    if spaced.any():
+        text[spaced] = text[spaced].str.replace(" ", "", regex=False)
+    return text
+
+
+def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[Problem]) -> str:
+    """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells."""
+    proofs: dict[str, tuple[str, int, str]] = {}  # mark -> (column, row, cell) of the first cell proving it
+    ambiguous = None  # the first cell that either convention reads, differently
+    for name, text in texts.items():
+        text = text[text.str.contains(r"\d[.,]", regex=True)]
+        for mark, proof in _PROVES.items():
+            proved = text.str.fullmatch(proof.pattern)
+            if mark not in proofs and proved.any():
+                n = proved.idxmax()
+                proofs[mark] = (name, int(n), text[n])
+        either = text.str.fullmatch(_AMBIGUOUS.pattern)
+        if ambiguous is None and either.any():
+            n = either.idxmax()
+            ambiguous = (name, int(n), text[n])
+    if len(proofs) == 2:
+        (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
+        raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
+                                f"decimal point, '{comma}' (column '{comma_column}', row {comma_row}) a decimal comma; "
+                                f"write every number one way; {ROW_CONVENTION}"))
+    if proofs:
+        mark = next(iter(proofs))
+    elif ambiguous is None:
+        return "."
+    elif default is None:
+        column, row, cell = ambiguous
+        raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
+                                "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
+                                f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
+    else:
+        mark = default
+    if mark == ",":
+        column, row, cell = proofs[","]
+        notes.append(_warning(f"numbers were read with a decimal comma and '.' between thousands (1.234,5 = 1234.5), "
+                              f"as cells such as '{cell}' (row {row}) show", column=column))
+    elif "." not in proofs:
+        column, row, cell = ambiguous
+        notes.append(_warning(f"numbers were read with a decimal point and ',' between thousands (1,234.5 = 1234.5): "
+                              f"'{cell}' (row {row}) is read so", column=column))
+    return mark
+
+
+def _typed(values: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
+    """Numbers when every filled cell reads as one (int64 if all whole); otherwise cells as read, text stripped."""
+    missing = text.str.lower().isin(MISSING_MARKERS)
+    numbers = _numbers(text[~missing], decimal)
+    others = values.drop(text.index)  # cells of a workbook that are not text: numbers, dates, booleans or empty
+    other_numbers = others.map(_is_number) if len(others) else pd.Series(False, index=others.index)
+    if numbers.notna().all() and (other_numbers | others.isna()).all():
+        numeric = pd.concat([numbers, others[other_numbers].astype("float64")]).reindex(values.index).astype("float64")
+        whole = np.isfinite(numeric).all() and (numeric == numeric.round()).all() and numeric.abs().max() < 2**53
+        return numeric.astype("int64") if len(numeric) and whole else numeric
+    cells = values.astype(object).copy()
+    cells[text.index] = text.astype(object)
+    cells[numbers.index[numbers.notna()]] = numbers[numbers.notna()]
+    cells[text.index[missing]] = np.nan
+    cells[cells.isna()] = np.nan
+    return cells
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Text cells that read as numbers under the decimal mark, as floats; NaN where a cell is not a number."""
+    thousands, grouped = _GROUPED[decimal]
+    plain = text.where(~text.str.fullmatch(grouped.pattern), text.str.replace(thousands, "", regex=False))
+    if decimal == ",":
+        plain = plain.str.replace(",", ".", regex=False)
+    return pd.to_numeric(plain.where(plain.str.fullmatch(_NUMBER.pattern)), errors="coerce").astype("float64")
