@@ -129,7 +129,7 @@ class _Check:
 
     def __init__(self, frame: pd.DataFrame, study: Study):
         self.study, self.keys = study, study.panel
-        self.frame = frame.copy()
+        self.frame = frame.copy(deep=False)  # columns are replaced, never changed in place: the caller's frame stays
         if self.frame.index.name != ROW:
             self.frame.index = pd.RangeIndex(2, len(frame) + 2, name=ROW)
         self.problems: list[Problem] = list(frame.attrs.get("problems", []))
@@ -232,24 +232,36 @@ class _Check:
 
     def labels(self, values: pd.Series, column: str) -> pd.Series:
         """Names as text that any renderer can set: each distinct name cleaned once, then mapped onto the rows."""
-        raw = {v: _label(v) for v in values.dropna().unique()}
-        cleaned = {v: clean_text(text, single_line=True) for v, text in raw.items()}
+        codes, uniques = pd.factorize(values)
+        raw = [_label(v) for v in uniques.tolist()]
+        cleaned = [clean_text(text, single_line=True) for text in raw]
+        first_row = values.index[np.unique(codes[codes >= 0], return_index=True)[1]]
         role = self._role(column)
-        for v, text in raw.items():
-            if cleaned[v] != text:
-                n = values.index[values == v][0]
-                unsafe = ", ".join(unsafe_characters(text)) or "line breaks or repeated spaces"
-                self.warn(f"removed {unsafe} from the {role} name {text!r}", column=column, row=int(n))
-            if len(cleaned[v]) > MAX_NAME_CHARS:
-                n = values.index[values == v][0]
-                self.error(f"the {role} name is {len(cleaned[v]):,} characters long, above the limit of "
-                           f"{MAX_NAME_CHARS}; {ROW_CONVENTION}", column=column, row=int(n))
-        merged = pd.Series(raw).groupby(pd.Series(cleaned), sort=False).unique()
-        for name, originals in merged[merged.map(len) > 1].items():
-            shown = " and ".join(repr(o) for o in originals)
-            self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
-                       "removed; rename one of them", column=column)
-        return values.map({v: c or np.nan for v, c in cleaned.items()})
+        changed = [k for k, text in enumerate(raw) if cleaned[k] != text]
+        for k in changed[:SHOWN]:
+            unsafe = ", ".join(unsafe_characters(raw[k])) or "line breaks or repeated spaces"
+            self.warn(f"removed {unsafe} from the {role} name {_quoted(raw[k])}", column=column, row=int(first_row[k]))
+        if len(changed) > SHOWN:
+            self.warn(f"removed unprintable characters or spacing from {len(changed) - SHOWN} more {role} names",
+                      column=column)
+        for k in [k for k, name in enumerate(cleaned) if len(name) > MAX_NAME_CHARS][:SHOWN]:
+            self.error(f"the {role} name is {len(cleaned[k]):,} characters long, above the limit of {MAX_NAME_CHARS}; "
+                       f"{ROW_CONVENTION}", column=column, row=int(first_row[k]))
+        sources: dict[str, set[str]] = {}
+        for k in changed:
+            sources.setdefault(cleaned[k], set()).add(raw[k])
+        for k, text in enumerate(raw):
+            if cleaned[k] in sources:
+                sources[cleaned[k]].add(text)
+        for name, texts in sources.items():
+            if len(texts) > 1:
+                shown = " and ".join(_quoted(t) for t in sorted(texts))
+                self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
+                           "removed; rename one of them", column=column)
+        if values.dtype == "str" and not changed:
+            return values
+        names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
+        return pd.Series(names[codes], index=values.index).astype("str")
 
     def periods(self, values: pd.Series) -> pd.Series:
         """Whole numbers as int64 (years), else floats; periods written as text are names, like entities."""
@@ -270,10 +282,11 @@ class _Check:
 
     def one_group_per_entity(self) -> None:
         pairs = self.frame[[self.keys.entity, self.keys.group]].dropna().drop_duplicates()
-        for entity, groups in pairs.groupby(self.keys.entity, sort=False)[self.keys.group]:
-            if len(groups) > 1:
-                self.error(f"the entity is in more than one group: {', '.join(groups)}", column=self.keys.group,
-                           entity=entity)
+        counts = pairs[self.keys.entity].value_counts(sort=False)
+        for entity in counts.index[counts > 1]:
+            groups = pairs.loc[pairs[self.keys.entity] == entity, self.keys.group]
+            self.error(f"the entity is in more than one group: {', '.join(groups)}", column=self.keys.group,
+                       entity=entity)
         if self.keys.group_order:
             present = set(pairs[self.keys.group])
             for name in self.keys.group_order:
@@ -286,22 +299,24 @@ class _Check:
 
     def numbers(self) -> None:
         """Every used column numeric and finite; each offending cell named (capped per column); later checks skip them."""
-        for column in list(self.numeric):
+        typed = [c for c in self.numeric if _numeric_dtype(self.frame[c])]
+        numbers = self.frame[typed].astype("float64")
+        for column in [c for c in self.numeric if c not in typed]:
             values = self.frame[column]
-            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-                numbers, text = values.astype("float64"), pd.Series(False, index=values.index)
-            else:
-                text = ~values.map({v: _is_number(v) for v in values.dropna().unique()}).fillna(True).astype(bool)
-                numbers = pd.to_numeric(values.where(~text), errors="coerce").astype("float64")
-            self.cells(values.index[text], lambda n: f"the cell is not a number: {_quoted(values[n])}", column,
-                       "cells in this column are not numbers")
-            huge = numbers.abs() > MAX_MAGNITUDE
-            self.cells(values.index[huge], lambda n: _too_large(numbers[n]), column,
-                       f"cells in this column are beyond ±{MAX_MAGNITUDE:g}")
-            if text.any() or huge.any():
+            text = ~values.map({v: _is_number(v) for v in values.dropna().unique()}).fillna(True).astype(bool)
+            self.cells(values.index[text], lambda n, values=values: f"the cell is not a number: {_quoted(values[n])}",
+                       column, "cells in this column are not numbers")
+            if text.any():
                 self.numeric.remove(column)
             else:
-                self.frame[column] = numbers
+                numbers[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+        huge = numbers.abs() > MAX_MAGNITUDE
+        for column in huge.columns[huge.any()]:
+            self.cells(huge.index[huge[column]], lambda n, column=column: _too_large(numbers.at[n, column]), column,
+                       f"cells in this column are beyond ±{MAX_MAGNITUDE:g}")
+            self.numeric.remove(column)
+        usable = [c for c in numbers.columns if c in self.numeric]
+        self.frame[usable] = numbers[usable]
 
     def duplicates(self) -> None:
         keys = [k for k in (self.keys.entity, self.keys.time) if k]
@@ -416,6 +431,10 @@ class _Check:
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _numeric_dtype(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def _is_number(value) -> bool:

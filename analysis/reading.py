@@ -295,7 +295,8 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
 
 def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
     """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
-    filled = pd.DataFrame({k: _filled(grid[k]) for k in grid.columns}, index=grid.index)
+    grid = pd.DataFrame({k: _stripped(grid[k]) for k in grid.columns}, index=grid.index)
+    filled = grid.notna() & grid.ne("")
     rows = filled.any(axis=1)
     if not rows.any():
         raise UserError("the file has no data: no header row was found")
@@ -303,7 +304,7 @@ def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]
     body_rows = rows.index[rows & (rows.index > header_at)]
     header, body, filled = grid.loc[header_at], grid.loc[body_rows], filled.loc[body_rows]
     body.index = filled.index = pd.Index(body_rows + 1, name=ROW)
-    named = [k for k in grid.columns if _filled(header[[k]]).iloc[0]]
+    named = [k for k in grid.columns if pd.notna(header[k]) and header[k] != ""]
     last = named[-1] if named else -1
     beyond = filled.loc[:, filled.columns > last].any(axis=1)
     if beyond.any():
@@ -315,7 +316,7 @@ def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]
     for k in range(last + 1):
         letter = get_column_letter(k + 1)
         raw = header[k]
-        if not _filled(header[[k]]).iloc[0]:
+        if k not in named:
             if not filled[k].any():
                 continue
             raw = f"column {letter}"
@@ -324,9 +325,9 @@ def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]
             again = "after removing unprintable characters, " if raw_names[name] != raw else ""
             raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
                                     "give each column its own name", column=name))
-        columns[name], raw_names[name] = body[k], raw
-    _check_cell_length(columns)
+        columns[name], raw_names[name] = body[k].where(filled[k]), raw
     texts = {name: _texts(values) for name, values in columns.items()}
+    _check_cell_length(texts)
     decimal = _decimal_mark(texts, decimal_default, notes)
     frame = pd.DataFrame({name: _typed(values, texts[name], decimal) for name, values in columns.items()},
                          index=body.index)
@@ -334,14 +335,15 @@ def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]
     return frame
 
 
-def _filled(values: pd.Series) -> pd.Series:
-    """Cells holding something: not empty, not only spaces."""
+def _stripped(values: pd.Series) -> pd.Series:
+    """Text cells without surrounding spaces; the other cells of a workbook (numbers, dates) as they are."""
     if values.dtype != object:
-        return values.str.strip().ne("")
+        return values.str.strip()
     strings = values.map(type).eq(str)
-    blank = pd.Series(False, index=values.index)
-    blank[strings] = values[strings].astype("str").str.strip().eq("")
-    return values.notna() & ~blank
+    if strings.any():
+        values = values.copy()
+        values[strings] = values[strings].map(str.strip)
+    return values
 
 
 def _column_name(raw, letter: str, notes: list[Problem]) -> str:
@@ -358,49 +360,44 @@ def _column_name(raw, letter: str, notes: list[Problem]) -> str:
     return name
 
 
-def _check_cell_length(columns: dict[str, pd.Series]) -> None:
+def _texts(values: pd.Series) -> pd.Series:
+    """The filled text cells of a column in plain digits: full-width ones made ASCII, spaces between groups removed."""
+    if values.dtype == object:
+        values = values[values.map(type).eq(str)].astype("str")
+    text = values.dropna()
+    unusual = text.str.contains(r"[^0-9.eE+\-]", regex=True)  # anything but a plain number: worth a closer look
+    if unusual.any():
+        odd = text[unusual]
+        wide = odd.str.contains(r"[^\x00-\x7f]", regex=True)
+        odd = odd.where(~wide, odd.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
+        odd = odd.where(~odd.str.fullmatch(_SPACED.pattern), odd.str.replace(" ", "", regex=False))
+        text = text.where(~unusual, odd)
+    return text
+
+
+def _check_cell_length(texts: dict[str, pd.Series]) -> None:
     problems = []
-    for name, values in columns.items():
-        if values.dtype == object:
-            values = values.where(values.map(type).eq(str)).astype("str")
-        long = values.str.len().gt(MAX_CELL_CHARS).fillna(False).astype(bool)
+    for name, text in texts.items():
+        long = text.str.len().gt(MAX_CELL_CHARS)
         if long.any():
             n = long.idxmax()
-            problems.append(Problem(f"the cell holds {len(values[n]):,} characters, above Excel's limit of "
+            problems.append(Problem(f"the cell holds {len(text[n]):,} characters, above Excel's limit of "
                                     f"{MAX_CELL_CHARS:,}; {ROW_CONVENTION}", column=name, row=int(n)))
     if problems:
         raise UserError(problems)
 
 
-def _texts(values: pd.Series) -> pd.Series:
-    """The text cells of a column, stripped, in plain digits (full-width made ASCII) and with digit groups unspaced."""
-    if values.dtype == object:
-        values = values[values.map(type).eq(str)].astype("str")
-    text = values.str.strip()
-    wide = text.str.contains(r"[^\x00-\x7f]", regex=True)
-    if wide.any():
-        text[wide] = text[wide].str.normalize("NFKC").str.replace("\u2212", "-")
-    spaced = text.str.fullmatch(_SPACED.pattern)
-    if spaced.any():
-        text[spaced] = text[spaced].str.replace(" ", "", regex=False)
-    return text
-
-
 def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[Problem]) -> str:
     """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells."""
     proofs: dict[str, tuple[str, int, str]] = {}  # mark -> (column, row, cell) of the first cell proving it
-    ambiguous = None  # the first cell that either convention reads, differently
+    marked = {}  # column -> its cells with a digit before a point or comma
     for name, text in texts.items():
-        text = text[text.str.contains(r"\d[.,]", regex=True)]
+        text = marked[name] = text[text.str.contains(r"\d[.,]", regex=True)]
         for mark, proof in _PROVES.items():
             proved = text.str.fullmatch(proof.pattern)
             if mark not in proofs and proved.any():
                 n = proved.idxmax()
                 proofs[mark] = (name, int(n), text[n])
-        either = text.str.fullmatch(_AMBIGUOUS.pattern)
-        if ambiguous is None and either.any():
-            n = either.idxmax()
-            ambiguous = (name, int(n), text[n])
     if len(proofs) == 2:
         (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
         raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
@@ -408,41 +405,43 @@ def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[
                                 f"write every number one way; {ROW_CONVENTION}"))
     if proofs:
         mark = next(iter(proofs))
-    elif ambiguous is None:
+        if mark == ",":
+            column, row, cell = proofs[","]
+            notes.append(_warning(f"numbers were read with a decimal comma and '.' between thousands (1.234,5 = 1234.5), "
+                                  f"as cells such as '{cell}' (row {row}) show", column=column))
+        return mark
+    ambiguous = next(((name, int(text.index[either][0]), text[either].iloc[0]) for name, text in marked.items()
+                      if (either := text.str.fullmatch(_AMBIGUOUS.pattern).to_numpy()).any()), None)
+    if ambiguous is None:
         return "."
-    elif default is None:
-        column, row, cell = ambiguous
+    column, row, cell = ambiguous
+    if default is None:
         raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
                                 "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
                                 f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
-    else:
-        mark = default
-    if mark == ",":
-        column, row, cell = proofs[","]
-        notes.append(_warning(f"numbers were read with a decimal comma and '.' between thousands (1.234,5 = 1234.5), "
-                              f"as cells such as '{cell}' (row {row}) show", column=column))
-    elif "." not in proofs:
-        column, row, cell = ambiguous
-        notes.append(_warning(f"numbers were read with a decimal point and ',' between thousands (1,234.5 = 1234.5): "
-                              f"'{cell}' (row {row}) is read so", column=column))
-    return mark
+    notes.append(_warning(f"numbers were read with a decimal point and ',' between thousands (1,234.5 = 1234.5): "
+                          f"'{cell}' (row {row}) is read so", column=column))
+    return default
 
 
 def _typed(values: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
-    """Numbers when every filled cell reads as one (int64 if all whole); otherwise cells as read, text stripped."""
-    missing = text.str.lower().isin(MISSING_MARKERS)
-    numbers = _numbers(text[~missing], decimal)
-    others = values.drop(text.index)  # cells of a workbook that are not text: numbers, dates, booleans or empty
-    other_numbers = others.map(_is_number) if len(others) else pd.Series(False, index=others.index)
-    if numbers.notna().all() and (other_numbers | others.isna()).all():
-        numeric = pd.concat([numbers, others[other_numbers].astype("float64")]).reindex(values.index).astype("float64")
+    """Numbers when every filled cell reads as one (int64 if all whole); text when none does; else cells as read."""
+    numbers = _numbers(text, decimal)
+    failed = text[numbers.isna()]
+    missing = failed.index[failed.str.lower().isin(MISSING_MARKERS)]
+    words = failed.drop(missing)
+    others = values.drop(text.index).dropna()  # cells of a workbook that are not text: numbers, dates, booleans
+    other_numbers = others[others.map(_is_number).astype(bool)] if len(others) else others
+    if words.empty and len(other_numbers) == len(others):
+        numeric = pd.concat([numbers.dropna(), other_numbers.astype("float64")]).reindex(values.index).astype("float64")
         whole = np.isfinite(numeric).all() and (numeric == numeric.round()).all() and numeric.abs().max() < 2**53
         return numeric.astype("int64") if len(numeric) and whole else numeric
-    cells = values.astype(object).copy()
-    cells[text.index] = text.astype(object)
-    cells[numbers.index[numbers.notna()]] = numbers[numbers.notna()]
-    cells[text.index[missing]] = np.nan
-    cells[cells.isna()] = np.nan
+    if numbers.isna().all() and others.empty:
+        return text.drop(missing).reindex(values.index)
+    cells = pd.Series(np.nan, index=values.index, dtype=object)
+    cells[others.index] = others
+    cells[words.index] = words.astype(object)
+    cells[numbers.index[numbers.notna()]] = numbers.dropna().astype(object)
     return cells
 
 
@@ -453,7 +452,11 @@ def _is_number(value) -> bool:
 def _numbers(text: pd.Series, decimal: str) -> pd.Series:
     """Text cells that read as numbers under the decimal mark, as floats; NaN where a cell is not a number."""
     thousands, grouped = _GROUPED[decimal]
-    plain = text.where(~text.str.fullmatch(grouped.pattern), text.str.replace(thousands, "", regex=False))
+    plain = text.copy()
+    separated = text.str.contains(thousands, regex=False)
+    if separated.any():
+        cells = text[separated]
+        plain[separated] = cells.where(~cells.str.fullmatch(grouped.pattern), cells.str.replace(thousands, "", regex=False))
     if decimal == ",":
         plain = plain.str.replace(",", ".", regex=False)
     return pd.to_numeric(plain.where(plain.str.fullmatch(_NUMBER.pattern)), errors="coerce").astype("float64")
