@@ -8,6 +8,7 @@ import difflib
 import hashlib
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from numbers import Real
 from pathlib import Path
 
@@ -235,7 +236,8 @@ class _Check:
         codes, uniques = pd.factorize(values)
         raw = [_label(v) for v in uniques.tolist()]
         cleaned = [clean_text(text, single_line=True) for text in raw]
-        first_row = values.index[np.unique(codes[codes >= 0], return_index=True)[1]]
+        first_at = pd.Series(codes).drop_duplicates()  # codes number the names in order of appearance
+        first_row = values.index[first_at[first_at >= 0].index]
         role = self._role(column)
         changed = [k for k, text in enumerate(raw) if cleaned[k] != text]
         for k in changed[:SHOWN]:
@@ -281,14 +283,12 @@ class _Check:
         return numbers
 
     def one_group_per_entity(self) -> None:
-        pairs = self.frame[[self.keys.entity, self.keys.group]].dropna().drop_duplicates()
-        counts = pairs[self.keys.entity].value_counts(sort=False)
-        for entity in counts.index[counts > 1]:
-            groups = pairs.loc[pairs[self.keys.entity] == entity, self.keys.group]
-            self.error(f"the entity is in more than one group: {', '.join(groups)}", column=self.keys.group,
-                       entity=entity)
+        pairs = _Pairs(self.frame[self.keys.entity], self.frame[self.keys.group])
+        for k in np.flatnonzero(pairs.counts() > 1)[:SHOWN]:
+            self.error(f"the entity is in more than one group: {', '.join(pairs.seconds(k))}", column=self.keys.group,
+                       entity=pairs.firsts[k])
         if self.keys.group_order:
-            present = set(pairs[self.keys.group])
+            present = set(pairs.second_values)
             for name in self.keys.group_order:
                 if name not in present:
                     self.warn(f"panel.group_order names the group '{name}', which has no rows", column=self.keys.group)
@@ -322,7 +322,7 @@ class _Check:
         keys = [k for k in (self.keys.entity, self.keys.time) if k]
         if not keys:
             return
-        repeated = self.frame[self.frame.duplicated(keys, keep=False)]
+        repeated = self.frame[_Pairs(*(self.frame[k] for k in keys * (3 - len(keys)))).repeated()]
         groups = repeated.groupby(keys, sort=False)
         if groups.ngroups > SHOWN:
             self.error(f"{groups.ngroups - SHOWN} more {' and '.join(('entity', 'period')[:len(keys)])} pairs have more "
@@ -336,7 +336,7 @@ class _Check:
     def missing_values(self) -> None:
         """Report gaps per column; with [data] missing = "listwise" drop the incomplete rows instead of stopping."""
         gaps = self.frame[self.numeric].isna()
-        self.missing = {c: int(self.frame[c].isna().sum()) for c in self.columns}
+        self.missing = {c: int(n) for c, n in self.frame[self.columns].isna().sum().items()}
         listwise = self.study.data.missing == "listwise"
         for column in self.numeric:
             rows = gaps.index[gaps[column]]
@@ -380,13 +380,16 @@ class _Check:
         by_gap: dict[tuple, list[str]] = {}
         for entity, lacking in _gaps(self.frame, self.keys).items():
             by_gap.setdefault(tuple(lacking), []).append(entity)
-        for lacking, entities in by_gap.items():
-            periods = ", ".join(str(_plain(p)) for p in lacking)
+        for lacking, entities in list(by_gap.items())[:SHOWN]:
+            periods = _listed([str(_plain(p)) for p in lacking])
             if len(entities) == 1:
                 self.warn(f"unbalanced panel: this entity has no row for {periods}", column=self.keys.time, entity=entities[0])
             else:
-                self.warn(f"unbalanced panel: {len(entities)} entities have no row for {periods}: {', '.join(entities)}",
+                self.warn(f"unbalanced panel: {len(entities)} entities have no row for {periods}: {_listed(entities)}",
                           column=self.keys.time)
+        if len(by_gap) > SHOWN:
+            others = sum(len(entities) for entities in list(by_gap.values())[SHOWN:])
+            self.warn(f"unbalanced panel: {others} more entities lack other sets of periods", column=self.keys.time)
 
     def logarithms(self) -> None:
         index_names = {index.name for index in self.study.indices}
@@ -460,14 +463,46 @@ def _label(value) -> str:
     return str(value).strip()
 
 
+def _listed(names: list[str], shown: int = 10) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+class _Pairs:
+    """The distinct (first, second) value pairs of two columns, as integer codes: cheap to count and look up."""
+
+    def __init__(self, first: pd.Series, second: pd.Series):
+        self.first_codes, self.firsts = pd.factorize(first)
+        self.second_codes, self.second_values = pd.factorize(second)
+        self.width = max(len(self.second_values), 1)
+        self.keys = self.first_codes.astype(np.int64) * self.width + self.second_codes
+        self.complete = (self.first_codes >= 0) & (self.second_codes >= 0)
+
+    @cached_property
+    def unique(self) -> np.ndarray:
+        return np.sort(pd.unique(self.keys[self.complete]))
+
+    def counts(self) -> np.ndarray:
+        """Distinct seconds per first value."""
+        return np.bincount(self.unique // self.width, minlength=len(self.firsts))
+
+    def seconds(self, k: int) -> list:
+        """The distinct second values paired with first value k."""
+        start, end = np.searchsorted(self.unique, [k * self.width, (k + 1) * self.width])
+        return list(self.second_values[self.unique[start:end] % self.width])
+
+    def repeated(self) -> np.ndarray:
+        """Rows whose pair occurs more than once."""
+        return pd.Series(self.keys).duplicated(keep=False).to_numpy() & self.complete
+
+
 def _gaps(frame: pd.DataFrame, keys: PanelKeys) -> dict[str, list]:
     """Entity -> the periods it lacks, for entities that lack any."""
     if not (keys.entity and keys.time) or frame.empty:
         return {}
-    present = frame.groupby([keys.entity, keys.time], sort=False).size().unstack(fill_value=0).gt(0)
-    present = present[sorted(present.columns)]
-    lacking = present.index[~present.all(axis=1)]
-    return {entity: list(present.columns[~present.loc[entity].to_numpy()]) for entity in lacking}
+    pairs = _Pairs(frame[keys.entity], frame[keys.time])
+    periods = sorted(pairs.second_values)
+    return {pairs.firsts[k]: sorted(set(periods) - set(pairs.seconds(k)))
+            for k in np.flatnonzero(pairs.counts() < len(periods))}
 
 
 def _group_order(groups: pd.Series, order: list[str]) -> list[str]:
