@@ -216,8 +216,8 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
             return _checked_text(data.decode(encoding, errors="replace")), []
     try:
         return _checked_text(data.decode("utf-8")), []
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        _refuse_damaged_utf8(data, e.start)
     wide = b"\x00" in data[:4096]
     candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
     matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
@@ -233,6 +233,18 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
                         + _differences(readings) + "; in Excel, use Save As > CSV UTF-8")
     encoding, text = next(iter(readings.items()))
     return _checked_text(text), [_warning(f"the file is not UTF-8; it was read as {ENCODINGS[encoding]} text")]
+
+
+def _refuse_damaged_utf8(data: bytes, start: int) -> None:
+    """A file that is mostly UTF-8 but for some bytes (a pasted cell, a concatenated file) is refused at its row:
+    any one-encoding reading of it would garble either those bytes or the rest."""
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    sound = sum(1 for ch in text if ord(ch) > 127) - damaged
+    if sound >= damaged:  # in GBK or Windows-1252 text read as UTF-8, most non-ASCII bytes are damaged
+        raise UserError(Problem("the file is UTF-8 text except for bytes that are not UTF-8 here (text pasted from "
+                                "another encoding?); retype that row or save the file again as CSV UTF-8; "
+                                f"{ROW_CONVENTION}", row=data.count(b"\n", 0, start) + 1))
 
 
 def _differences(readings: dict[str, str]) -> str:
@@ -361,7 +373,7 @@ def _column_name(raw, letter: str, notes: list[Problem]) -> str:
 
 
 def _texts(values: pd.Series) -> pd.Series:
-    """The filled text cells of a column in plain digits: full-width ones made ASCII, spaces between groups removed."""
+    """The filled text cells of a column as numbers would be read: full-width digits made ASCII, digit groups unspaced."""
     if values.dtype == object:
         values = values[values.map(type).eq(str)].astype("str")
     text = values.dropna()
@@ -429,7 +441,7 @@ def _typed(values: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
     numbers = _numbers(text, decimal)
     failed = text[numbers.isna()]
     missing = failed.index[failed.str.lower().isin(MISSING_MARKERS)]
-    words = failed.drop(missing)
+    words = values[failed.index.difference(missing)]  # as written: the full-width forms were only for reading numbers
     others = values.drop(text.index).dropna()  # cells of a workbook that are not text: numbers, dates, booleans
     other_numbers = others[others.map(_is_number).astype(bool)] if len(others) else others
     if words.empty and len(other_numbers) == len(others):
@@ -437,7 +449,7 @@ def _typed(values: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
         whole = np.isfinite(numeric).all() and (numeric == numeric.round()).all() and numeric.abs().max() < 2**53
         return numeric.astype("int64") if len(numeric) and whole else numeric
     if numbers.isna().all() and others.empty:
-        return text.drop(missing).reindex(values.index)
+        return values.drop(missing).reindex(values.index)
     cells = pd.Series(np.nan, index=values.index, dtype=object)
     cells[others.index] = others
     cells[words.index] = words.astype(object)
