@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import stat
+import unicodedata
 import zipfile
 from numbers import Real
 from pathlib import Path
@@ -214,11 +215,12 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             return _checked_text(data.decode(encoding, errors="replace")), []
-    try:
-        return _checked_text(data.decode("utf-8")), []
-    except UnicodeDecodeError as e:
-        _refuse_damaged_utf8(data, e.start)
-    wide = b"\x00" in data[:4096]
+    wide = b"\x00" in data[:4096]  # UTF-16 without its mark: every other byte of ASCII text is zero
+    if not wide:
+        try:
+            return _checked_text(data.decode("utf-8")), []
+        except UnicodeDecodeError as e:
+            _refuse_damaged_utf8(data, e.start)
     candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
     matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
     if not matches:
@@ -228,11 +230,20 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     readings = {m.encoding: str(m) for m in matches if m.chaos <= least + 0.01}
     if "cp1252" in readings:
         readings.pop("latin_1", None)  # Excel's "ANSI" on Western Windows; Latin-1 differs only in rarely used bytes
+    shares = {encoding: _letter_share(text) for encoding, text in readings.items()}
+    readings = {e: text for e, text in readings.items() if shares[e] >= max(shares.values()) - 0.2}
     if len(set(readings.values())) > 1:
         raise UserError("the file is not UTF-8 and its text reads sensibly in more than one encoding: "
                         + _differences(readings) + "; in Excel, use Save As > CSV UTF-8")
     encoding, text = next(iter(readings.items()))
     return _checked_text(text), [_warning(f"the file is not UTF-8; it was read as {ENCODINGS[encoding]} text")]
+
+
+def _letter_share(text: str) -> float:
+    """The share of letters among the first non-ASCII characters: names are written in letters, while GBK bytes read
+    as Windows-1252 come out as symbols half the time ('北京' as '±±¾©')."""
+    wide = [ch for ch in text[:200_000] if ord(ch) > 127]
+    return sum(unicodedata.category(ch).startswith("L") for ch in wide) / len(wide) if wide else 1.0
 
 
 def _refuse_damaged_utf8(data: bytes, start: int) -> None:
