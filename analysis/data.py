@@ -17,10 +17,11 @@ import pandas as pd
 
 from .errors import Problem, UserError
 from .formula import Term, parse_term
-from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, ROW_CONVENTION, SHOWN, parse, read_bytes, read_file, sheet_names
+from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, ROW_CONVENTION, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
 from .text import clean_text, unsafe_characters
 
+SHOWN = 5  # cells quoted per column before "and N more"
 MAX_MAGNITUDE = 1e150  # larger values overflow when squared, as regressions and variances do
 
 __all__ = ["MAX_BYTES", "ROW", "Panel", "load_panel", "read_file", "read_table", "required_columns", "sheet_names",

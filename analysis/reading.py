@@ -27,20 +27,19 @@ from .errors import Problem, UserError
 from .text import clean_text, unsafe_characters
 
 MAX_BYTES = 50_000_000
-MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses about 1 MB of it a second
+MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses some 5 MB of it a second
 MAX_CELLS = 5_000_000  # cells streamed from one sheet, empty ones included
 MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_NAME_CHARS = 200  # a column name
 ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
 ROW_CONVENTION = "rows are numbered as in Excel: the header is row 1, the first data row is row 2"
-SHOWN = 5  # cells quoted per column before "and N more"
 
 TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 MISSING_MARKERS = ["", "na", "n/a", "nan", "null", "none", "#n/a", ".", "..", "...", "…", "-", "--", "—", "–"]
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # UTF-32-LE's mark begins like UTF-16's
 ENCODINGS = {  # what Excel writes as "CSV" on Chinese and Western Windows, and "Unicode text" without its mark
     "gb18030": "Chinese GBK/GB18030", "cp1252": "Western European Windows-1252", "latin_1": "Latin-1",
     "utf_16_le": "UTF-16 (little-endian)", "utf_16_be": "UTF-16 (big-endian)",
@@ -214,7 +213,14 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     """Text by byte-order mark, else UTF-8, else the one reading charset-normalizer finds plausible; refused if unsure."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            return _checked_text(data.decode(encoding, errors="replace")), []
+            data = data[len(bom):]
+            try:
+                return _checked_text(data.decode(encoding)), []
+            except UnicodeDecodeError as e:
+                row = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
+                raise UserError(Problem(f"the file begins as {encoding.upper()} text but has bytes "
+                                        f"here that are not; save the file again as CSV UTF-8; {ROW_CONVENTION}",
+                                        row=row)) from None
     wide = b"\x00" in data[:4096]  # UTF-16 without its mark: every other byte of ASCII text is zero
     if not wide:
         try:
@@ -251,7 +257,7 @@ def _refuse_damaged_utf8(data: bytes, start: int) -> None:
     any one-encoding reading of it would garble either those bytes or the rest."""
     text = data.decode("utf-8", errors="replace")
     damaged = text.count("\ufffd")
-    sound = sum(1 for ch in text if ord(ch) > 127) - damaged
+    sound = len(text) - len(text.encode("ascii", errors="ignore")) - damaged
     if sound >= damaged:  # in GBK or Windows-1252 text read as UTF-8, most non-ASCII bytes are damaged
         raise UserError(Problem("the file is UTF-8 text except for bytes that are not UTF-8 here (text pasted from "
                                 "another encoding?); retype that row or save the file again as CSV UTF-8; "
@@ -296,7 +302,7 @@ def _csv_reader(lines, delimiter: str):
 
 def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
     """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
-    lines = text.splitlines()
+    lines = text.replace("\r", "\n").split("\n")  # the line ends of the CSV parser, not every Unicode one
     width = max((line.count(delimiter) for line in lines), default=0) + 1  # exact unless a quoted cell holds delimiters
     if width > max((len(r) for r in _csv_reader(lines[:50], delimiter)), default=1):
         try:
@@ -309,6 +315,10 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
     except (pd.errors.ParserError, ValueError) as e:
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", str(e))
+        if unclosed:
+            raise UserError(Problem(f"a quoted cell is never closed: its opening quote mark (\") runs to the end of the "
+                                    f"file; {ROW_CONVENTION}", row=int(unclosed[1]) + 1)) from None
         raise UserError(f"the CSV file cannot be read: {e}") from None
     return grid.fillna("")
 
