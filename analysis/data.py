@@ -1,4 +1,5 @@
-"""Reading the user's panel (CSV or XLSX as Chinese and European Excel write them) and checking it against a study.
+"""The user's panel checked against a study: every problem at once, each located by column, Excel row, entity and
+period; names made safe for every renderer; numbers finite. Reading the file itself is analysis.reading's job.
 
 Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is row 2.
 """
@@ -51,7 +52,7 @@ class Panel:
     frame: pd.DataFrame  # validated data used for computing (after listwise deletion when chosen)
     problems: list[Problem]  # warnings; errors raise instead
     dropped: pd.DataFrame  # rows removed by listwise deletion, with their Excel row and the reason
-    checksum: str  # sha256 of the uploaded bytes, or of the frame's CSV
+    checksum: str  # sha256 of the uploaded bytes, or of the frame's column names and row hashes
     keys: PanelKeys = field(default_factory=PanelKeys)
     missing: dict[str, int] = field(default_factory=dict)  # missing cells per used column, before deletion
 
@@ -268,12 +269,9 @@ class _Check:
 
     def periods(self, values: pd.Series) -> pd.Series:
         """Whole numbers as int64 (years), else floats; periods written as text are names, like entities."""
-        if pd.api.types.is_bool_dtype(values):
-            values = values.astype(object)
-        kinds = {v: _is_number(v) for v in values.dropna().unique()}
-        if not any(kinds.values()):
+        text = _not_numbers(values)
+        if text.sum() == values.notna().sum():
             return self.labels(values, self.keys.time)
-        text = values.map({v: not number for v, number in kinds.items()}).fillna(False).astype(bool)
         self.cells(values.index[text], lambda n: f"the period is not a number: {_quoted(values[n])}", self.keys.time,
                    "periods are not numbers")
         numbers = pd.to_numeric(values.where(~text), errors="coerce").astype("float64")
@@ -304,7 +302,7 @@ class _Check:
         numbers = self.frame[typed].astype("float64")
         for column in [c for c in self.numeric if c not in typed]:
             values = self.frame[column]
-            text = ~values.map({v: _is_number(v) for v in values.dropna().unique()}).fillna(True).astype(bool)
+            text = _not_numbers(values)
             self.cells(values.index[text], lambda n, values=values: f"the cell is not a number: {_quoted(values[n])}",
                        column, "cells in this column are not numbers")
             if text.any():
@@ -323,7 +321,7 @@ class _Check:
         keys = [k for k in (self.keys.entity, self.keys.time) if k]
         if not keys:
             return
-        repeated = self.frame[_Pairs(*(self.frame[k] for k in keys * (3 - len(keys)))).repeated()]
+        repeated = self.frame[_Pairs(self.frame[keys[0]], self.frame[keys[-1]]).repeated()]  # one key: paired with itself
         groups = repeated.groupby(keys, sort=False)
         if groups.ngroups > SHOWN:
             self.error(f"{groups.ngroups - SHOWN} more {' and '.join(('entity', 'period')[:len(keys)])} pairs have more "
@@ -439,6 +437,13 @@ def _missing(value) -> bool:
 
 def _numeric_dtype(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _not_numbers(values: pd.Series) -> pd.Series:
+    """Filled cells that are not numbers: text, dates, booleans."""
+    if values.dtype == object:
+        return values.map(lambda v: not (_is_number(v) or _missing(v))).astype(bool)
+    return pd.Series(not _numeric_dtype(values), index=values.index) & values.notna()
 
 
 def _is_number(value) -> bool:

@@ -338,3 +338,28 @@ def test_a_million_rows_are_read_in_seconds(tmp_path):
     frame = read_table(path)
     assert time.perf_counter() - started < 20  # 277 s before; a few seconds on an idle machine
     assert frame.shape == (1_000_000, 3) and frame.loc[1_000_001, "x"] == pytest.approx(999_999 % 977 / 7, abs=5e-5)
+
+
+# ---------------------------------------------------------------- many problems at once: counted, not listed
+
+
+def _long_panel(entities: int) -> list[list[str]]:
+    return [[f"P{k}", "East", str(year), f"{k % 7 + year % 3 + 0.5}", f"{k % 5 * 0.1 + 0.25}"]
+            for k in range(entities) for year in (2020, 2021, 2022)]
+
+
+MANY = {
+    "thousands of text cells": (lambda rows: [r[:3] + ["n.a.x"] + r[4:] for r in rows], "more cells in this column are not numbers"),
+    "every row twice": (lambda rows: rows + rows, "more entity and period pairs have more than one row"),
+    "thousands of empty entities": (lambda rows: [[""] + r[1:] for r in rows[:3000]] + rows[3000:], "more rows have no entity"),
+    "gaps in many patterns": (lambda rows: [r for k, r in enumerate(rows) if k % 7 and k % 11], "more entities lack other"),
+    "thousands of infinities": (lambda rows: [r[:3] + ["1e999"] + r[4:] for r in rows], r"more cells in this column are beyond"),
+}
+
+
+@pytest.mark.parametrize("change, summary", MANY.values(), ids=MANY.keys())
+def test_many_problems_are_summarised(change, summary):
+    result = outcome(panel(rows=change(_long_panel(2000))).encode())
+    problems = result.problems
+    assert len(problems) <= 12, [str(p) for p in problems]
+    assert any(re.search(summary, p.message) for p in problems), [str(p) for p in problems]
