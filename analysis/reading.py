@@ -327,45 +327,52 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
 
 
 def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
-    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
-    grid = pd.DataFrame({k: _stripped(grid[k]) for k in grid.columns}, index=grid.index)
-    filled = grid.notna() & grid.ne("")
-    rows = filled.any(axis=1)
-    if not rows.any():
+    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped.
+
+    The cells are handled as one long series, column after column, so that each text operation runs once for the
+    whole file rather than once per column (a file may have thousands of columns)."""
+    height, width = grid.shape
+    if not height or not width:
         raise UserError("the file has no data: no header row was found")
-    header_at = rows.idxmax()
-    body_rows = rows.index[rows & (rows.index > header_at)]
-    header, body, filled = grid.loc[header_at], grid.loc[body_rows], filled.loc[body_rows]
-    body.index = filled.index = pd.Index(body_rows + 1, name=ROW)
-    named = [k for k in grid.columns if pd.notna(header[k]) and header[k] != ""]
-    last = named[-1] if named else -1
-    beyond = filled.loc[:, filled.columns > last].any(axis=1)
-    if beyond.any():
-        n = beyond.idxmax()
-        column = get_column_letter(int(filled.columns[filled.loc[n] & (filled.columns > last)][0]) + 1)
-        raise UserError(Problem(f"this row has a value in column {column}, right of the last named column; name the "
-                                f"column in the header row or delete the value; {ROW_CONVENTION}", row=int(n)))
-    columns, raw_names = {}, {}
-    for k in range(last + 1):
-        letter = get_column_letter(k + 1)
-        raw = header[k]
-        if k not in named:
-            if not filled[k].any():
-                continue
-            raw = f"column {letter}"
-        name = _column_name(raw, letter, notes)
-        if name in columns:
-            again = "after removing unprintable characters, " if raw_names[name] != raw else ""
-            raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
-                                    "give each column its own name", column=name))
-        columns[name], raw_names[name] = body[k].where(filled[k]), raw
-    texts = {name: _texts(values) for name, values in columns.items()}
-    _check_cell_length(texts)
-    decimal = _decimal_mark(texts, decimal_default, notes)
-    frame = pd.DataFrame({name: _typed(values, texts[name], decimal) for name, values in columns.items()},
-                         index=body.index)
-    frame.index.name = ROW
-    return frame
+    cells = _stripped(pd.concat([grid[k] for k in grid.columns], ignore_index=True))
+    filled = (cells.notna() & cells.ne("")).to_numpy(dtype=bool).reshape(width, height)
+    used = filled.any(axis=0)
+    if not used.any():
+        raise UserError("the file has no data: no header row was found")
+    header_at = int(np.argmax(used))
+    body = np.flatnonzero(used)[1:]
+    named = filled[:, header_at]
+    last = int(np.flatnonzero(named)[-1])
+    beyond = np.argwhere(filled[last + 1:][:, body].T)  # (body row, column right of the last named one)
+    if len(beyond):
+        row, column = beyond[0]
+        raise UserError(Problem(f"this row has a value in column {get_column_letter(last + 2 + int(column))}, right of the "
+                                "last named column; name the column in the header row or delete the value; "
+                                f"{ROW_CONVENTION}", row=int(body[row]) + 1))
+    keep = [k for k in range(last + 1) if named[k] or filled[k, body].any()]
+    names = _column_names([cells.iloc[k * height + header_at] if named[k] else None for k in keep], keep, notes)
+    positions = (np.array(keep)[:, None] * height + body[None, :]).ravel()
+    values = cells.iloc[positions].reset_index(drop=True).where(filled[keep][:, body].ravel())
+    layout = _Layout(names, pd.Index(body + 1, name=ROW))
+    texts = _texts(values)
+    _check_cell_length(texts, layout)
+    return _typed(values, texts, _decimal_mark(texts, layout, decimal_default, notes), layout)
+
+
+class _Layout:
+    """Where a cell of the long series sits: cell p is in column p // rows, at Excel row rows[p % rows]."""
+
+    def __init__(self, names: list[str], rows: pd.Index):
+        self.names, self.rows = names, rows
+
+    def column(self, position: int) -> str:
+        return self.names[position // len(self.rows)]
+
+    def row(self, position: int) -> int:
+        return int(self.rows[position % len(self.rows)])
+
+    def segment(self, j: int) -> slice:
+        return slice(j * len(self.rows), (j + 1) * len(self.rows))
 
 
 def _stripped(values: pd.Series) -> pd.Series:
@@ -377,6 +384,22 @@ def _stripped(values: pd.Series) -> pd.Series:
         values = values.copy()
         values[strings] = values[strings].map(str.strip)
     return values
+
+
+def _column_names(headers: list, columns: list[int], notes: list[Problem]) -> list[str]:
+    """Header cells as column names; an unnamed column with values is named by its letter; repeated names refused."""
+    names, raw = [], {}
+    for header, k in zip(headers, columns):
+        letter = get_column_letter(k + 1)
+        header = f"column {letter}" if header is None else header
+        name = _column_name(header, letter, notes)
+        if name in raw:
+            again = "after removing unprintable characters, " if raw[name] != header else ""
+            raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
+                                    "give each column its own name", column=name))
+        names.append(name)
+        raw[name] = header
+    return names
 
 
 def _column_name(raw, letter: str, notes: list[Problem]) -> str:
@@ -394,7 +417,7 @@ def _column_name(raw, letter: str, notes: list[Problem]) -> str:
 
 
 def _texts(values: pd.Series) -> pd.Series:
-    """The filled text cells of a column as numbers would be read: full-width digits made ASCII, digit groups unspaced."""
+    """The text cells as numbers would be read: full-width digits made ASCII, digit groups unspaced."""
     if values.dtype == object:
         values = values[values.map(type).eq(str)].astype("str")
     text = values.dropna()
@@ -408,29 +431,24 @@ def _texts(values: pd.Series) -> pd.Series:
     return text
 
 
-def _check_cell_length(texts: dict[str, pd.Series]) -> None:
-    problems = []
-    for name, text in texts.items():
-        long = text.str.len().gt(MAX_CELL_CHARS)
-        if long.any():
-            n = long.idxmax()
-            problems.append(Problem(f"the cell holds {len(text[n]):,} characters, above Excel's limit of "
-                                    f"{MAX_CELL_CHARS:,}; {ROW_CONVENTION}", column=name, row=int(n)))
-    if problems:
-        raise UserError(problems)
+def _check_cell_length(texts: pd.Series, layout: _Layout) -> None:
+    lengths = texts.str.len()
+    long = lengths.index[lengths > MAX_CELL_CHARS]
+    firsts = pd.Series(long, index=long).groupby(long // len(layout.rows)).first()  # one cell per column
+    if len(firsts):
+        raise UserError([Problem(f"the cell holds {lengths[p]:,} characters, above Excel's limit of {MAX_CELL_CHARS:,}; "
+                                 f"{ROW_CONVENTION}", column=layout.column(p), row=layout.row(p)) for p in firsts])
 
 
-def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[Problem]) -> str:
+def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes: list[Problem]) -> str:
     """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells."""
-    proofs: dict[str, tuple[str, int, str]] = {}  # mark -> (column, row, cell) of the first cell proving it
-    marked = {}  # column -> its cells with a digit before a point or comma
-    for name, text in texts.items():
-        text = marked[name] = text[text.str.contains(r"\d[.,]", regex=True)]
-        for mark, proof in _PROVES.items():
-            proved = text.str.fullmatch(proof.pattern)
-            if mark not in proofs and proved.any():
-                n = proved.idxmax()
-                proofs[mark] = (name, int(n), text[n])
+    marked = texts[texts.str.contains(r"\d[.,]", regex=True)]  # cells with a digit before a point or comma
+
+    def first(pattern: re.Pattern) -> tuple[str, int, str] | None:
+        found = marked.index[marked.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
+        return (layout.column(found[0]), layout.row(found[0]), marked[found[0]]) if len(found) else None
+
+    proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof))}
     if len(proofs) == 2:
         (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
         raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
@@ -443,8 +461,7 @@ def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[
             notes.append(_warning(f"numbers were read with a decimal comma and '.' between thousands (1.234,5 = 1234.5), "
                                   f"as cells such as '{cell}' (row {row}) show", column=column))
         return mark
-    ambiguous = next(((name, int(text.index[either][0]), text[either].iloc[0]) for name, text in marked.items()
-                      if (either := text.str.fullmatch(_AMBIGUOUS.pattern).to_numpy()).any()), None)
+    ambiguous = first(_AMBIGUOUS)
     if ambiguous is None:
         return "."
     column, row, cell = ambiguous
@@ -457,25 +474,44 @@ def _decimal_mark(texts: dict[str, pd.Series], default: str | None, notes: list[
     return default
 
 
-def _typed(values: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
-    """Numbers when every filled cell reads as one (int64 if all whole); text when none does; else cells as read."""
-    numbers = _numbers(text, decimal)
-    failed = text[numbers.isna()]
-    missing = failed.index[failed.str.lower().isin(MISSING_MARKERS)]
-    words = values[failed.index.difference(missing)]  # as written: the full-width forms were only for reading numbers
-    others = values.drop(text.index).dropna()  # cells of a workbook that are not text: numbers, dates, booleans
-    other_numbers = others[others.map(_is_number).astype(bool)] if len(others) else others
-    if words.empty and len(other_numbers) == len(others):
-        numeric = pd.concat([numbers.dropna(), other_numbers.astype("float64")]).reindex(values.index).astype("float64")
-        whole = np.isfinite(numeric).all() and (numeric == numeric.round()).all() and numeric.abs().max() < 2**53
-        return numeric.astype("int64") if len(numeric) and whole else numeric
-    if numbers.isna().all() and others.empty:
-        return values.drop(missing).reindex(values.index)
-    cells = pd.Series(np.nan, index=values.index, dtype=object)
-    cells[others.index] = others
-    cells[words.index] = words.astype(object)
-    cells[numbers.index[numbers.notna()]] = numbers.dropna().astype(object)
-    return cells
+def _typed(values: pd.Series, texts: pd.Series, decimal: str, layout: _Layout) -> pd.DataFrame:
+    """Columns of numbers where every filled cell reads as one (int64 if all whole), of text where none does, else of
+    cells as read; text cells keep their own form (full-width and spaced forms were only for reading numbers)."""
+    size = len(values)
+    numbers = np.full(size, np.nan)
+    parsed = _numbers(texts, decimal)
+    numbers[parsed.index] = parsed.to_numpy()
+    failed = texts[parsed.isna().to_numpy()]
+    missing = np.zeros(size, dtype=bool)
+    missing[failed.index[failed.str.lower().isin(MISSING_MARKERS).to_numpy(dtype=bool)]] = True
+    words = np.zeros(size, dtype=bool)
+    words[failed.index] = True
+    words &= ~missing
+    others = values.notna().to_numpy(dtype=bool, copy=True)  # cells of a workbook that are not text: numbers, dates, booleans
+    others[texts.index] = False
+    if others.any():
+        cells = values[others]
+        is_number = cells.map(_is_number).to_numpy(dtype=bool)
+        numbers[cells.index[is_number]] = cells[is_number].astype("float64")
+        words[cells.index[~is_number]] = True
+    rows = layout.rows
+    columns = {}
+    for j, name in enumerate(layout.names):
+        part = layout.segment(j)
+        if not words[part].any():
+            column = numbers[part]
+            whole = len(column) and np.isfinite(column).all() and (column == np.round(column)).all() \
+                and np.abs(column).max() < 2**53
+            columns[name] = pd.Series(column.astype(np.int64) if whole else column, index=rows)
+        elif np.isnan(numbers[part]).all() and not others[part].any():
+            columns[name] = values.iloc[part].where(~missing[part]).set_axis(rows)
+        else:
+            cells = values.iloc[part].astype(object).to_numpy(copy=True)
+            found = ~np.isnan(numbers[part])
+            cells[found] = numbers[part][found]
+            cells[missing[part]] = np.nan
+            columns[name] = pd.Series(cells, index=rows, dtype=object)
+    return pd.DataFrame(columns, index=rows)
 
 
 def _is_number(value) -> bool:

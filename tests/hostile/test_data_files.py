@@ -256,7 +256,9 @@ def _xml_rows(values: dict | None = None) -> str:
 XLSX_CASES = {
     "plain workbook": (lambda: xlsx(panel_rows()), Reads("x", X)),
     "text numbers in a workbook": (lambda: xlsx(panel_rows({(2, "x"): " 1.25 ", (3, "x"): "1,75"})),
-                                   refused("mixes decimal marks|not a number")),
+                                   refused("mixes decimal marks: '1.25' .*row 2.*'1,75' .*row 3")),
+    "decimal comma as text in a workbook": (lambda: xlsx(panel_rows({(3, "x"): "1,75"})),
+                                            Reads("x", X, "decimal comma")),
     "boolean in a number column": (lambda: xlsx(panel_rows({(4, "x"): True})), refused("not a number: True", row=4)),
     "date in a number column": (lambda: xlsx(panel_rows({(5, "y"): __import__("datetime").datetime(2020, 1, 1)})),
                                 refused("not a number: datetime", column="y", row=5)),
