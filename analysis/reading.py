@@ -455,23 +455,23 @@ def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes:
                                 f"decimal point, '{comma}' (column '{comma_column}', row {comma_row}) a decimal comma; "
                                 f"write every number one way; {ROW_CONVENTION}"))
     if proofs:
-        mark = next(iter(proofs))
-        if mark == ",":
-            column, row, cell = proofs[","]
-            notes.append(_warning(f"numbers were read with a decimal comma and '.' between thousands (1.234,5 = 1234.5), "
-                                  f"as cells such as '{cell}' (row {row}) show", column=column))
-        return mark
-    ambiguous = first(_AMBIGUOUS)
-    if ambiguous is None:
-        return "."
-    column, row, cell = ambiguous
-    if default is None:
-        raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
-                                "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
-                                f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
-    notes.append(_warning(f"numbers were read with a decimal point and ',' between thousands (1,234.5 = 1234.5): "
-                          f"'{cell}' (row {row}) is read so", column=column))
-    return default
+        mark, example = next(iter(proofs)), proofs.get(",") or first(_GROUPED["."][1])
+    else:
+        mark = example = first(_AMBIGUOUS)
+        if example is None:
+            return "."
+        if default is None:
+            column, row, cell = example
+            raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
+                                    "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
+                                    f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
+        mark = default
+    if example:  # say how numbers were read wherever the convention mattered
+        column, row, cell = example
+        convention = "a decimal comma and '.' between thousands (1.234,5 = 1234.5)" if mark == "," else \
+            "a decimal point and ',' between thousands (1,234.5 = 1234.5)"
+        notes.append(_warning(f"numbers were read with {convention}, as in '{cell}' (row {row})", column=column))
+    return mark
 
 
 def _typed(values: pd.Series, texts: pd.Series, decimal: str, layout: _Layout) -> pd.DataFrame:
