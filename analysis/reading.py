@@ -282,7 +282,7 @@ def _checked_text(text: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter among comma, semicolon and tab that splits the first lines into the most equal-length rows."""
-    lines = [line for line in text[:1_000_000].splitlines() if line.strip()][:50]
+    lines = [line for line in _lines(text[:1_000_000]) if line.strip()][:50]
     best, best_score = ",", (0, 0)
     for delimiter in (",", ";", "\t"):
         widths = [len(row) for row in _csv_reader(lines, delimiter)]
@@ -294,6 +294,11 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split where the CSV parser splits them (CR, LF), not at every Unicode line end."""
+    return text.replace("\r", "\n").split("\n")
+
+
 def _csv_reader(lines, delimiter: str):
     """csv.reader allowing cells as long as a file; their length is checked, with a message, once read."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
@@ -302,7 +307,7 @@ def _csv_reader(lines, delimiter: str):
 
 def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
     """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
-    lines = text.replace("\r", "\n").split("\n")  # the line ends of the CSV parser, not every Unicode one
+    lines = _lines(text)
     width = max((line.count(delimiter) for line in lines), default=0) + 1  # exact unless a quoted cell holds delimiters
     if width > max((len(r) for r in _csv_reader(lines[:50], delimiter)), default=1):
         try:
