@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -280,6 +281,8 @@ XLSX_CASES = {
     "zip without a workbook": (lambda: _zip({"hello.txt": b"hi"}), refused("cannot be read")),
     "zip bomb": (lambda: _zip({"xl/worksheets/sheet1.xml": b"<" + b" " * 60_000_000 + b">"}),
                  refused("unpacks to 60 MB of XML, above the limit of 20 MB")),
+    "zip that understates its unpacked size": (lambda: _understated(xlsx([], sheet(_xml_rows() + "<row/>" * 4_000_000))),
+                                               refused("Bad CRC-32")),
     "old .xls": (lambda: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, refused("old-style Excel .xls")),
 }
 
@@ -290,6 +293,19 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             target.writestr(name, data)
     return out.getvalue()
+
+
+def _understated(workbook: bytes, member: bytes = b"xl/worksheets/sheet1.xml", size: int = 1000) -> bytes:
+    """The workbook with the member's uncompressed size written as `size` in its local and central headers."""
+    data = bytearray(workbook)
+    for signature, header, name_length_at, size_at in ((b"PK\x03\x04", 30, 26, 22), (b"PK\x01\x02", 46, 28, 24)):
+        at = data.find(signature)
+        while at >= 0:
+            length = struct.unpack_from("<H", data, at + name_length_at)[0]
+            if data[at + header:at + header + length] == member:
+                struct.pack_into("<I", data, at + size_at, size)
+            at = data.find(signature, at + 4)
+    return bytes(data)
 
 
 @pytest.mark.parametrize("make, expected", XLSX_CASES.values(), ids=XLSX_CASES.keys())
