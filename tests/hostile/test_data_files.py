@@ -283,6 +283,11 @@ XLSX_CASES = {
                  refused("unpacks to 60 MB of XML, above the limit of 20 MB")),
     "zip that understates its unpacked size": (lambda: _understated(xlsx([], sheet(_xml_rows() + "<row/>" * 4_000_000))),
                                                refused("Bad CRC-32")),
+    "billion laughs": (lambda: xlsx([], _with_doctype(LAUGHS, "&lol9;")), refused("amplification")),
+    "external entity": (lambda: xlsx([], _with_doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">', "&xxe;")),
+                        refused("cannot be read")),
+    "a text cell over Excel's limit": (lambda: xlsx([], sheet(_xml_rows({(4, "x"): INLINE.replace("{text}", "7" * 40_000)}))),
+                                       refused("40,000 characters", column="x", row=4)),
     "old .xls": (lambda: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, refused("old-style Excel .xls")),
 }
 
@@ -293,6 +298,15 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             target.writestr(name, data)
     return out.getvalue()
+
+
+LAUGHS = '<!ENTITY lol "lol">' + "".join(
+    f'<!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">' for k in range(1, 10))
+
+
+def _with_doctype(entities: str, text: str) -> str:
+    """A sheet whose first cell holds an entity declared in a document type: what no workbook needs."""
+    return sheet(INLINE.format(ref="A1", text=text)).replace("<worksheet", f"<!DOCTYPE lolz [{entities}]><worksheet", 1)
 
 
 def _understated(workbook: bytes, member: bytes = b"xl/worksheets/sheet1.xml", size: int = 1000) -> bytes:
