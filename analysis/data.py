@@ -262,10 +262,8 @@ class _Check:
                 shown = " and ".join(_quoted(t) for t in sorted(texts))
                 self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
                            "removed; rename one of them", column=column)
-        if values.dtype == "str" and not changed:
-            return values
         names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
-        return pd.Series(names[codes], index=values.index).astype("str")
+        return pd.Series(names[codes], index=values.index, dtype=object)  # object, as renderers' guards expect text
 
     def periods(self, values: pd.Series) -> pd.Series:
         """Whole numbers as int64 (years), else floats; periods written as text are names, like entities."""
