@@ -14,6 +14,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+from itertools import islice
 from numbers import Real
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import charset_normalizer
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
 from .errors import Problem, UserError
@@ -131,7 +134,9 @@ def parse(data: bytes, filename: str | None, sheet: str | int | None) -> pd.Data
         delimiter = _sniff_delimiter(text)
         grid = _csv_grid(text, delimiter)
         decimal_default = "." if delimiter == "," else None  # a decimal comma would have to be quoted there
-    frame = _frame(grid, decimal_default, notes)
+    cells, shape = _long(grid)
+    del grid  # typing the cells needs the memory the grid held
+    frame = _frame(cells, shape, decimal_default, notes)
     frame.attrs["problems"] = notes
     return frame
 
@@ -282,7 +287,7 @@ def _checked_text(text: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter among comma, semicolon and tab that splits the first lines into the most equal-length rows."""
-    lines = [line for line in _lines(text[:1_000_000]) if line.strip()][:50]
+    lines = [line for line in islice(_lines(text[:1_000_000]), 200) if line.strip()][:50]
     best, best_score = ",", (0, 0)
     for delimiter in (",", ";", "\t"):
         widths = [len(row) for row in _csv_reader(lines, delimiter)]
@@ -294,9 +299,9 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _lines(text: str) -> list[str]:
-    """Lines split where the CSV parser splits them (CR, LF), not at every Unicode line end."""
-    return text.replace("\r", "\n").split("\n")
+def _lines(text: str) -> io.StringIO:
+    """The lines as the CSV parser splits them (at CR, LF or CRLF, not at every Unicode line end), one at a time."""
+    return io.StringIO(text, newline="")
 
 
 def _csv_reader(lines, delimiter: str):
@@ -307,9 +312,8 @@ def _csv_reader(lines, delimiter: str):
 
 def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
     """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
-    lines = _lines(text)
-    width = max((line.count(delimiter) for line in lines), default=0) + 1  # exact unless a quoted cell holds delimiters
-    if width > max((len(r) for r in _csv_reader(lines[:50], delimiter)), default=1):
+    width = max((line.count(delimiter) for line in _lines(text)), default=0) + 1  # exact unless quoted cells hold some
+    if width > max((len(r) for r in _csv_reader(islice(_lines(text), 50), delimiter)), default=1):
         try:
             width = max((len(r) for r in _csv_reader(io.StringIO(text, newline=""), delimiter)), default=1)
         except csv.Error as e:
@@ -331,15 +335,17 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- cells
 
 
-def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
-    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped.
-
-    The cells are handled as one long series, column after column, so that each text operation runs once for the
-    whole file rather than once per column (a file may have thousands of columns)."""
-    height, width = grid.shape
-    if not height or not width:
+def _long(grid: pd.DataFrame) -> tuple[pd.Series, tuple[int, int]]:
+    """All cells in one series, column after column, stripped, and the grid's (rows, columns): each text operation
+    then runs once for the whole file rather than once per column (a file may have thousands of columns)."""
+    if grid.empty:
         raise UserError("the file has no data: no header row was found")
-    cells = _stripped(pd.concat([grid[k] for k in grid.columns], ignore_index=True))
+    return _stripped(pd.concat([grid[k] for k in grid.columns], ignore_index=True)), grid.shape
+
+
+def _frame(cells: pd.Series, shape: tuple[int, int], decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
+    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
+    height, width = shape
     filled = (cells.notna() & cells.ne("")).to_numpy(dtype=bool).reshape(width, height)
     used = filled.any(axis=0)
     if not used.any():
@@ -358,6 +364,7 @@ def _frame(grid: pd.DataFrame, decimal_default: str | None, notes: list[Problem]
     names = _column_names([cells.iloc[k * height + header_at] if named[k] else None for k in keep], keep, notes)
     positions = (np.array(keep)[:, None] * height + body[None, :]).ravel()
     values = cells.iloc[positions].reset_index(drop=True).where(filled[keep][:, body].ravel())
+    del cells
     layout = _Layout(names, pd.Index(body + 1, name=ROW))
     texts = _texts(values)
     _check_cell_length(texts, layout)
@@ -533,4 +540,5 @@ def _numbers(text: pd.Series, decimal: str) -> pd.Series:
         plain[separated] = cells.where(~cells.str.fullmatch(grouped.pattern), cells.str.replace(thousands, "", regex=False))
     if decimal == ",":
         plain = plain.str.replace(",", ".", regex=False)
-    return pd.to_numeric(plain.where(plain.str.fullmatch(_NUMBER.pattern)), errors="coerce").astype("float64")
+    numbers = pa.array(plain.where(plain.str.fullmatch(_NUMBER.pattern)).array)  # only numbers left, others null
+    return pd.Series(pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)  # no objects
