@@ -31,7 +31,8 @@ from .text import clean_text, unsafe_characters
 
 MAX_BYTES = 50_000_000
 MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses some 5 MB of it a second
-MAX_CELLS = 5_000_000  # cells streamed from one sheet, empty ones included
+MAX_SHEET_CELLS = 5_000_000  # cells streamed from one sheet, empty ones included
+MAX_CELLS = 20_000_000  # rows times columns of a CSV file: some 0.5 GB while it is read
 MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_NAME_CHARS = 200  # a column name
@@ -185,9 +186,9 @@ def _xlsx_grid(data: bytes, sheet: str | int | None) -> pd.DataFrame:
         rows, cells = [], 0
         for row in worksheet.iter_rows(values_only=True):
             cells += len(row)
-            if cells > MAX_CELLS:
-                raise UserError(f"the sheet has more than {MAX_CELLS:,} cells; keep only the columns and rows the study "
-                                "needs, or save the sheet as CSV UTF-8")
+            if cells > MAX_SHEET_CELLS:
+                raise UserError(f"the sheet has more than {MAX_SHEET_CELLS:,} cells; keep only the columns and rows the "
+                                "study needs, or save the sheet as CSV UTF-8")
             if len(row) > MAX_COLUMNS:
                 raise UserError(Problem(f"the row reaches column {len(row):,}, beyond Excel's limit of {MAX_COLUMNS:,} "
                                         "columns", row=len(rows) + 1))
@@ -320,6 +321,10 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
             raise UserError(f"the CSV file cannot be read: {e}") from None
     if width > MAX_COLUMNS:
         raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
+    cells = (max(text.count("\n"), text.count("\r")) + 1) * width
+    if cells > MAX_CELLS:
+        raise UserError(f"the file has {cells:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; keep only "
+                        "the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")

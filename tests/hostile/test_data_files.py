@@ -328,7 +328,7 @@ def test_workbook(make, expected):
 
 
 def test_cell_cap_stops_streaming_a_sheet(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_CELLS", 40)
+    monkeypatch.setattr(reading, "MAX_SHEET_CELLS", 40)
     check(outcome(xlsx(panel_rows()), "panel.xlsx"), refused("more than 40 cells"))
 
 
@@ -374,6 +374,14 @@ def test_thousands_of_columns_are_read_in_seconds():
     frame = read_table(data, "wide.csv")
     assert time.perf_counter() - started < 15  # 20 s before, with a pass of every text operation per column
     assert frame.shape == (3, columns) and frame.loc[2, "c7"] == 7 and frame.loc[3, "c7"] == "w7"
+
+
+def test_millions_of_empty_cells_are_refused_before_parsing():
+    data = ("a,b,c,d,e,f,g,h,i,j,k\n" + ",,,,,,,,,,\n" * 2_000_000 + "1,2,3,4,5,6,7,8,9,10,11\n").encode()
+    started = time.perf_counter()
+    with pytest.raises(UserError, match=r"22,000,0\d\d cells \(rows times columns\), above the limit of 20,000,000"):
+        read_table(data, "empty rows.csv")
+    assert time.perf_counter() - started < 5
 
 
 def test_a_million_rows_are_read_in_seconds(tmp_path):
