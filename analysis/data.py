@@ -1,18 +1,15 @@
-"""Reading the user's panel (CSV or XLSX as Chinese and European Excel write them) and checking it against a study.
+"""The user's panel checked against a study: every problem at once, each located by column, Excel row, entity and
+period; names made safe for every renderer; numbers finite. Reading the file itself is analysis.reading's job.
 
 Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is row 2.
 """
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import math
-import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from numbers import Real
 from pathlib import Path
 
@@ -21,254 +18,28 @@ import pandas as pd
 
 from .errors import Problem, UserError
 from .formula import Term, parse_term
+from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, ROW_CONVENTION, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
+from .text import clean_text, unsafe_characters
 
-MAX_BYTES = 50_000_000
-XLSX_EXPANSION = 4  # an XLSX may unpack to this many times max_bytes of XML, no more (zip bombs)
-ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
-ROW_CONVENTION = "rows are numbered as in Excel: the header is row 1, the first data row is row 2"
 SHOWN = 5  # cells quoted per column before "and N more"
+MAX_MAGNITUDE = 1e150  # larger values overflow when squared, as regressions and variances do
 
-TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "#n/a", ".", "..", "...", "…", "-", "--", "—", "–"}
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_GROUPED = {  # digits in groups of three, then an optional decimal part
-    ".": re.compile(r"[+-]?\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?"),
-    ",": re.compile(r"[+-]?\d{1,3}(?:[. ]\d{3})+(?:,\d+)?"),
-}
-
-
-# ---------------------------------------------------------------- reading
+__all__ = ["MAX_BYTES", "ROW", "Panel", "load_panel", "read_file", "read_table", "required_columns", "sheet_names",
+           "validate"]
 
 
 def read_table(source: bytes | str | Path, filename: str | None = None, sheet: str | int | None = None,
                max_bytes: int = MAX_BYTES) -> pd.DataFrame:
-    """A CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16; comma, semicolon or tab) or XLSX sheet as a frame.
+    """A CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, Windows-1252, UTF-16; comma, semicolon or tab) or XLSX sheet as a frame.
 
     The index holds each row's Excel row number (header = row 1). Cells that read as numbers become
-    numbers (thousands separators, full-width digits and surrounding spaces allowed); other cells stay text.
-    Warnings found while reading (a macro-enabled workbook) ride in ``frame.attrs["problems"]`` for validate().
+    numbers (the file's decimal mark and thousands separators, full-width digits and surrounding spaces allowed);
+    other cells stay text. Warnings found while reading (the encoding or decimal mark assumed, characters removed
+    from a header, a macro-enabled workbook) ride in ``frame.attrs["problems"]`` for validate().
     """
-    data, name = _read_bytes(source, max_bytes)
-    return _parse(data, filename or name, sheet, max_bytes)
-
-
-def _read_bytes(source: bytes | str | Path, max_bytes: int) -> tuple[bytes, str | None]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        _check_size(len(data), max_bytes)
-        return data, None
-    path = Path(source)
-    try:
-        _check_size(path.stat().st_size, max_bytes)
-        return path.read_bytes(), path.name
-    except FileNotFoundError:
-        raise UserError(f"data file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a folder, not a data file") from None
-    except PermissionError:
-        raise UserError(f"no permission to read {path}") from None
-    except OSError as e:
-        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
-
-
-def _check_size(size: int, max_bytes: int) -> None:
-    if size > max_bytes:
-        raise UserError(f"the file is {_bytes(size)}, above the limit of {_bytes(max_bytes)}; "
-                        "upload only the columns and rows the study needs")
-
-
-def _bytes(n: float) -> str:
-    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{int(n)} bytes"
-
-
-def _parse(data: bytes, filename: str | None, sheet: str | int | None, max_bytes: int) -> pd.DataFrame:
-    suffix = Path(filename).suffix.lower() if filename else ""
-    if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise UserError("old-style Excel .xls workbooks are not read; save the sheet as .xlsx or as CSV (UTF-8)")
-    if data.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
-        return _read_xlsx(data, sheet, max_bytes, macro_enabled=suffix == ".xlsm")
-    if suffix not in TEXT_SUFFIXES:
-        raise UserError(f"cannot read '{filename}': upload a CSV or an Excel .xlsx file")
-    if sheet is not None:
-        raise UserError("a sheet was chosen, but the file is a CSV, which has no sheets")
-    return _read_csv(data)
-
-
-def _read_xlsx(data: bytes, sheet: str | int | None, max_bytes: int, macro_enabled: bool) -> pd.DataFrame:
-    """Cell values only: openpyxl never runs macros, and data_only gives formulas' last computed values."""
-    try:
-        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except zipfile.BadZipFile:
-        raise UserError("the file is not a valid Excel .xlsx workbook (it may be damaged, or another format renamed)") from None
-    if unpacked > XLSX_EXPANSION * max_bytes:
-        raise UserError(f"the workbook unpacks to {_bytes(unpacked)}, above the limit of {_bytes(XLSX_EXPANSION * max_bytes)}")
-    import openpyxl  # on first use: reading a CSV needs none of it
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-        try:
-            rows = list(_sheet(book, sheet).iter_rows(values_only=True))
-        finally:
-            book.close()
-    except UserError:
-        raise
-    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
-        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
-    frame = _frame(rows, decimal_comma=False)
-    if macro_enabled:
-        frame.attrs["problems"] = [Problem("read the cells of a macro-enabled workbook as data; its macros were not run",
-                                           severity="warning")]
-    return frame
-
-
-def sheet_names(data: bytes) -> tuple[str, ...]:
-    """The worksheet names of an XLSX workbook, () for any other file; read from its index, no cell loaded."""
-    if not data.startswith(b"PK\x03\x04"):
-        return ()
-    import openpyxl  # on first use: reading a CSV needs none of it
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
-        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
-    try:
-        return tuple(book.sheetnames)
-    finally:
-        book.close()
-
-
-def _sheet(book, sheet: str | int | None):
-    names = book.sheetnames
-    if sheet is None or sheet == 0:
-        return book[names[0]]
-    if isinstance(sheet, int) and 0 <= sheet < len(names):
-        return book[names[sheet]]
-    if isinstance(sheet, str) and sheet in names:
-        return book[sheet]
-    listed = ", ".join(f"'{n}'" for n in names)
-    raise UserError(f"the workbook has no sheet {sheet!r}; its sheets are {listed}")
-
-
-def _read_csv(data: bytes) -> pd.DataFrame:
-    text = _decode(data)
-    delimiter = _sniff_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as e:
-        raise UserError(f"the CSV file cannot be read: {e}") from None
-    return _frame(rows, decimal_comma=delimiter == ";")
-
-
-def _decode(data: bytes) -> str:
-    """UTF-16 when it has a byte-order mark, else UTF-8 (with or without BOM), else GB18030, a superset of GBK."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030 or UTF-16) nor an Excel .xlsx workbook; "
-                    "in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter among comma, semicolon and tab that splits the first lines into the most equal-length rows."""
-    lines = [line for line in text.splitlines() if line.strip()][:50]
-    best, best_score = ",", (0, 0)
-    for delimiter in (",", ";", "\t"):
-        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        if not widths or widths[0] < 2:
-            continue
-        score = (sum(w == widths[0] for w in widths), widths[0])
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _frame(rows: list, decimal_comma: bool) -> pd.DataFrame:
-    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
-    numbered = [(n, list(r)) for n, r in enumerate(rows, start=1) if any(_filled(v) for v in r)]
-    if not numbered:
-        raise UserError("the file has no data: no header row was found")
-    (_, header), body = numbered[0], numbered[1:]
-    names = [str(v).strip() if _filled(v) else "" for v in header]
-    width = len(names)
-    for n, cells in body:
-        extra = [v for v in cells[width:] if _filled(v)]
-        if extra:
-            raise UserError(Problem(f"this row has {width + len(extra)} or more values but the header names only "
-                                    f"{width} columns; {ROW_CONVENTION}", row=n))
-    columns = {}
-    for k, name in enumerate(names):
-        values = [cells[k] if k < len(cells) else None for _, cells in body]
-        if not name:
-            if not any(_filled(v) for v in values):
-                continue
-            name = f"column {_column_letter(k + 1)}"
-        if name in columns:
-            raise UserError(Problem(f"two columns have the header '{name}' (the second is column "
-                                    f"{_column_letter(k + 1)}); give each column its own name", column=name))
-        columns[name] = _typed(values, decimal_comma)
-    frame = pd.DataFrame(columns)
-    frame.index = pd.Index([n for n, _ in body], name=ROW)
-    return frame
-
-
-def _filled(value) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _column_letter(number: int) -> str:
-    from openpyxl.utils import get_column_letter  # on first use: reading a CSV needs none of openpyxl
-    return get_column_letter(number)
-
-
-def _typed(values: list, decimal_comma: bool) -> pd.Series:
-    """Numbers when every cell reads as one (int64 if all whole); otherwise cells as read, text stripped."""
-    cells = [_cell(v, decimal_comma) for v in values]
-    if not all(_is_number(c) for c in cells):
-        return pd.Series(cells, dtype=object)
-    numbers = pd.Series(cells, dtype="float64")
-    if len(numbers) and numbers.notna().all() and (numbers == numbers.round()).all() and numbers.abs().max() < 2**53:
-        return numbers.astype("int64")
-    return numbers
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _cell(value, decimal_comma: bool):
-    if value is None:
-        return math.nan
-    if isinstance(value, float) and not math.isfinite(value):
-        return math.nan if math.isnan(value) else str(value)
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.lower() in MISSING_MARKERS:
-        return math.nan
-    number = _number(text, decimal_comma)
-    return text if number is None else number
-
-
-def _number(text: str, decimal_comma: bool) -> float | None:
-    """'1,234.5', '１２３', '1 234' (and '1.234,5' in semicolon files, whose authors write decimal commas)."""
-    t = unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
-    if _GROUPED["," if decimal_comma else "."].fullmatch(t):
-        t = re.sub(r"[. ]" if decimal_comma else r"[, ]", "", t)
-    if decimal_comma:
-        t = t.replace(",", ".")
-    return float(t) if _NUMBER.fullmatch(t) else None
+    data, name = read_bytes(source, max_bytes)
+    return parse(data, filename or name, sheet)
 
 
 # ---------------------------------------------------------------- validating
@@ -281,7 +52,7 @@ class Panel:
     frame: pd.DataFrame  # validated data used for computing (after listwise deletion when chosen)
     problems: list[Problem]  # warnings; errors raise instead
     dropped: pd.DataFrame  # rows removed by listwise deletion, with their Excel row and the reason
-    checksum: str  # sha256 of the uploaded bytes, or of the frame's CSV
+    checksum: str  # sha256 of the uploaded bytes, or of the frame's column names and row hashes
     keys: PanelKeys = field(default_factory=PanelKeys)
     missing: dict[str, int] = field(default_factory=dict)  # missing cells per used column, before deletion
 
@@ -332,9 +103,16 @@ def _model_terms(study: Study) -> list[Term]:
 def load_panel(source: bytes | str | Path, study: Study, filename: str | None = None, sheet: str | int | None = None,
                max_bytes: int = MAX_BYTES) -> Panel:
     """read_table + validate, with the checksum of the uploaded bytes."""
-    data, name = _read_bytes(source, max_bytes)
-    frame = _parse(data, filename or name, sheet, max_bytes)
+    data, name = read_bytes(source, max_bytes)
+    frame = parse(data, filename or name, sheet)
     return validate(frame, study, hashlib.sha256(data).hexdigest())
+
+
+def _frame_checksum(frame: pd.DataFrame) -> str:
+    """sha256 of the column names and the row hashes of a frame that came without its file's bytes."""
+    digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def validate(frame: pd.DataFrame, study: Study, checksum: str | None = None) -> Panel:
@@ -345,7 +123,7 @@ def validate(frame: pd.DataFrame, study: Study, checksum: str | None = None) -> 
     if errors:
         raise UserError(errors)
     if checksum is None:
-        checksum = hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()
+        checksum = _frame_checksum(frame)
     return Panel(check.frame.reset_index(drop=True), check.problems, check.dropped, checksum, study.panel, check.missing)
 
 
@@ -354,12 +132,13 @@ class _Check:
 
     def __init__(self, frame: pd.DataFrame, study: Study):
         self.study, self.keys = study, study.panel
-        self.frame = frame.copy()
+        self.frame = frame.copy(deep=False)  # columns are replaced, never changed in place: the caller's frame stays
         if self.frame.index.name != ROW:
             self.frame.index = pd.RangeIndex(2, len(frame) + 2, name=ROW)
         self.problems: list[Problem] = list(frame.attrs.get("problems", []))
         self.frame.attrs = {}
-        self.dropped = pd.DataFrame(columns=[ROW, "reason", *frame.columns])
+        self.clean_column_names()
+        self.dropped = pd.DataFrame(columns=[ROW, "reason", *self.frame.columns])
         self.missing: dict[str, int] = {}
         self.columns = [c for c in required_columns(study) if c in self.frame.columns]
         self.numeric = [c for c in self.columns if c not in (self.keys.entity, self.keys.group, self.keys.time)]
@@ -384,6 +163,28 @@ class _Check:
         if keys_ok:
             self.balance()
             self.small_groups()
+
+    def cells(self, rows: pd.Index, message, column: str, more: str) -> None:
+        """An error for each of the first few offending cells (message(row) says what is wrong), then how many more."""
+        for n in rows[:SHOWN]:
+            self.error(f"{message(n)}; {ROW_CONVENTION}", column=column, **self.where(n))
+        if len(rows) > SHOWN:
+            self.error(f"{len(rows) - SHOWN} more {more}", column=column)
+
+    def clean_column_names(self) -> None:
+        """Column names as one-line text without unprintable characters (a frame may come from elsewhere than a file)."""
+        names = {c: clean_text(c, single_line=True) for c in self.frame.columns if isinstance(c, str)}
+        changed = {old: new for old, new in names.items() if old != new}
+        if not changed:
+            return
+        for old, new in changed.items():
+            self.warn(f"removed unprintable characters ({', '.join(unsafe_characters(old)) or 'spacing'}) from the "
+                      "column name", column=new)
+        renamed = [names.get(c, c) for c in self.frame.columns]
+        for name in {n for n in renamed if renamed.count(n) > 1}:
+            self.error("two columns have this name once unprintable characters are removed; give each its own name",
+                       column=name)
+        self.frame.columns = renamed
 
     def where(self, row_number) -> dict:
         """Row, entity and period of a data row, for a Problem."""
@@ -412,17 +213,17 @@ class _Check:
                           column=index.name)
 
     def panel_keys(self) -> bool:
-        """Entities and groups as stripped text, periods as integers when they are whole numbers; False if unusable."""
+        """Entities and groups as clean one-line text, periods as integers when whole numbers; False if unusable."""
         before = len(self.problems)
         for key in (self.keys.entity, self.keys.group):
             if key and key in self.frame:
-                self.frame[key] = self.frame[key].map(_label)
+                self.frame[key] = self.labels(self.frame[key], key)
         if self.keys.time and self.keys.time in self.frame:
             self.frame[self.keys.time] = self.periods(self.frame[self.keys.time])
         for key in (self.keys.entity, self.keys.time, self.keys.group):
             if key and key in self.frame:
-                for n in self.frame.index[self.frame[key].map(_missing)]:
-                    self.error(f"the {self._role(key)} is empty; {ROW_CONVENTION}", column=key, **self.where(n))
+                self.cells(self.frame.index[self.frame[key].isna()], lambda n, key=key: f"the {self._role(key)} is empty",
+                           key, f"rows have no {self._role(key)}")
         keys = [k for k in (self.keys.entity, self.keys.time, self.keys.group) if k]
         usable = set(keys) <= set(self.frame.columns) and not any(p.severity == "error" for p in self.problems[before:])
         if self.keys.entity and self.keys.group and {self.keys.entity, self.keys.group} <= set(self.frame.columns):
@@ -432,24 +233,59 @@ class _Check:
     def _role(self, key: str) -> str:
         return {self.keys.entity: "entity", self.keys.time: "period", self.keys.group: "group"}[key]
 
+    def labels(self, values: pd.Series, column: str) -> pd.Series:
+        """Names as text that any renderer can set: each distinct name cleaned once, then mapped onto the rows."""
+        codes, uniques = pd.factorize(values)
+        raw = [_label(v) for v in uniques.tolist()]
+        cleaned = [clean_text(text, single_line=True) for text in raw]
+        first_at = pd.Series(codes).drop_duplicates()  # codes number the names in order of appearance
+        first_row = values.index[first_at[first_at >= 0].index]
+        role = self._role(column)
+        changed = [k for k, text in enumerate(raw) if cleaned[k] != text]
+        for k in changed[:SHOWN]:
+            unsafe = ", ".join(unsafe_characters(raw[k])) or "line breaks or repeated spaces"
+            self.warn(f"removed {unsafe} from the {role} name {_quoted(raw[k])}", column=column, row=int(first_row[k]))
+        if len(changed) > SHOWN:
+            self.warn(f"removed unprintable characters or spacing from {len(changed) - SHOWN} more {role} names",
+                      column=column)
+        for k in [k for k, name in enumerate(cleaned) if len(name) > MAX_NAME_CHARS][:SHOWN]:
+            self.error(f"the {role} name is {len(cleaned[k]):,} characters long, above the limit of {MAX_NAME_CHARS}; "
+                       f"{ROW_CONVENTION}", column=column, row=int(first_row[k]))
+        sources: dict[str, set[str]] = {}
+        for k in changed:
+            sources.setdefault(cleaned[k], set()).add(raw[k])
+        for k, text in enumerate(raw):
+            if cleaned[k] in sources:
+                sources[cleaned[k]].add(text)
+        for name, texts in sources.items():
+            if len(texts) > 1:
+                shown = " and ".join(_quoted(t) for t in sorted(texts))
+                self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
+                           "removed; rename one of them", column=column)
+        names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
+        return pd.Series(names[codes], index=values.index, dtype=object)  # object, as renderers' guards expect text
+
     def periods(self, values: pd.Series) -> pd.Series:
-        numbers = values.map(_is_number)
-        if not numbers.any():
-            return values.map(_label)
-        for n in values.index[~numbers & ~values.map(_missing)]:
-            self.error(f"the period is not a number: {values[n]!r}; {ROW_CONVENTION}", column=self.keys.time,
-                       **self.where(n))
-        whole = values[numbers].map(lambda v: float(v).is_integer()).all()
-        return values.map(lambda v: (int(v) if whole else float(v)) if _is_number(v) else v)
+        """Whole numbers as int64 (years), else floats; periods written as text are names, like entities."""
+        text = _not_numbers(values)
+        if text.sum() == values.notna().sum():
+            return self.labels(values, self.keys.time)
+        self.cells(values.index[text], lambda n: f"the period is not a number: {_quoted(values[n])}", self.keys.time,
+                   "periods are not numbers")
+        numbers = pd.to_numeric(values.where(~text), errors="coerce").astype("float64")
+        self.cells(numbers.index[np.isinf(numbers)], lambda n: "the period is infinite", self.keys.time,
+                   "periods are infinite")
+        if numbers.notna().all() and (numbers == numbers.round()).all() and (numbers.abs() < 2**53).all():
+            return numbers.astype("int64")
+        return numbers
 
     def one_group_per_entity(self) -> None:
-        pairs = self.frame[[self.keys.entity, self.keys.group]].dropna().drop_duplicates()
-        for entity, groups in pairs.groupby(self.keys.entity, sort=False)[self.keys.group]:
-            if len(groups) > 1:
-                self.error(f"the entity is in more than one group: {', '.join(groups)}", column=self.keys.group,
-                           entity=entity)
+        pairs = _Pairs(self.frame[self.keys.entity], self.frame[self.keys.group])
+        for k in np.flatnonzero(pairs.counts() > 1)[:SHOWN]:
+            self.error(f"the entity is in more than one group: {', '.join(pairs.seconds(k))}", column=self.keys.group,
+                       entity=pairs.firsts[k])
         if self.keys.group_order:
-            present = set(pairs[self.keys.group])
+            present = set(pairs.second_values)
             for name in self.keys.group_order:
                 if name not in present:
                     self.warn(f"panel.group_order names the group '{name}', which has no rows", column=self.keys.group)
@@ -459,25 +295,36 @@ class _Check:
                           column=self.keys.group)
 
     def numbers(self) -> None:
-        """Every used column numeric; each offending cell named (capped per column); later checks skip such columns."""
-        for column in list(self.numeric):
+        """Every used column numeric and finite; each offending cell named (capped per column); later checks skip them."""
+        typed = [c for c in self.numeric if _numeric_dtype(self.frame[c])]
+        numbers = self.frame[typed].astype("float64")
+        for column in [c for c in self.numeric if c not in typed]:
             values = self.frame[column]
-            bad = values.index[~values.map(lambda v: _is_number(v) or _missing(v))]
-            for n in bad[:SHOWN]:
-                self.error(f"the cell is not a number: {values[n]!r}; {ROW_CONVENTION}", column=column, **self.where(n))
-            if len(bad) > SHOWN:
-                self.error(f"{len(bad) - SHOWN} more cells in this column are not numbers", column=column)
-            if len(bad):
+            text = _not_numbers(values)
+            self.cells(values.index[text], lambda n, values=values: f"the cell is not a number: {_quoted(values[n])}",
+                       column, "cells in this column are not numbers")
+            if text.any():
                 self.numeric.remove(column)
             else:
-                self.frame[column] = pd.to_numeric(values, errors="raise").astype("float64")
+                numbers[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+        huge = numbers.abs() > MAX_MAGNITUDE
+        for column in huge.columns[huge.any()]:
+            self.cells(huge.index[huge[column]], lambda n, column=column: _too_large(numbers.at[n, column]), column,
+                       f"cells in this column are beyond ±{MAX_MAGNITUDE:g}")
+            self.numeric.remove(column)
+        usable = [c for c in numbers.columns if c in self.numeric]
+        self.frame[usable] = numbers[usable]
 
     def duplicates(self) -> None:
         keys = [k for k in (self.keys.entity, self.keys.time) if k]
         if not keys:
             return
-        repeated = self.frame[self.frame.duplicated(keys, keep=False)]
-        for key_values, rows in repeated.groupby(keys, sort=False):
+        repeated = self.frame[_Pairs(self.frame[keys[0]], self.frame[keys[-1]]).repeated()]  # one key: paired with itself
+        groups = repeated.groupby(keys, sort=False)
+        if groups.ngroups > SHOWN:
+            self.error(f"{groups.ngroups - SHOWN} more {' and '.join(('entity', 'period')[:len(keys)])} pairs have more "
+                       "than one row", column=self.keys.time or self.keys.entity)
+        for key_values, rows in list(groups)[:SHOWN]:
             where = dict(zip(("entity", "period") if self.keys.entity else ("period",), key_values))
             row_list = ", ".join(str(n) for n in rows.index)
             self.error(f"more than one row for the same {' and '.join(where)}: rows {row_list}; {ROW_CONVENTION}",
@@ -486,7 +333,7 @@ class _Check:
     def missing_values(self) -> None:
         """Report gaps per column; with [data] missing = "listwise" drop the incomplete rows instead of stopping."""
         gaps = self.frame[self.numeric].isna()
-        self.missing = {c: int(self.frame[c].isna().sum()) for c in self.columns}
+        self.missing = {c: int(n) for c, n in self.frame[self.columns].isna().sum().items()}
         listwise = self.study.data.missing == "listwise"
         for column in self.numeric:
             rows = gaps.index[gaps[column]]
@@ -503,8 +350,9 @@ class _Check:
                            "in the study to drop incomplete rows", column=column, **where)
         incomplete = gaps.any(axis=1)
         if listwise and incomplete.any():
-            reasons = gaps[incomplete].apply(lambda r: "missing " + ", ".join(r.index[r]), axis=1)
-            self.dropped = self.frame[incomplete].reset_index().assign(reason=reasons.to_numpy())
+            named = gaps[incomplete].to_numpy().astype(object) * np.array([f", {c}" for c in gaps.columns], dtype=object)
+            reasons = ["missing " + "".join(row)[2:] for row in named]
+            self.dropped = self.frame[incomplete].reset_index().assign(reason=reasons)
             self.dropped = self.dropped[[ROW, "reason", *self.frame.columns]]
             self.frame = self.frame[~incomplete]
             self.warn(f"listwise deletion dropped {int(incomplete.sum())} of {len(incomplete)} rows that have a missing "
@@ -529,25 +377,24 @@ class _Check:
         by_gap: dict[tuple, list[str]] = {}
         for entity, lacking in _gaps(self.frame, self.keys).items():
             by_gap.setdefault(tuple(lacking), []).append(entity)
-        for lacking, entities in by_gap.items():
-            periods = ", ".join(str(_plain(p)) for p in lacking)
+        for lacking, entities in list(by_gap.items())[:SHOWN]:
+            periods = _listed([str(_plain(p)) for p in lacking])
             if len(entities) == 1:
                 self.warn(f"unbalanced panel: this entity has no row for {periods}", column=self.keys.time, entity=entities[0])
             else:
-                self.warn(f"unbalanced panel: {len(entities)} entities have no row for {periods}: {', '.join(entities)}",
+                self.warn(f"unbalanced panel: {len(entities)} entities have no row for {periods}: {_listed(entities)}",
                           column=self.keys.time)
+        if len(by_gap) > SHOWN:
+            others = sum(len(entities) for entities in list(by_gap.values())[SHOWN:])
+            self.warn(f"unbalanced panel: {others} more entities lack other sets of periods", column=self.keys.time)
 
     def logarithms(self) -> None:
         index_names = {index.name for index in self.study.indices}
         columns = dict.fromkeys(t.column for t in _model_terms(self.study) if t.transform == "ln" and t.column not in index_names)
         for column in [c for c in columns if c in self.numeric]:
             values = self.frame[column]
-            bad = values.index[values <= 0]
-            for n in bad[:SHOWN]:
-                self.error(f"ln() needs positive values, found {_plain(values[n]):g}", column=column, **self.where(n))
-            if len(bad) > SHOWN:
-                self.error(f"{len(bad) - SHOWN} more values in this column are zero or negative, so ln() is undefined",
-                           column=column)
+            self.cells(values.index[values <= 0], lambda n: f"ln() needs positive values, found {values[n]:g}", column,
+                       "values in this column are zero or negative, so ln() is undefined")
 
     def constant_indicators(self, keys_usable: bool) -> None:
         """Min-max normalisation divides by max - min, and entropy weights need variation."""
@@ -555,9 +402,13 @@ class _Check:
             per_period = index.scope == "per_period" and self.keys.time
             if per_period and not keys_usable:
                 continue
-            for column in [i.column for _, i in index.indicators if i.column in self.numeric]:
+            columns = [i.column for _, i in index.indicators if i.column in self.numeric]
+            if per_period:
+                by_period = self.frame.groupby(self.keys.time)[columns]
+                spreads = by_period.max() - by_period.min()
+            for column in columns:
                 if per_period:
-                    spread = self.frame.groupby(self.keys.time)[column].agg(lambda v: v.max() - v.min())
+                    spread = spreads[column]
                     for period in spread.index[spread == 0]:
                         self.error(f"indicator of index '{index.name}' takes one value in this period, so its "
                                    "normalised values and entropy weight are undefined", column=column, period=_plain(period))
@@ -582,22 +433,80 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _label(value):
+def _numeric_dtype(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _not_numbers(values: pd.Series) -> pd.Series:
+    """Filled cells that are not numbers: text, dates, booleans."""
+    if values.dtype == object:
+        return values.map(lambda v: not (_is_number(v) or _missing(v))).astype(bool)
+    return pd.Series(not _numeric_dtype(values), index=values.index) & values.notna()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _quoted(value) -> str:
+    """A cell for a message: its repr (which escapes unprintable characters), shortened."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _too_large(value: float) -> str:
+    if np.isinf(value):
+        return "the number is too large to represent (it reads as infinity)"
+    return f"the number {value:g} is beyond ±{MAX_MAGNITUDE:g}; its square would overflow; rescale the column"
+
+
+def _label(value) -> str:
     """Entity and group names as text: 110000.0 -> '110000', ' Beijing ' -> 'Beijing'."""
-    if _missing(value):
-        return math.nan
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def _listed(names: list[str], shown: int = 10) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+class _Pairs:
+    """The distinct (first, second) value pairs of two columns, as integer codes: cheap to count and look up."""
+
+    def __init__(self, first: pd.Series, second: pd.Series):
+        self.first_codes, self.firsts = pd.factorize(first)
+        self.second_codes, self.second_values = pd.factorize(second)
+        self.width = max(len(self.second_values), 1)
+        self.keys = self.first_codes.astype(np.int64) * self.width + self.second_codes
+        self.complete = (self.first_codes >= 0) & (self.second_codes >= 0)
+
+    @cached_property
+    def unique(self) -> np.ndarray:
+        return np.sort(pd.unique(self.keys[self.complete]))
+
+    def counts(self) -> np.ndarray:
+        """Distinct seconds per first value."""
+        return np.bincount(self.unique // self.width, minlength=len(self.firsts))
+
+    def seconds(self, k: int) -> list:
+        """The distinct second values paired with first value k."""
+        start, end = np.searchsorted(self.unique, [k * self.width, (k + 1) * self.width])
+        return list(self.second_values[self.unique[start:end] % self.width])
+
+    def repeated(self) -> np.ndarray:
+        """Rows whose pair occurs more than once."""
+        return pd.Series(self.keys).duplicated(keep=False).to_numpy() & self.complete
 
 
 def _gaps(frame: pd.DataFrame, keys: PanelKeys) -> dict[str, list]:
     """Entity -> the periods it lacks, for entities that lack any."""
     if not (keys.entity and keys.time) or frame.empty:
         return {}
-    periods = sorted(frame[keys.time].unique())
-    have = frame.groupby(keys.entity, sort=False)[keys.time].agg(set)
-    return {entity: [p for p in periods if p not in present] for entity, present in have.items() if len(present) < len(periods)}
+    pairs = _Pairs(frame[keys.entity], frame[keys.time])
+    periods = sorted(pairs.second_values)
+    return {pairs.firsts[k]: sorted(set(periods) - set(pairs.seconds(k)))
+            for k in np.flatnonzero(pairs.counts() < len(periods))}
 
 
 def _group_order(groups: pd.Series, order: list[str]) -> list[str]:

@@ -1,0 +1,549 @@
+"""Reading an uploaded panel file (CSV or XLSX as Chinese and European Excel write them) into a frame, within bounds.
+
+Every limit is checked before the work it bounds: the size before reading, the unpacked size of a workbook
+before parsing it, the number of cells while streaming it. Nothing read is executed. Numbers are read with the
+decimal and thousands separators the file itself shows, and a file that could be read two ways is refused.
+Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is row 2.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import stat
+import unicodedata
+import zipfile
+from itertools import islice
+from numbers import Real
+from pathlib import Path
+
+import charset_normalizer
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter
+
+from .errors import Problem, UserError
+from .text import clean_text, unsafe_characters
+
+MAX_BYTES = 50_000_000
+MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses some 5 MB of it a second
+MAX_SHEET_CELLS = 5_000_000  # cells streamed from one sheet, empty ones included
+MAX_CELLS = 20_000_000  # rows times columns of a CSV file: some 0.5 GB while it is read
+MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
+MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
+MAX_NAME_CHARS = 200  # a column name
+ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
+ROW_CONVENTION = "rows are numbered as in Excel: the header is row 1, the first data row is row 2"
+
+TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+MISSING_MARKERS = ["", "na", "n/a", "nan", "null", "none", "#n/a", ".", "..", "...", "…", "-", "--", "—", "–"]
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # UTF-32-LE's mark begins like UTF-16's
+ENCODINGS = {  # what Excel writes as "CSV" on Chinese and Western Windows, and "Unicode text" without its mark
+    "gb18030": "Chinese GBK/GB18030", "cp1252": "Western European Windows-1252", "latin_1": "Latin-1",
+    "utf_16_le": "UTF-16 (little-endian)", "utf_16_be": "UTF-16 (big-endian)",
+}
+MAX_CHAOS = 0.2  # charset-normalizer's share of implausible characters above which a reading is rejected
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_SPACED = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")  # 1 234 567,5 (no-break spaces made plain by NFKC)
+# Evidence of the decimal mark: a pattern only one convention can write. "7.841" and "1,234" prove nothing.
+_PROVES = {
+    ".": re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\d*\.\d+[eE][+-]?\d+|"
+                    r"(?:0|\d{4,})?\.\d+|\d+\.(?:\d{1,2}|\d{4,}))"),
+    ",": re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|"
+                    r"(?:0|\d{4,})?,\d+|\d+,(?:\d{1,2}|\d{4,}))"),
+}
+_GROUPED = {  # the thousands separator of each decimal mark, and a number written with it
+    ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
+    ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
+}
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
+
+
+# ---------------------------------------------------------------- bytes
+
+
+def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a data file, refused before reading when too large; folders and devices are refused."""
+    path = Path(path)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"{path} is a folder, not a data file")
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+            raise UserError(f"{path} is a device, not a data file")
+        check_size(info.st_size, max_bytes)
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)  # a pipe or a growing file has no size to check beforehand
+    except FileNotFoundError:
+        raise UserError(f"data file not found: {path}") from None
+    except PermissionError:
+        raise UserError(f"no permission to read {path}") from None
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
+    check_size(len(data), max_bytes)
+    return data
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise UserError(f"the file is {_bytes(size)}, above the limit of {_bytes(max_bytes)}; "
+                        "upload only the columns and rows the study needs")
+
+
+def _bytes(n: float) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def read_bytes(source: bytes | str | Path, max_bytes: int) -> tuple[bytes, str | None]:
+    """The uploaded bytes and, for a path, the file name."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        check_size(len(data), max_bytes)
+        return data, None
+    return read_file(source, max_bytes), Path(source).name
+
+
+# ---------------------------------------------------------------- files
+
+
+def parse(data: bytes, filename: str | None, sheet: str | int | None) -> pd.DataFrame:
+    """The bytes of a CSV or XLSX file as a frame indexed by Excel row number; reading notes in attrs["problems"]."""
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
+        raise UserError("old-style Excel .xls workbooks are not read; save the sheet as .xlsx or as CSV (UTF-8)")
+    if data.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
+        grid, notes = _xlsx_grid(data, sheet), []
+        if suffix == ".xlsm":
+            notes.append(_warning("read the cells of a macro-enabled workbook as data; its macros were not run"))
+        decimal_default = "."
+    else:
+        if suffix not in TEXT_SUFFIXES:
+            raise UserError(f"cannot read '{filename}': upload a CSV or an Excel .xlsx file")
+        if sheet is not None:
+            raise UserError("a sheet was chosen, but the file is a CSV, which has no sheets")
+        text, notes = _decode(data)
+        delimiter = _sniff_delimiter(text)
+        grid = _csv_grid(text, delimiter)
+        decimal_default = "." if delimiter == "," else None  # a decimal comma would have to be quoted there
+    cells, shape = _long(grid)
+    del grid  # typing the cells needs the memory the grid held
+    frame = _frame(cells, shape, decimal_default, notes)
+    frame.attrs["problems"] = notes
+    return frame
+
+
+def _warning(message: str, **where) -> Problem:
+    return Problem(message, severity="warning", **where)
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a damaged workbook, and one whose XML unpacks beyond the limit (a zip bomb), before parsing it."""
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise UserError("the file is not a valid Excel .xlsx workbook (it may be damaged, or another format renamed)") from None
+    if unpacked > MAX_XML_BYTES:
+        raise UserError(f"the workbook unpacks to {_bytes(unpacked)} of XML, above the limit of {_bytes(MAX_XML_BYTES)}; "
+                        "save the sheet as CSV UTF-8, which is read much faster")
+
+
+def _open_workbook(data: bytes):
+    """openpyxl in read-only mode: cell values streamed, formulas' last computed values, macros never run."""
+    _check_zip(data)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
+        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+
+
+def sheet_names(data: bytes) -> tuple[str, ...]:
+    """The worksheet names of an XLSX workbook, () for any other file; read from its index, no cell loaded."""
+    if not data.startswith(b"PK\x03\x04"):
+        return ()
+    book = _open_workbook(data)
+    try:
+        return tuple(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _xlsx_grid(data: bytes, sheet: str | int | None) -> pd.DataFrame:
+    """The sheet's cells by row (row k + 1 in Excel), streamed with a cap on cells and columns."""
+    book = _open_workbook(data)
+    try:
+        worksheet = _sheet(book, sheet)
+        worksheet.reset_dimensions()  # the sheet's own claim of its size is not trusted: rows end at their last cell
+        rows, cells = [], 0
+        for row in worksheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_SHEET_CELLS:
+                raise UserError(f"the sheet has more than {MAX_SHEET_CELLS:,} cells; keep only the columns and rows the "
+                                "study needs, or save the sheet as CSV UTF-8")
+            if len(row) > MAX_COLUMNS:
+                raise UserError(Problem(f"the row reaches column {len(row):,}, beyond Excel's limit of {MAX_COLUMNS:,} "
+                                        "columns", row=len(rows) + 1))
+            rows.append(row)
+    except UserError:
+        raise
+    except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
+        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+    finally:
+        book.close()
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([row + (None,) * (width - len(row)) for row in rows], columns=range(width), dtype=object)
+
+
+def _sheet(book, sheet: str | int | None):
+    names = book.sheetnames
+    if sheet is None or sheet == 0:
+        return book[names[0]]
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return book[names[sheet]]
+    if isinstance(sheet, str) and sheet in names:
+        return book[sheet]
+    listed = ", ".join(f"'{n}'" for n in names)
+    raise UserError(f"the workbook has no sheet {sheet!r}; its sheets are {listed}")
+
+
+def _decode(data: bytes) -> tuple[str, list[Problem]]:
+    """Text by byte-order mark, else UTF-8, else the one reading charset-normalizer finds plausible; refused if unsure."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            data = data[len(bom):]
+            try:
+                return _checked_text(data.decode(encoding)), []
+            except UnicodeDecodeError as e:
+                row = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
+                raise UserError(Problem(f"the file begins as {encoding.upper()} text but has bytes "
+                                        f"here that are not; save the file again as CSV UTF-8; {ROW_CONVENTION}",
+                                        row=row)) from None
+    wide = b"\x00" in data[:4096]  # UTF-16 without its mark: every other byte of ASCII text is zero
+    if not wide:
+        try:
+            return _checked_text(data.decode("utf-8")), []
+        except UnicodeDecodeError as e:
+            _refuse_damaged_utf8(data, e.start)
+    candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
+    matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
+    if not matches:
+        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
+                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+    least = min(m.chaos for m in matches)
+    readings = {m.encoding: str(m) for m in matches if m.chaos <= least + 0.01}
+    if "cp1252" in readings:
+        readings.pop("latin_1", None)  # Excel's "ANSI" on Western Windows; Latin-1 differs only in rarely used bytes
+    shares = {encoding: _letter_share(text) for encoding, text in readings.items()}
+    readings = {e: text for e, text in readings.items() if shares[e] >= max(shares.values()) - 0.2}
+    if len(set(readings.values())) > 1:
+        raise UserError("the file is not UTF-8 and its text reads sensibly in more than one encoding: "
+                        + _differences(readings) + "; in Excel, use Save As > CSV UTF-8")
+    encoding, text = next(iter(readings.items()))
+    return _checked_text(text), [_warning(f"the file is not UTF-8; it was read as {ENCODINGS[encoding]} text")]
+
+
+def _letter_share(text: str) -> float:
+    """The share of letters among the first non-ASCII characters: names are written in letters, while GBK bytes read
+    as Windows-1252 come out as symbols half the time ('北京' as '±±¾©')."""
+    wide = [ch for ch in text[:200_000] if ord(ch) > 127]
+    return sum(unicodedata.category(ch).startswith("L") for ch in wide) / len(wide) if wide else 1.0
+
+
+def _refuse_damaged_utf8(data: bytes, start: int) -> None:
+    """A file that is mostly UTF-8 but for some bytes (a pasted cell, a concatenated file) is refused at its row:
+    any one-encoding reading of it would garble either those bytes or the rest."""
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    sound = len(text) - len(text.encode("ascii", errors="ignore")) - damaged
+    if sound >= damaged:  # in GBK or Windows-1252 text read as UTF-8, most non-ASCII bytes are damaged
+        raise UserError(Problem("the file is UTF-8 text except for bytes that are not UTF-8 here (text pasted from "
+                                "another encoding?); retype that row or save the file again as CSV UTF-8; "
+                                f"{ROW_CONVENTION}", row=data.count(b"\n", 0, start) + 1))
+
+
+def _differences(readings: dict[str, str]) -> str:
+    lines = {encoding: text.splitlines() for encoding, text in readings.items()}
+    for number, variants in enumerate(zip(*lines.values()), start=1):
+        if len(set(variants)) > 1:
+            shown = " or ".join(f"as {ENCODINGS[e]}: {v[:60]!r}" for e, v in zip(lines, variants))
+            return f"row {number} reads {shown}"
+    return " or ".join(ENCODINGS[e] for e in readings)
+
+
+def _checked_text(text: str) -> str:
+    if "\x00" in text:
+        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
+                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+    return text
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among comma, semicolon and tab that splits the first lines into the most equal-length rows."""
+    lines = [line for line in islice(_lines(text[:1_000_000]), 200) if line.strip()][:50]
+    best, best_score = ",", (0, 0)
+    for delimiter in (",", ";", "\t"):
+        widths = [len(row) for row in _csv_reader(lines, delimiter)]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _lines(text: str) -> io.StringIO:
+    """The lines as the CSV parser splits them (at CR, LF or CRLF, not at every Unicode line end), one at a time."""
+    return io.StringIO(text, newline="")
+
+
+def _csv_reader(lines, delimiter: str):
+    """csv.reader allowing cells as long as a file; their length is checked, with a message, once read."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+    return csv.reader(lines, delimiter=delimiter)
+
+
+def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
+    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
+    width = max((line.count(delimiter) for line in _lines(text)), default=0) + 1  # exact unless quoted cells hold some
+    if width > max((len(r) for r in _csv_reader(islice(_lines(text), 50), delimiter)), default=1):
+        try:
+            width = max((len(r) for r in _csv_reader(io.StringIO(text, newline=""), delimiter)), default=1)
+        except csv.Error as e:
+            raise UserError(f"the CSV file cannot be read: {e}") from None
+    if width > MAX_COLUMNS:
+        raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
+    cells = (max(text.count("\n"), text.count("\r")) + 1) * width
+    if cells > MAX_CELLS:
+        raise UserError(f"the file has {cells:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; keep only "
+                        "the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
+                           na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as e:
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", str(e))
+        if unclosed:
+            raise UserError(Problem(f"a quoted cell is never closed: its opening quote mark (\") runs to the end of the "
+                                    f"file; {ROW_CONVENTION}", row=int(unclosed[1]) + 1)) from None
+        raise UserError(f"the CSV file cannot be read: {e}") from None
+    return grid.fillna("")
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _long(grid: pd.DataFrame) -> tuple[pd.Series, tuple[int, int]]:
+    """All cells in one series, column after column, stripped, and the grid's (rows, columns): each text operation
+    then runs once for the whole file rather than once per column (a file may have thousands of columns)."""
+    if grid.empty:
+        raise UserError("the file has no data: no header row was found")
+    return _stripped(pd.concat([grid[k] for k in grid.columns], ignore_index=True)), grid.shape
+
+
+def _frame(cells: pd.Series, shape: tuple[int, int], decimal_default: str | None, notes: list[Problem]) -> pd.DataFrame:
+    """Header = first non-empty row; index = Excel row numbers; fully empty rows and unnamed empty columns dropped."""
+    height, width = shape
+    filled = (cells.notna() & cells.ne("")).to_numpy(dtype=bool).reshape(width, height)
+    used = filled.any(axis=0)
+    if not used.any():
+        raise UserError("the file has no data: no header row was found")
+    header_at = int(np.argmax(used))
+    body = np.flatnonzero(used)[1:]
+    named = filled[:, header_at]
+    last = int(np.flatnonzero(named)[-1])
+    beyond = np.argwhere(filled[last + 1:][:, body].T)  # (body row, column right of the last named one)
+    if len(beyond):
+        row, column = beyond[0]
+        raise UserError(Problem(f"this row has a value in column {get_column_letter(last + 2 + int(column))}, right of the "
+                                "last named column; name the column in the header row or delete the value; "
+                                f"{ROW_CONVENTION}", row=int(body[row]) + 1))
+    keep = [k for k in range(last + 1) if named[k] or filled[k, body].any()]
+    names = _column_names([cells.iloc[k * height + header_at] if named[k] else None for k in keep], keep, notes)
+    positions = (np.array(keep)[:, None] * height + body[None, :]).ravel()
+    values = cells.iloc[positions].reset_index(drop=True).where(filled[keep][:, body].ravel())
+    del cells
+    layout = _Layout(names, pd.Index(body + 1, name=ROW))
+    texts = _texts(values)
+    _check_cell_length(texts, layout)
+    return _typed(values, texts, _decimal_mark(texts, layout, decimal_default, notes), layout)
+
+
+class _Layout:
+    """Where a cell of the long series sits: cell p is in column p // rows, at Excel row rows[p % rows]."""
+
+    def __init__(self, names: list[str], rows: pd.Index):
+        self.names, self.rows = names, rows
+
+    def column(self, position: int) -> str:
+        return self.names[position // len(self.rows)]
+
+    def row(self, position: int) -> int:
+        return int(self.rows[position % len(self.rows)])
+
+    def segment(self, j: int) -> slice:
+        return slice(j * len(self.rows), (j + 1) * len(self.rows))
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """Text cells without surrounding spaces; the other cells of a workbook (numbers, dates) as they are."""
+    if values.dtype != object:
+        return values.str.strip()
+    strings = values.map(type).eq(str)
+    if strings.any():
+        values = values.copy()
+        values[strings] = values[strings].map(str.strip)
+    return values
+
+
+def _column_names(headers: list, columns: list[int], notes: list[Problem]) -> list[str]:
+    """Header cells as column names; an unnamed column with values is named by its letter; repeated names refused."""
+    names, raw = [], {}
+    for header, k in zip(headers, columns):
+        letter = get_column_letter(k + 1)
+        header = f"column {letter}" if header is None else header
+        name = _column_name(header, letter, notes)
+        if name in raw:
+            again = "after removing unprintable characters, " if raw[name] != header else ""
+            raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
+                                    "give each column its own name", column=name))
+        names.append(name)
+        raw[name] = header
+    return names
+
+
+def _column_name(raw, letter: str, notes: list[Problem]) -> str:
+    """A header cell as a one-line name without unprintable characters; a long one is refused."""
+    text = str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+    name = clean_text(text, single_line=True)
+    if len(name) > MAX_NAME_CHARS:
+        raise UserError(Problem(f"the header of column {letter} is {len(name):,} characters long, above the limit of "
+                                f"{MAX_NAME_CHARS}; give the column a short name", column=name[:40] + "…"))
+    unsafe = unsafe_characters(text)
+    if unsafe:
+        notes.append(_warning(f"removed unprintable characters ({', '.join(unsafe)}) from the header of column {letter}",
+                              column=name))
+    return name
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """The text cells as numbers would be read: full-width digits made ASCII, digit groups unspaced."""
+    if values.dtype == object:
+        values = values[values.map(type).eq(str)].astype("str")
+    text = values.dropna()
+    unusual = text.str.contains(r"[^0-9.eE+\-]", regex=True)  # anything but a plain number: worth a closer look
+    if unusual.any():
+        odd = text[unusual]
+        wide = odd.str.contains(r"[^\x00-\x7f]", regex=True)
+        odd = odd.where(~wide, odd.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
+        odd = odd.where(~odd.str.fullmatch(_SPACED.pattern), odd.str.replace(" ", "", regex=False))
+        text = text.where(~unusual, odd)
+    return text
+
+
+def _check_cell_length(texts: pd.Series, layout: _Layout) -> None:
+    lengths = texts.str.len()
+    long = lengths.index[lengths > MAX_CELL_CHARS]
+    firsts = pd.Series(long, index=long).groupby(long // len(layout.rows)).first()  # one cell per column
+    if len(firsts):
+        raise UserError([Problem(f"the cell holds {lengths[p]:,} characters, above Excel's limit of {MAX_CELL_CHARS:,}; "
+                                 f"{ROW_CONVENTION}", column=layout.column(p), row=layout.row(p)) for p in firsts])
+
+
+def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes: list[Problem]) -> str:
+    """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells."""
+    marked = texts[texts.str.contains(r"\d[.,]", regex=True)]  # cells with a digit before a point or comma
+
+    def first(pattern: re.Pattern) -> tuple[str, int, str] | None:
+        found = marked.index[marked.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
+        return (layout.column(found[0]), layout.row(found[0]), marked[found[0]]) if len(found) else None
+
+    proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof))}
+    if len(proofs) == 2:
+        (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
+        raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
+                                f"decimal point, '{comma}' (column '{comma_column}', row {comma_row}) a decimal comma; "
+                                f"write every number one way; {ROW_CONVENTION}"))
+    if proofs:
+        mark, example = next(iter(proofs)), proofs.get(",") or first(_GROUPED["."][1])
+    else:
+        mark = example = first(_AMBIGUOUS)
+        if example is None:
+            return "."
+        if default is None:
+            column, row, cell = example
+            raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
+                                    "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
+                                    f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
+        mark = default
+    if example:  # say how numbers were read wherever the convention mattered
+        column, row, cell = example
+        convention = "a decimal comma and '.' between thousands (1.234,5 = 1234.5)" if mark == "," else \
+            "a decimal point and ',' between thousands (1,234.5 = 1234.5)"
+        notes.append(_warning(f"numbers were read with {convention}, as in '{cell}' (row {row})", column=column))
+    return mark
+
+
+def _typed(values: pd.Series, texts: pd.Series, decimal: str, layout: _Layout) -> pd.DataFrame:
+    """Columns of numbers where every filled cell reads as one (int64 if all whole), of text where none does, else of
+    cells as read; text cells keep their own form (full-width and spaced forms were only for reading numbers)."""
+    size = len(values)
+    numbers = np.full(size, np.nan)
+    parsed = _numbers(texts, decimal)
+    numbers[parsed.index] = parsed.to_numpy()
+    failed = texts[parsed.isna().to_numpy()]
+    missing = np.zeros(size, dtype=bool)
+    missing[failed.index[failed.str.lower().isin(MISSING_MARKERS).to_numpy(dtype=bool)]] = True
+    words = np.zeros(size, dtype=bool)
+    words[failed.index] = True
+    words &= ~missing
+    others = values.notna().to_numpy(dtype=bool, copy=True)  # cells of a workbook that are not text: numbers, dates, booleans
+    others[texts.index] = False
+    if others.any():
+        cells = values[others]
+        is_number = cells.map(_is_number).to_numpy(dtype=bool)
+        numbers[cells.index[is_number]] = cells[is_number].astype("float64")
+        words[cells.index[~is_number]] = True
+    rows = layout.rows
+    columns = {}
+    for j, name in enumerate(layout.names):
+        part = layout.segment(j)
+        if not words[part].any():
+            column = numbers[part]
+            whole = len(column) and np.isfinite(column).all() and (column == np.round(column)).all() \
+                and np.abs(column).max() < 2**53
+            columns[name] = pd.Series(column.astype(np.int64) if whole else column, index=rows)
+        elif np.isnan(numbers[part]).all() and not others[part].any():
+            columns[name] = values.iloc[part].where(~missing[part]).set_axis(rows)
+        else:
+            cells = values.iloc[part].astype(object).to_numpy(copy=True)
+            found = ~np.isnan(numbers[part])
+            cells[found] = numbers[part][found]
+            cells[missing[part]] = np.nan
+            columns[name] = pd.Series(cells, index=rows, dtype=object)
+    return pd.DataFrame(columns, index=rows)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Text cells that read as numbers under the decimal mark, as floats; NaN where a cell is not a number."""
+    thousands, grouped = _GROUPED[decimal]
+    plain = text.copy()
+    separated = text.str.contains(thousands, regex=False)
+    if separated.any():
+        cells = text[separated]
+        plain[separated] = cells.where(~cells.str.fullmatch(grouped.pattern), cells.str.replace(thousands, "", regex=False))
+    if decimal == ",":
+        plain = plain.str.replace(",", ".", regex=False)
+    numbers = pa.array(plain.where(plain.str.fullmatch(_NUMBER.pattern)).array)  # only numbers left, others null
+    return pd.Series(pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)  # no objects
