@@ -20,7 +20,7 @@ from .errors import Problem, UserError
 from .formula import Term, parse_term
 from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, ROW_CONVENTION, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
-from .text import clean_text, unsafe_characters
+from .text import clean_name, unsafe_characters
 
 SHOWN = 5  # cells quoted per column before "and N more"
 MAX_MAGNITUDE = 1e150  # larger values overflow when squared, as regressions and variances do
@@ -173,7 +173,7 @@ class _Check:
 
     def clean_column_names(self) -> None:
         """Column names as one-line text without unprintable characters (a frame may come from elsewhere than a file)."""
-        names = {c: clean_text(c, single_line=True) for c in self.frame.columns if isinstance(c, str)}
+        names = {c: clean_name(c) for c in self.frame.columns if isinstance(c, str)}
         changed = {old: new for old, new in names.items() if old != new}
         if not changed:
             return
@@ -237,7 +237,7 @@ class _Check:
         """Names as text that any renderer can set: each distinct name cleaned once, then mapped onto the rows."""
         codes, uniques = pd.factorize(values)
         raw = [_label(v) for v in uniques.tolist()]
-        cleaned = [clean_text(text, single_line=True) for text in raw]
+        cleaned = [clean_name(text) for text in raw]
         first_at = pd.Series(codes).drop_duplicates()  # codes number the names in order of appearance
         first_row = values.index[first_at[first_at >= 0].index]
         role = self._role(column)

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
 from .errors import Problem, UserError
-from .text import clean_text, unsafe_characters
+from .text import clean_name, unsafe_characters
 
 MAX_BYTES = 50_000_000
 MAX_XML_BYTES = 20_000_000  # a workbook's unpacked XML; openpyxl parses some 5 MB of it a second
@@ -422,7 +422,7 @@ def _column_names(headers: list, columns: list[int], notes: list[Problem]) -> li
 def _column_name(raw, letter: str, notes: list[Problem]) -> str:
     """A header cell as a one-line name without unprintable characters; a long one is refused."""
     text = str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
-    name = clean_text(text, single_line=True)
+    name = clean_name(text)
     if len(name) > MAX_NAME_CHARS:
         raise UserError(Problem(f"the header of column {letter} is {len(name):,} characters long, above the limit of "
                                 f"{MAX_NAME_CHARS}; give the column a short name", column=name[:40] + "…"))

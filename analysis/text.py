@@ -24,6 +24,12 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     return " ".join(cleaned.split()) if single_line else cleaned
 
 
+def clean_name(text: str) -> str:
+    """A name matched against other names (a column, an entity): unsafe characters dropped without a trace, so
+    that 'Bei\u2028jing' and 'Beijing' are one name; white space folded."""
+    return " ".join(_UNSAFE.sub("", unicodedata.normalize("NFC", text)).split())
+
+
 # What pdfLaTeX with templates/preamble.tex sets beyond ASCII: every character GB2312 encodes (the glyphs of
 # AR PL SungtiL GB, the CJKutf8 font, but for one it lacks) and these ranges: the characters inputenc defines
 # for the T1, TS1, OT1 and OMS encodings and the font's glyphs outside GB2312. Anything else stops pdfLaTeX
