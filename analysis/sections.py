@@ -1,14 +1,16 @@
 """Study-file sections of the optional chapter: spatial weights, Moran, LISA, Dagum, density, Markov, obstacles, development."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, field_validator,
+                      model_validator)
 
 from .errors import Problem
 
 Measure = Literal["D", "U1", "U2"]
-Period = int | str
+Period = StrictInt | StrictStr
+Number = Annotated[float, Strict()]  # a whole number is a number; text is not
 
 ON_COUPLING = ("moran", "lisa", "dagum", "density", "markov", "development")  # sections that analyse U1, U2 and D
 
@@ -21,11 +23,11 @@ class SpatialWeights(_Section):
     """How the weights matrix is built; always row-standardised."""
 
     kind: Literal["queen", "rook", "knn", "inverse_distance", "economic"] = "queen"
-    boundary: str = ""  # a GeoJSON file path; empty: the shipped province boundaries
-    k: int = Field(default=4, ge=1)  # knn
-    power: float = Field(default=1.0, gt=0)  # inverse_distance: w = 1 / d^power
-    threshold_km: float | None = Field(default=None, gt=0)  # inverse_distance: no link beyond this distance
-    column: str = ""  # economic: w = 1 / |mean x_i - mean x_j| over the periods
+    boundary: StrictStr = ""  # a GeoJSON file path; empty: the shipped province boundaries
+    k: StrictInt = Field(default=4, ge=1)  # knn
+    power: Number = Field(default=1.0, gt=0)  # inverse_distance: w = 1 / d^power
+    threshold_km: Number | None = Field(default=None, gt=0)  # inverse_distance: no link beyond this distance
+    column: StrictStr = ""  # economic: w = 1 / |mean x_i - mean x_j| over the periods
     islands: Literal["nearest", "error"] = "nearest"  # contiguity: link an entity without neighbours to its nearest one
 
     @model_validator(mode="after")
@@ -39,8 +41,8 @@ class Moran(_Section):
     """Global Moran's I per period."""
 
     measures: list[Measure] = Field(default=["D"], min_length=1)
-    permutations: int = Field(default=999, ge=0, le=99999)  # 0: normal approximation only
-    seed: int = 12345
+    permutations: StrictInt = Field(default=999, ge=0, le=99999)  # 0: normal approximation only
+    seed: StrictInt = 12345
 
 
 class Lisa(_Section):
@@ -49,11 +51,11 @@ class Lisa(_Section):
     measure: Measure = "D"
     periods: list[Period] = []  # empty: the first and the last period
     inference: Literal["permutation", "normal"] = "permutation"
-    permutations: int = Field(default=999, ge=99, le=99999)
-    seed: int = 12345
-    alpha: float = Field(default=0.05, gt=0, lt=1)
+    permutations: StrictInt = Field(default=999, ge=99, le=99999)
+    seed: StrictInt = 12345
+    alpha: Number = Field(default=0.05, gt=0, lt=1)
     correction: Literal["none", "bonferroni", "fdr"] = "none"
-    hotspots: bool = True
+    hotspots: StrictBool = True
 
 
 class Dagum(_Section):
@@ -68,8 +70,8 @@ class Density(_Section):
     measure: Measure = "D"
     bandwidth: Literal["silverman", "scott"] = "silverman"
     periods: list[Period] = []  # empty: every period
-    by_group: bool = True
-    points: int = Field(default=200, ge=20, le=2000)
+    by_group: StrictBool = True
+    points: StrictInt = Field(default=200, ge=20, le=2000)
 
 
 class Markov(_Section):
@@ -77,9 +79,9 @@ class Markov(_Section):
 
     measure: Measure = "D"
     classes: Literal["levels", "quantiles", "cutoffs"] = "levels"
-    k: int = Field(default=4, ge=2, le=10)  # quantiles
+    k: StrictInt = Field(default=4, ge=2, le=10)  # quantiles
     cutoffs: list[float] = []  # classes = "cutoffs": upper bounds of all classes but the last
-    spatial: bool = True
+    spatial: StrictBool = True
 
     @field_validator("cutoffs")
     @classmethod
@@ -99,8 +101,8 @@ class Obstacle(_Section):
     """Obstacle degree of each indicator and dimension."""
 
     indices: list[str] = []  # empty: the two coupled indices
-    top: int = Field(default=5, ge=1, le=50)
-    percent: bool = True
+    top: StrictInt = Field(default=5, ge=1, le=50)
+    percent: StrictBool = True
 
 
 class Development(_Section):

@@ -262,3 +262,16 @@ def test_pipeline_stores_the_chapter_in_results_json():
     out = json.loads(json.dumps(results.to_dict(), allow_nan=False))["chapter"]
     assert set(out) >= {"weights", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development", "conventions"}
     assert out["weights"]["links_added"][0]["entity"] == "Hainan"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    (("lisa", "hotspots"), "yes", "write true or false, without quotes"),
+    (("moran", "permutations"), 99.0, "write a whole number, without quotes"),
+    (("lisa", "alpha"), "0.05", "write a number, without quotes"),
+])
+def test_chapter_options_are_not_coerced(key, value, message):
+    data = default_study().model_dump(mode="json")
+    data[key[0]][key[1]] = value
+    with pytest.raises(UserError, match=message) as refused:
+        study_from_dict(data)
+    assert [p.key for p in refused.value.problems] == [".".join(key)]
