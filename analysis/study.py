@@ -227,7 +227,7 @@ class TableSettings(_Section):
     decimals: StrictInt = Field(default=3, ge=0, le=8)
     decimals_by_table: dict[str, Annotated[StrictInt, Field(ge=0, le=8)]] = {}  # per-table overrides, e.g. { table4 = 4 } for weights
     stars: Literal["stata", "conventional", "none"] = "stata"
-    inference: Literal["se", "t", "p"] = "se"
+    inference: Literal["se", "t", "p", "ci"] = "se"
     intercept: str = "Constant"  # "_cons" for a Stata look
     names: Literal["label", "abbreviation"] = "label"  # abbreviations (where defined) in tables, equations and text
     statistics: Literal["model", "raw"] = "model"  # Table 3 after ln() as the model uses them, or raw columns

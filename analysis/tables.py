@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .describe import variable_roles
-from .estimation import TestResult
+from .estimation import TestResult, critical_value
 from .methods import METHODS
 from .names import Names
 from .results import ModelRun, Results
@@ -168,7 +168,7 @@ def table6(results: Results, study: Study, fmt: Format) -> Table:
 
 def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Results, study: Study,
                        fmt: Format, extra_notes: list[str]) -> Table:
-    """Equation blocks of coefficients with standard errors (or t, or p) below, R-squared per equation, N."""
+    """Equation blocks of coefficients with standard errors (or t, p, or the 95% interval) below, R-squared per equation, N."""
     names = Names.of(study, fmt)
     groups, failures = [], []
     for k, eq in enumerate(study.model.parsed):
@@ -178,7 +178,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
             for run in runs:
                 est = _find(run, k, term)
                 coef.append(fmt.number(est.estimate, p_value=est.p_value) if est else Cell(""))
-                below.append(fmt.number(fmt.inference_value(est), brackets="()") if est else Cell(""))
+                below.append(fmt.inference_cell(est, critical_value(run.fit)) if est else Cell(""))
             rows += [Row(names.term(term), coef), Row("", below)]
         r2 = [_equation(run, k) for run in runs]
         rows.append(Row("R-squared", [fmt.number(e.r2) if e else Cell("") for e in r2], rule_above=True))
