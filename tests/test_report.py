@@ -66,6 +66,23 @@ def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
     assert "as Table 5 reports" in paragraphs
 
 
+def test_equation_numbers_come_from_the_cross_reference_map(demo):
+    from report.document import Equation, display_equations
+    from report.latex import render_document
+    study, results = demo
+    rep = assemble(results, study, Narrative())
+    in_manuscript = [b for b in rep.manuscript.blocks if isinstance(b, Equation)]
+    assert len(in_manuscript) == len(rep.equations) > len(study.model.parsed)
+    assert [b.number for b in in_manuscript] == list(rep.equations.values()) == list(range(1, len(in_manuscript) + 1))
+    first_system = rep.equations["eq:system1"]
+    assert list(rep.equations)[first_system - 1:] == [f"eq:system{k}" for k in range(1, len(study.model.parsed) + 1)]
+    assert rep.equations["eq:coupling3"] == first_system - 1  # D, the last coupling equation, just before the system
+    assert rep.references["eq:system1"] == f"Equation ({first_system})"
+    assert f"\\setcounter{{equation}}{{{first_system - 1}}}" in render_document(rep.manuscript, {b.figure.id: "f.pdf" for b in rep.figures})
+    without = list(display_equations(study.model_copy(update={"coupling": None})))
+    assert "eq:coupling1" not in without and without.index("eq:system1") + 1 == first_system - 3
+
+
 def test_a_narrative_edit_reuses_the_tables_and_figures(demo):
     study, results = demo
     fmt = Format.from_settings(study.tables)
