@@ -130,3 +130,21 @@ def test_the_intercept_and_abbreviations_as_the_study_chooses(real):
     table7 = next(b.table for b in rep.tables if b.table.id == "table7")
     labels = [row.label for _, row in table7.rows()]
     assert "_cons" in labels and "ln gdp" in labels and "Constant" not in labels
+
+
+def test_the_study_tab_titles_grid_shows_the_reports_numbers(demo):
+    from analysis.sections import ON_COUPLING
+    from ui.study_editor import title_rows
+    study, _ = demo
+    data = study.model_dump(mode="json") | {"coupling": None}
+    for section in ON_COUPLING:
+        data.pop(section, None)
+    data["obstacle"] = None
+    without_coupling = studies.study_from_dict(data)
+    rep = assemble(run(without_coupling, examples.demo_panel()), without_coupling, Narrative())
+    rows = title_rows(without_coupling, rep.references).set_index("Standard title")["Table"]
+    assert rows["Classification of coupling coordination types"] == "not printed"
+    assert rows["Description of variables"] == "Table 1" and rows["Results of the simultaneous equations"] == "Table 4"
+    assert rows["Diagnostics of the simultaneous equations"] == f"Table {len(rep.tables)}"
+    assert [b.number for b in rep.tables if b.table.id == "table7"] == [4]
+    assert list(title_rows(study, None)["Table"])[:2] == ["table1", "table2"]  # before a run: the ids
