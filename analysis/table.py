@@ -22,6 +22,14 @@ def significance(p_value: float | None, stars: str) -> tuple[float, str] | None:
     return next(((t, m) for t, m in STAR_THRESHOLDS[stars] if p_value < t), None)
 
 
+def _decimals_to_show(value: float, decimals: int) -> int:
+    """The fewest decimals, at least decimals, that print a non-zero number as non-zero."""
+    value = float(value)
+    while value and math.isfinite(value) and Cell(value, decimals).rounds_to_zero:
+        decimals += 1
+    return decimals
+
+
 @dataclass(frozen=True)
 class Cell:
     """A number with how to print it (decimals, stars, brackets, percent), or a piece of text.
@@ -52,9 +60,14 @@ class Cell:
         return f"{magnitude:.{self.decimals}f}" if self.decimals is not None else str(magnitude)
 
     @property
+    def rounds_to_zero(self) -> bool:
+        """A number printed as zero: 0.0004 at three decimals prints 0.000."""
+        return self.is_number and not any(c in "123456789" for c in self.digits())
+
+    @property
     def negative(self) -> bool:
         """Below zero as printed: -0.0004 at three decimals prints 0.000, without a sign."""
-        return self.is_number and self.value < 0 and any(c in "123456789" for c in self.digits())
+        return self.is_number and self.value < 0 and not self.rounds_to_zero
 
     def parts(self, minus: str = "-") -> tuple[str, str, str]:
         """(before, signed number, after): "(", "-0.035", ")"; "[", "-0.1, 0.2", "]"; for text ("", text, "")."""
@@ -115,8 +128,20 @@ class Format:
         return self.number(value, brackets="()")
 
     def quote(self, value: float) -> str:
-        """A number inside a sentence, at the table's decimals."""
-        return Cell(float(value), self.decimals).text
+        """A number inside a sentence at the table's decimals, or, where those print a non-zero number as zero,
+        with the decimals that show it (0.0004 at two decimals reads 0.0004)."""
+        return Cell(float(value), _decimals_to_show(value, self.decimals)).text
+
+    def zero_note(self, table_id: str, coefficients: list[tuple]) -> str:
+        """Why significant coefficients printed as zero are not zero, and the decimals that show them.
+
+        coefficients: (what, value, ...) for each coefficient with its values that print as zero.
+        """
+        needed = max(_decimals_to_show(v, self.decimals) for _, *values in coefficients for v in values)
+        return (f"At {self.decimals} decimal{'s' if self.decimals != 1 else ''}, significant coefficients print as "
+                f"{Cell(0.0, self.decimals).text} though they are not zero: "
+                f"{'; '.join(what for what, *_ in coefficients)}. "
+                f"Print this table with {needed} decimals (decimals_by_table, {table_id} = {needed}) to show them.")
 
     def stars_for(self, p_value: float | None) -> str:
         level = significance(p_value, self.stars)

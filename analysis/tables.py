@@ -170,7 +170,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
                        fmt: Format, extra_notes: list[str]) -> Table:
     """Equation blocks of coefficients with standard errors (or t, p, or the 95% interval) below, R-squared per equation, N."""
     names = Names.of(study, fmt)
-    groups, failures = [], []
+    groups, failures, zeros = [], [], []
     for k, eq in enumerate(study.model.parsed):
         rows = []
         for term in _term_order(eq, runs, k):
@@ -180,6 +180,11 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
                 coef.append(fmt.number(est.estimate, p_value=est.p_value) if est else Cell(""))
                 below.append(fmt.inference_cell(est, critical_value(run.fit)) if est else Cell(""))
             rows += [Row(names.term(term), coef), Row("", below)]
+            zero = [(cell.value, span.label) for cell, span in zip(coef, header[-1]) if cell.stars and cell.rounds_to_zero]
+            if zero:
+                zeros.append((f"{names.term(term)} in Equation {k + 1}, {'columns' if len(zero) > 1 else 'column'} "
+                              f"{', '.join(label for _, label in zero)}",
+                              *(value for value, _ in zero)))
         r2 = [_equation(run, k) for run in runs]
         rows.append(Row("R-squared", [fmt.number(e.r2) if e else Cell("") for e in r2], rule_above=True))
         groups.append(Group(f"Equation {k + 1}: {names.term(eq.dependent)}", rows))
@@ -192,7 +197,9 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
             failures.append(f"{column.label}: {run.fit.note}")
     fits = [run.fit for run in runs if run.fit]
     conventions = list(dict.fromkeys(f.convention for f in fits))
-    notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
+    notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures
+    notes += [fmt.zero_note(table_id, zeros)] if zeros else []
+    notes += results.source_notes()
     return Table(table_id, _title(study, table_id), header, groups, notes, numeric=(True,) * len(runs))
 
 

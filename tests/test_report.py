@@ -31,9 +31,16 @@ def real():
     return study, run(study, examples.real_panel())
 
 
-def _printed_decimals(text: str) -> list[int]:
-    """Digits after the point of every decimal number in text, except significance levels ("0.1% level")."""
-    return [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)(?!\d|%)", text)]
+def _printed_decimals(text: str, decimals: int) -> list[int]:
+    """Digits after the point of every decimal number in text, except significance levels ("0.1% level"); a number
+    that would print as zero at the chosen decimals counts as printed at them if it has just the decimals that show it."""
+    found = []
+    for m in re.finditer(r"(\d+)\.(\d+)(?!\d|%)", text):
+        digits = m.group(2)
+        shows_a_small_number = (m.group(1) == "0" and len(digits) > decimals and set(digits[:-1]) == {"0"}
+                                and digits[-1] != "0")
+        found.append(decimals if shows_a_small_number else len(digits))
+    return found
 
 
 @pytest.mark.parametrize("decimals", [1, 2, 4])
@@ -50,8 +57,19 @@ def test_every_number_of_every_table_and_of_the_text_has_the_chosen_decimals(dem
             else:
                 assert len(cell.text.strip("()").partition(".")[2]) == expected, (block.table.id, cell)
     text = " ".join(p for paragraphs in rep.text.values() for p in paragraphs)
-    found = _printed_decimals(text)
+    found = _printed_decimals(text, decimals)
     assert len(found) > 20 and set(found) == {decimals}, text
+
+
+def test_the_text_quotes_a_significant_coefficient_that_rounds_to_zero_with_the_decimals_that_show_it(demo):
+    study, results = demo
+    rep = assemble(results, study, Narrative(), Format(decimals=1))
+    three = next(r for r in results.main if r.method == "3sls").fit.equations[0].terms[0]
+    assert three.p_value < 0.001 and round(three.estimate, 1) == 0  # prints 0.0*** in Table 7
+    text = " ".join(rep.text["model"])
+    assert f"(+{abs(three.estimate):.2f}, 0.1% level)" in text and f"{abs(three.estimate):.2f}" != "0.00"
+    assert not re.search(r"[+-]0\.0,", text)
+    assert any("print as 0.0 though they are not zero" in n for n in next(b.table for b in rep.tables if b.table.id == "table7").notes)
 
 
 def test_numbers_are_decided_once_and_read_by_every_renderer(demo):

@@ -217,3 +217,30 @@ def test_confidence_intervals_print_in_every_renderer(demo):
     assert plain in [c.value for row in sheet.iter_rows() for c in row]
     word = docx.Document(io.BytesIO(tables_document([t7], "Tables")))
     assert true_minus in [c.text for t in word.tables for row in t.rows for c in row.cells]
+
+
+def test_significant_coefficients_printed_as_zero_get_a_note_with_the_decimals_that_show_them(demo):
+    study, results = demo
+    t7 = by_id(tables(results, study, Format(decimals=1)))["table7"]
+    printed_zero = []  # (equation, term, column) with p < 0.05 and |estimate| < 0.05, computed from the fits
+    for column, run_ in enumerate(results.main, start=1):
+        for k, eq in enumerate(run_.fit.equations, start=1):
+            printed_zero += [(k, t.term, column, t.estimate) for t in eq.terms if t.p_value < 0.05 and abs(t.estimate) < 0.05]
+    assert printed_zero
+    note = next(n for n in t7.notes if "print as 0.0 though they are not zero" in n)
+    cells = [c for _, r in t7.rows() for c in r.cells if c.stars and c.text in ("0.0", "-0.0")]
+    assert len(cells) == len(printed_zero)  # every such coefficient still prints at the chosen decimals
+    for k, term, column, estimate in printed_zero:
+        label = next(r.label for r in t7.groups[k - 1].rows if r.cells[column - 1].value == estimate)
+        mention = re.search(re.escape(f"{label} in Equation {k}, ") + r"columns? ([^;.]*)", note)
+        assert mention and f"({column})" in mention.group(1), (term, k, column, note)
+    smallest = min(abs(e) for *_, e in printed_zero)
+    needed = next(d for d in range(1, 10) if round(smallest, d) != 0)
+    assert f"Print this table with {needed} decimals (decimals_by_table, table7 = {needed})" in note
+    assert not any("though they are not zero" in n for n in by_id(tables(results, study, Format(decimals=needed)))["table7"].notes)
+
+
+def test_the_text_quotes_a_number_that_rounds_to_zero_with_the_decimals_that_show_it():
+    fmt = Format(decimals=2)
+    assert [fmt.quote(v) for v in (0.0004, -0.0046, 0.004, 0.0, 12.5, -0.0096)] == [
+        "0.0004", "-0.005", "0.004", "0.00", "12.50", "-0.01"]
