@@ -132,15 +132,15 @@ class Format:
         with the decimals that show it (0.0004 at two decimals reads 0.0004)."""
         return Cell(float(value), _decimals_to_show(value, self.decimals)).text
 
-    def zero_note(self, table_id: str, coefficients: list[tuple]) -> str:
+    def zero_note(self, table_id: str, coefficients: list[tuple[str, list[float]]]) -> str:
         """Why significant coefficients printed as zero are not zero, and the decimals that show them.
 
-        coefficients: (what, value, ...) for each coefficient with its values that print as zero.
+        coefficients: (which coefficient where, its values that print as zero).
         """
-        needed = max(_decimals_to_show(v, self.decimals) for _, *values in coefficients for v in values)
+        needed = max(_decimals_to_show(v, self.decimals) for _, values in coefficients for v in values)
         return (f"At {self.decimals} decimal{'s' if self.decimals != 1 else ''}, significant coefficients print as "
                 f"{Cell(0.0, self.decimals).text} though they are not zero: "
-                f"{'; '.join(what for what, *_ in coefficients)}. "
+                f"{'; '.join(where for where, _ in coefficients)}. "
                 f"Print this table with {needed} decimals (decimals_by_table, {table_id} = {needed}) to show them.")
 
     def stars_for(self, p_value: float | None) -> str:

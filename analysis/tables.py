@@ -180,11 +180,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
                 coef.append(fmt.number(est.estimate, p_value=est.p_value) if est else Cell(""))
                 below.append(fmt.inference_cell(est, critical_value(run.fit)) if est else Cell(""))
             rows += [Row(names.term(term), coef), Row("", below)]
-            zero = [(cell.value, span.label) for cell, span in zip(coef, header[-1]) if cell.stars and cell.rounds_to_zero]
-            if zero:
-                zeros.append((f"{names.term(term)} in Equation {k + 1}, {'columns' if len(zero) > 1 else 'column'} "
-                              f"{', '.join(label for _, label in zero)}",
-                              *(value for value, _ in zero)))
+            zeros += _printed_as_zero(f"{names.term(term)} in Equation {k + 1}", coef, header[-1])
         r2 = [_equation(run, k) for run in runs]
         rows.append(Row("R-squared", [fmt.number(e.r2) if e else Cell("") for e in r2], rule_above=True))
         groups.append(Group(f"Equation {k + 1}: {names.term(eq.dependent)}", rows))
@@ -201,6 +197,15 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     notes += [fmt.zero_note(table_id, zeros)] if zeros else []
     notes += results.source_notes()
     return Table(table_id, _title(study, table_id), header, groups, notes, numeric=(True,) * len(runs))
+
+
+def _printed_as_zero(coefficient: str, cells: list[Cell], columns) -> list[tuple[str, list[float]]]:
+    """The coefficient with the columns where it is significant yet prints as zero, and its values there."""
+    zero = [(cell.value, span.label) for cell, span in zip(cells, columns) if cell.stars and cell.rounds_to_zero]
+    if not zero:
+        return []
+    where = f"{'columns' if len(zero) > 1 else 'column'} {', '.join(label for _, label in zero)}"
+    return [(f"{coefficient}, {where}", [value for value, _ in zero])]
 
 
 def _term_order(eq, runs: list[ModelRun], k: int) -> list[str]:
