@@ -340,6 +340,15 @@ def _p_values(statistics: np.ndarray, df: int | None) -> np.ndarray:
     return 2 * tail
 
 
+def critical_value(fit: SystemFit, level: float = 0.95) -> float:
+    """The two-sided quantile of the distribution the fit's p-values come from: t(M·n − K) for t, normal for z."""
+    from scipy.special import ndtri, stdtrit
+    tail = (1 + level) / 2
+    if fit.statistic == "z":
+        return float(ndtri(tail))
+    return float(stdtrit(sum(eq.nobs - len(eq.terms) for eq in fit.equations), tail))
+
+
 def estimate_system(frame: pd.DataFrame | ModelData, equations, method, endogenous=(), exogenous=(), covariance="unadjusted",
                     clusters: pd.Series | None = None) -> SystemFit:
     """Estimate the system by ols, 2sls, 3sls or i3sls with reg3's instruments and small-sample conventions."""

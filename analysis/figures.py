@@ -16,8 +16,8 @@ from typing import Literal
 
 import altair as alt
 import pandas as pd
-from scipy import stats
 
+from .estimation import critical_value
 from .formula import parse_term
 from .methods import METHODS
 from .pipeline import group_names
@@ -456,14 +456,6 @@ def coefficient_frame(runs: list[ModelRun], series_of, study: Study) -> pd.DataF
                              "std_error": t.std_error, "p_value": t.p_value,
                              "low": t.estimate - critical * t.std_error, "high": t.estimate + critical * t.std_error})
     return pd.DataFrame(rows)
-
-
-def critical_value(fit) -> float:
-    """The 97.5% quantile of the estimator's own test distribution: normal for z, t(M·n − K) for t as reg3 small."""
-    if fit.statistic == "z":
-        return float(stats.norm.ppf(0.975))
-    df = sum(eq.nobs for eq in fit.equations) - sum(len(eq.terms) for eq in fit.equations)
-    return float(stats.t.ppf(0.975, df))
 
 
 COEFFICIENT_COLUMNS = 3  # panels side by side in a full-width figure

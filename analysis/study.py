@@ -16,6 +16,7 @@ from .errors import Problem, UserError
 from .formula import INTERCEPT, Equation, parse_equation, parse_term
 from .methods import METHOD_NAMES
 from .sections import Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, SpatialWeights, chapter_problems
+from .table import STAR_THRESHOLDS
 from .text import clean_text, decode_text, unsafe_characters, unsettable_characters
 
 MAX_EQUATIONS = 20  # a system of 50 equations takes over ten minutes to estimate
@@ -65,6 +66,7 @@ Text = Annotated[StrictStr, AfterValidator(_text)]
 Name = Annotated[StrictStr, AfterValidator(_name)]
 Number = Annotated[float, Strict()]
 MethodName = Literal[METHOD_NAMES]
+StarRule = Literal[tuple(STAR_THRESHOLDS)]
 TABLE1_LEVELS = (
     "Extreme dissonance", "Severe dissonance", "Moderate dissonance", "Mild dissonance",
     "Near dissonance", "Barely coordinated", "Primary coordination", "Intermediate coordination",
@@ -226,8 +228,8 @@ class TableSettings(_Section):
 
     decimals: StrictInt = Field(default=3, ge=0, le=8)
     decimals_by_table: dict[str, Annotated[StrictInt, Field(ge=0, le=8)]] = {}  # per-table overrides, e.g. { table4 = 4 } for weights
-    stars: Literal["stata", "conventional", "none"] = "stata"
-    inference: Literal["se", "t", "p"] = "se"
+    stars: StarRule = "stata"
+    inference: Literal["se", "t", "p", "ci"] = "se"
     intercept: str = "Constant"  # "_cons" for a Stata look
     names: Literal["label", "abbreviation"] = "label"  # abbreviations (where defined) in tables, equations and text
     statistics: Literal["model", "raw"] = "model"  # Table 3 after ln() as the model uses them, or raw columns

@@ -22,6 +22,14 @@ def significance(p_value: float | None, stars: str) -> tuple[float, str] | None:
     return next(((t, m) for t, m in STAR_THRESHOLDS[stars] if p_value < t), None)
 
 
+def _decimals_to_show(value: float, decimals: int) -> int:
+    """The fewest decimals, at least decimals, that print a non-zero number as non-zero."""
+    value = float(value)
+    while value and math.isfinite(value) and Cell(value, decimals).rounds_to_zero:
+        decimals += 1
+    return decimals
+
+
 @dataclass(frozen=True)
 class Cell:
     """A number with how to print it (decimals, stars, brackets, percent), or a piece of text.
@@ -34,11 +42,17 @@ class Cell:
     stars: str = ""
     brackets: str = ""  # "()" or "[]" around a standard error, t statistic or interval
     percent: bool = False
+    upper: float | None = None  # an interval's upper bound; value is its lower bound
 
     @property
     def is_number(self) -> bool:
-        return (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
+        """A single number; an interval prints as text, centred rather than aligned on a decimal point."""
+        return (self.upper is None and isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
                 and not (isinstance(self.value, float) and math.isnan(self.value)))
+
+    @property
+    def is_interval(self) -> bool:
+        return self.upper is not None
 
     def digits(self) -> str:
         """The absolute value as printed: "0.035", "360"."""
@@ -46,12 +60,20 @@ class Cell:
         return f"{magnitude:.{self.decimals}f}" if self.decimals is not None else str(magnitude)
 
     @property
+    def rounds_to_zero(self) -> bool:
+        """A number printed as zero: 0.0004 at three decimals prints 0.000."""
+        return self.is_number and not any(c in "123456789" for c in self.digits())
+
+    @property
     def negative(self) -> bool:
         """Below zero as printed: -0.0004 at three decimals prints 0.000, without a sign."""
-        return self.is_number and self.value < 0 and any(c in "123456789" for c in self.digits())
+        return self.is_number and self.value < 0 and not self.rounds_to_zero
 
     def parts(self, minus: str = "-") -> tuple[str, str, str]:
-        """(before, signed number, after): "(", "-0.035", ")"; for text ("", text, "")."""
+        """(before, signed number, after): "(", "-0.035", ")"; "[", "-0.1, 0.2", "]"; for text ("", text, "")."""
+        if self.is_interval:
+            low, high = (Cell(bound, self.decimals).parts(minus)[1] for bound in (self.value, self.upper))
+            return self.brackets[:1], f"{low}, {high}", self.brackets[1:]
         if not self.is_number:
             return "", "" if self.value is None or self.is_nan else str(self.value), ""
         before, after = (self.brackets[0], self.brackets[1]) if self.brackets else ("", "")
@@ -73,7 +95,7 @@ class Format:
 
     decimals: int = 3
     stars: str = "stata"
-    inference: str = "se"  # in parentheses under a coefficient: "se", "t" or "p"
+    inference: str = "se"  # under a coefficient: "se", "t" or "p" in parentheses, or "ci", the 95% interval in brackets
     decimals_by_table: tuple[tuple[str, int], ...] = ()  # per-table overrides, e.g. (("table4", 4),)
     intercept: str = INTERCEPT  # the intercept's row label; "_cons" for a Stata look
     names: str = "label"  # variables in tables, equations and text: "label", or "abbreviation" where one is defined
@@ -97,13 +119,29 @@ class Format:
         """A count (N, a level): an integer, never decimals."""
         return Cell(int(n))
 
-    def inference_value(self, estimate) -> float:
-        """What goes in parentheses under a coefficient."""
-        return {"se": estimate.std_error, "t": estimate.statistic, "p": estimate.p_value}[self.inference]
+    def inference_cell(self, estimate, critical: float) -> Cell:
+        """What goes under a coefficient; critical is the quantile of the fit's own t or z distribution."""
+        if self.inference == "ci":
+            margin = critical * estimate.std_error
+            return Cell(estimate.estimate - margin, self.decimals, brackets="[]", upper=estimate.estimate + margin)
+        value = {"se": estimate.std_error, "t": estimate.statistic, "p": estimate.p_value}[self.inference]
+        return self.number(value, brackets="()")
 
     def quote(self, value: float) -> str:
-        """A number inside a sentence, at the table's decimals."""
-        return Cell(float(value), self.decimals).text
+        """A number inside a sentence at the table's decimals, or, where those print a non-zero number as zero,
+        with the decimals that show it (0.0004 at two decimals reads 0.0004)."""
+        return Cell(float(value), _decimals_to_show(value, self.decimals)).text
+
+    def zero_note(self, table_id: str, coefficients: list[tuple[str, list[float]]]) -> str:
+        """Why significant coefficients printed as zero are not zero, and the decimals that show them.
+
+        coefficients: (which coefficient where, its values that print as zero).
+        """
+        needed = max(_decimals_to_show(v, self.decimals) for _, values in coefficients for v in values)
+        return (f"At {self.decimals} decimal{'s' if self.decimals != 1 else ''}, significant coefficients print as "
+                f"{Cell(0.0, self.decimals).text} though they are not zero: "
+                f"{'; '.join(where for where, _ in coefficients)}. "
+                f"Print this table with {needed} decimals (decimals_by_table, {table_id} = {needed}) to show them.")
 
     def stars_for(self, p_value: float | None) -> str:
         level = significance(p_value, self.stars)
@@ -117,6 +155,8 @@ class Format:
         return ", ".join(f"{m} p < {t:g}" for t, m in reversed(marks)) + "."
 
     def inference_legend(self) -> str:
+        if self.inference == "ci":
+            return "95% confidence intervals in brackets, from the t or z distribution of each column's p-values."
         what = {"se": "Standard errors", "t": "t statistics", "p": "p-values"}[self.inference]
         return f"{what} in parentheses."
 

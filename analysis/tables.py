@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .describe import variable_roles
-from .estimation import TestResult
+from .estimation import TestResult, critical_value
 from .methods import METHODS
 from .names import Names
 from .results import ModelRun, Results
@@ -168,9 +168,9 @@ def table6(results: Results, study: Study, fmt: Format) -> Table:
 
 def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Results, study: Study,
                        fmt: Format, extra_notes: list[str]) -> Table:
-    """Equation blocks of coefficients with standard errors (or t, or p) below, R-squared per equation, N."""
+    """Equation blocks of coefficients with standard errors (or t, p, or the 95% interval) below, R-squared per equation, N."""
     names = Names.of(study, fmt)
-    groups, failures = [], []
+    groups, failures, zeros = [], [], []
     for k, eq in enumerate(study.model.parsed):
         rows = []
         for term in _term_order(eq, runs, k):
@@ -178,8 +178,9 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
             for run in runs:
                 est = _find(run, k, term)
                 coef.append(fmt.number(est.estimate, p_value=est.p_value) if est else Cell(""))
-                below.append(fmt.number(fmt.inference_value(est), brackets="()") if est else Cell(""))
+                below.append(fmt.inference_cell(est, critical_value(run.fit)) if est else Cell(""))
             rows += [Row(names.term(term), coef), Row("", below)]
+            zeros += _printed_as_zero(f"{names.term(term)} in Equation {k + 1}", coef, header[-1])
         r2 = [_equation(run, k) for run in runs]
         rows.append(Row("R-squared", [fmt.number(e.r2) if e else Cell("") for e in r2], rule_above=True))
         groups.append(Group(f"Equation {k + 1}: {names.term(eq.dependent)}", rows))
@@ -192,8 +193,19 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
             failures.append(f"{column.label}: {run.fit.note}")
     fits = [run.fit for run in runs if run.fit]
     conventions = list(dict.fromkeys(f.convention for f in fits))
-    notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures + results.source_notes()
+    notes = [fmt.inference_legend() + " " + fmt.star_legend()] + conventions + extra_notes + failures
+    notes += [fmt.zero_note(table_id, zeros)] if zeros else []
+    notes += results.source_notes()
     return Table(table_id, _title(study, table_id), header, groups, notes, numeric=(True,) * len(runs))
+
+
+def _printed_as_zero(coefficient: str, cells: list[Cell], columns) -> list[tuple[str, list[float]]]:
+    """The coefficient with the columns where it is significant yet prints as zero, and its values there."""
+    zero = [(cell.value, span.label) for cell, span in zip(cells, columns) if cell.stars and cell.rounds_to_zero]
+    if not zero:
+        return []
+    where = f"{'columns' if len(zero) > 1 else 'column'} {', '.join(label for _, label in zero)}"
+    return [(f"{coefficient}, {where}", [value for value, _ in zero])]
 
 
 def _term_order(eq, runs: list[ModelRun], k: int) -> list[str]:

@@ -11,7 +11,7 @@ from analysis.study import Study
 from analysis.table import Format
 from analysis.tables import extra_tables, tables as tables_of
 
-from .document import Document, FigureBlock, TableBlock, manuscript, tables_only
+from .document import Document, FigureBlock, TableBlock, display_equations, manuscript, tables_only
 from .figures import export as export_figure
 from .narrative import Narrative, results_text
 from .strings import words
@@ -66,7 +66,8 @@ class Report:
     narrative: Narrative
     settings: Format
     exhibits: Exhibits
-    references: MappingProxyType  # table, figure id -> "Table 3", "Figure 2"
+    references: MappingProxyType  # table, figure, equation id -> "Table 3", "Figure 2", "Equation (4)"
+    equations: MappingProxyType  # equation id -> its number: {"eq:system1": 7}
     text: MappingProxyType  # drafted results text: section -> paragraphs
     manuscript: Document
     supplement: Document  # the tables-only document
@@ -92,9 +93,11 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     """The Report; pass the Exhibits of the same results and settings to skip rebuilding tables and figures."""
     settings = settings or Format.from_settings(study.tables)
     built = built or exhibits(results, study, settings)
-    references = built.references()
+    equations = MappingProxyType({eq: k for k, eq in enumerate(display_equations(study), start=1)})
+    references = MappingProxyType({**built.references(),
+                                   **{eq: f"{words(built.language)['equation']} ({k})" for eq, k in equations.items()}})
     text = results_text(results, study, lambda item: references.get(item, item), settings)
-    paper = manuscript(results, study, narrative, built, text)
+    paper = manuscript(results, study, narrative, built, text, equations)
     supplement = tables_only(study, built, results.synthetic)
-    return Report(results, study, narrative, settings, built, references,
+    return Report(results, study, narrative, settings, built, references, equations,
                   MappingProxyType({k: tuple(v) for k, v in text.items()}), paper, supplement)

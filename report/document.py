@@ -137,34 +137,42 @@ def _lines(terms: list[str], widths: list[int]) -> list[str]:
     return lines + [" + ".join(current)]
 
 
-class _Equations:
-    """Numbers the display equations in order of appearance."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, equations: list) -> list[Equation]:
-        """Numbered Equation blocks from one-line strings or (lines, variable names) pairs."""
-        out = []
-        for item in equations:
-            self.count += 1
-            lines, names = ((item,), ()) if isinstance(item, str) else item
-            out.append(Equation(tuple(lines), self.count, tuple(names)))
-        return out
+def display_equations(study: Study) -> dict[str, object]:
+    """The manuscript's display equations by cross-reference id ("eq:entropy1", "eq:coupling2", "eq:system1"), in
+    order of appearance: LaTeX strings, or (lines, variable names) pairs for the system."""
+    templates = equation_templates()
+    groups = [(method, templates[method]["equations"]) for method in dict.fromkeys(i.method for i in study.indices)]
+    if study.coupling:
+        groups.append(("coupling", templates["coupling"][study.coupling.formula]["equations"]))
+    if study.model:
+        groups.append(("system", system_equations(study)))
+    return {f"eq:{group}{k}": item for group, items in groups for k, item in enumerate(items, start=1)}
 
 
-def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, text: dict[str, list[str]]) -> Document:
+def _equation(item, number: int) -> Equation:
+    lines, names = ((item,), ()) if isinstance(item, str) else item
+    return Equation(tuple(lines), number, tuple(names))
+
+
+def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, text: dict[str, list[str]],
+               equation_numbers) -> Document:
     """The whole paper: author sections as placeholders or their text, methods, and results around Tables 1-9.
 
-    exhibits holds the numbered tables and figures; text the drafted results paragraphs by section.
+    exhibits holds the numbered tables and figures; text the drafted results paragraphs by section;
+    equation_numbers the Report's number of each display equation id.
     """
     w = words(exhibits.language)
     references = exhibits.references()
     ref = references.__getitem__
     by_id = {b.table.id: b for b in exhibits.paper}
     fig = {b.figure.id: b for b in exhibits.figures}
-    numbered = _Equations()
     templates = equation_templates()
+    equations = display_equations(study)
+
+    def numbered(group):
+        """The group's Equation blocks, numbered as the Report's cross-reference map numbers them."""
+        ids = [i for i in equations if i.removeprefix(f"eq:{group}").isdigit()]
+        return [_equation(equations[i], equation_numbers[i]) for i in ids]
 
     def paragraphs(key):
         return [Paragraph(p) for p in text.get(key, [])]
@@ -181,17 +189,17 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         for method in dict.fromkeys(i.method for i in study.indices):
             names = ", ".join(i.label or i.name for i in study.indices if i.method == method)
             spec = templates[method]
-            blocks += [Paragraph(f"{names}: {spec['intro']}"), *numbered(spec["equations"])]
+            blocks += [Paragraph(f"{names}: {spec['intro']}"), *numbered(method)]
             if spec["outro"]:
                 blocks.append(Paragraph(spec["outro"]))
     if study.coupling:
         spec = templates["coupling"][study.coupling.formula]
-        blocks += [Heading(w["coupling_method"], 2), Paragraph(spec["intro"]), *numbered(spec["equations"]),
+        blocks += [Heading(w["coupling_method"], 2), Paragraph(spec["intro"]), *numbered("coupling"),
                    Paragraph(f"{coupling_note(results, study)} The ten coordination levels are listed in {ref('table1')}."),
                    by_id["table1"]]
     if study.model:
         blocks += [Heading(w["model_method"], 2),
-                   Paragraph("The simultaneous equation system is"), *numbered(system_equations(study)),
+                   Paragraph("The simultaneous equation system is"), *numbered("system"),
                    Paragraph("Every dependent variable is treated as endogenous and every exogenous variable of the "
                              "system instruments each equation, as in Stata's reg3. The variables are described in "
                              f"{ref('table2')} and summarised in {ref('table3')}."),

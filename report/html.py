@@ -91,7 +91,7 @@ def _cell(cell: Cell, numeric: bool, reserve: float) -> str:
     stars = f"<sup>{escape(cell.stars)}</sup>" if cell.stars else ""
     if not (numeric and cell.is_number):
         css = "num" if numeric else "text"
-        return f'<td class="{css}">{escape(cell.text)}{stars}</td>'
+        return f'<td class="{css}">{escape("".join(cell.parts(MINUS)))}{stars}</td>'
     before, number, after = cell.parts(MINUS)
     trailing = f'<span class="after" style="min-width: {reserve:g}ch">{escape(after)}{stars}</span>' if reserve else ""
     return f'<td class="num">{escape(before + number)}{trailing}</td>'

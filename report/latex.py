@@ -17,7 +17,7 @@ from pylatex.utils import escape_latex
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
-from report.cells import display_width, number_extent, width_cap
+from report.cells import MINUS, display_width, number_extent, width_cap
 from report.strings import ENGLISH, words
 
 PREAMBLE = Path(__file__).resolve().parent.parent / "templates" / "preamble.tex"
@@ -189,7 +189,7 @@ def _decimal_column(cells: list[Cell], label: str) -> _Column | None:
     width = (len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
              + 0.6 * len(extent.stars))
     return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]",
-                   max(width, display_width(label)) + PADDING)
+                   max(width, display_width(label), *(display_width(c.text) for c in cells if c.is_interval)) + PADDING)
 
 
 def _lines(table: Table, columns: list[_Column]) -> int:
@@ -244,7 +244,7 @@ def _row(row: Row, columns: list[_Column]) -> str:
 def _cell(cell: Cell, aligned: bool) -> str:
     """In an S column the number stays bare for siunitx and the text around it is braced."""
     if not (aligned and cell.is_number):
-        text = _text(cell.text) + _stars(cell.stars)
+        text = _text("".join(cell.parts(MINUS))) + _stars(cell.stars)
         return f"{{{text}}}" if aligned and text else text
     before, number, after = cell.parts()
     braced_before = f"{{{_text(before)}}}" if before else ""

@@ -31,9 +31,16 @@ def real():
     return study, run(study, examples.real_panel())
 
 
-def _printed_decimals(text: str) -> list[int]:
-    """Digits after the point of every decimal number in text, except significance levels ("0.1% level")."""
-    return [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)(?!\d|%)", text)]
+def _printed_decimals(text: str, decimals: int) -> list[int]:
+    """Digits after the point of every decimal number in text, except significance levels ("0.1% level"); a number
+    that would print as zero at the chosen decimals counts as printed at them if it has just the decimals that show it."""
+    found = []
+    for m in re.finditer(r"(\d+)\.(\d+)(?!\d|%)", text):
+        digits = m.group(2)
+        shows_a_small_number = (m.group(1) == "0" and len(digits) > decimals and set(digits[:-1]) == {"0"}
+                                and digits[-1] != "0")
+        found.append(decimals if shows_a_small_number else len(digits))
+    return found
 
 
 @pytest.mark.parametrize("decimals", [1, 2, 4])
@@ -50,8 +57,19 @@ def test_every_number_of_every_table_and_of_the_text_has_the_chosen_decimals(dem
             else:
                 assert len(cell.text.strip("()").partition(".")[2]) == expected, (block.table.id, cell)
     text = " ".join(p for paragraphs in rep.text.values() for p in paragraphs)
-    found = _printed_decimals(text)
+    found = _printed_decimals(text, decimals)
     assert len(found) > 20 and set(found) == {decimals}, text
+
+
+def test_the_text_quotes_a_significant_coefficient_that_rounds_to_zero_with_the_decimals_that_show_it(demo):
+    study, results = demo
+    rep = assemble(results, study, Narrative(), Format(decimals=1))
+    three = next(r for r in results.main if r.method == "3sls").fit.equations[0].terms[0]
+    assert three.p_value < 0.001 and round(three.estimate, 1) == 0  # prints 0.0*** in Table 7
+    text = " ".join(rep.text["model"])
+    assert f"(+{abs(three.estimate):.2f}, 0.1% level)" in text and f"{abs(three.estimate):.2f}" != "0.00"
+    assert not re.search(r"[+-]0\.0,", text)
+    assert any("print as 0.0 though they are not zero" in n for n in next(b.table for b in rep.tables if b.table.id == "table7").notes)
 
 
 def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
@@ -64,6 +82,23 @@ def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
     assert [b.number for b in in_manuscript] == [b.number for b in rep.exhibits.paper]
     paragraphs = " ".join(b.text for b in rep.manuscript.blocks if isinstance(b, Paragraph))
     assert "as Table 5 reports" in paragraphs
+
+
+def test_equation_numbers_come_from_the_cross_reference_map(demo):
+    from report.document import Equation, display_equations
+    from report.latex import render_document
+    study, results = demo
+    rep = assemble(results, study, Narrative())
+    in_manuscript = [b for b in rep.manuscript.blocks if isinstance(b, Equation)]
+    assert len(in_manuscript) == len(rep.equations) > len(study.model.parsed)
+    assert [b.number for b in in_manuscript] == list(rep.equations.values()) == list(range(1, len(in_manuscript) + 1))
+    first_system = rep.equations["eq:system1"]
+    assert list(rep.equations)[first_system - 1:] == [f"eq:system{k}" for k in range(1, len(study.model.parsed) + 1)]
+    assert rep.equations["eq:coupling3"] == first_system - 1  # D, the last coupling equation, just before the system
+    assert rep.references["eq:system1"] == f"Equation ({first_system})"
+    assert f"\\setcounter{{equation}}{{{first_system - 1}}}" in render_document(rep.manuscript, {b.figure.id: "f.pdf" for b in rep.figures})
+    without = list(display_equations(study.model_copy(update={"coupling": None})))
+    assert "eq:coupling1" not in without and without.index("eq:system1") + 1 == first_system - 3
 
 
 def test_a_narrative_edit_reuses_the_tables_and_figures(demo):
@@ -113,3 +148,21 @@ def test_the_intercept_and_abbreviations_as_the_study_chooses(real):
     table7 = next(b.table for b in rep.tables if b.table.id == "table7")
     labels = [row.label for _, row in table7.rows()]
     assert "_cons" in labels and "ln gdp" in labels and "Constant" not in labels
+
+
+def test_the_study_tab_titles_grid_shows_the_reports_numbers(demo):
+    from analysis.sections import ON_COUPLING
+    from ui.study_editor import title_rows
+    study, _ = demo
+    data = study.model_dump(mode="json") | {"coupling": None}
+    for section in ON_COUPLING:
+        data.pop(section, None)
+    data["obstacle"] = None
+    without_coupling = studies.study_from_dict(data)
+    rep = assemble(run(without_coupling, examples.demo_panel()), without_coupling, Narrative())
+    rows = title_rows(without_coupling, rep.references).set_index("Standard title")["Table"]
+    assert rows["Classification of coupling coordination types"] == "not printed"
+    assert rows["Description of variables"] == "Table 1" and rows["Results of the simultaneous equations"] == "Table 4"
+    assert rows["Diagnostics of the simultaneous equations"] == f"Table {len(rep.tables)}"
+    assert [b.number for b in rep.tables if b.table.id == "table7"] == [4]
+    assert list(title_rows(study, None)["Table"])[:2] == ["table1", "table2"]  # before a run: the ids

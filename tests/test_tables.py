@@ -169,3 +169,78 @@ def test_ln_of_a_computed_index_names_where_it_is_zero():
     weakest = frame.loc[frame.green.idxmin()]
     assert (problem.column, problem.entity, problem.period) == ("solo", weakest.province, weakest.year)
     assert "ln(solo) is undefined: the index solo is 0 here" in str(problem)
+
+
+def test_confidence_intervals_match_an_independent_computation_and_the_p_values(demo):
+    from scipy import stats
+    study, results = demo
+    t7 = by_id(tables(results, study, Format(decimals=6, inference="ci")))["table7"]
+    assert any("95% confidence intervals in brackets" in n for n in t7.notes)
+    checked = 0
+    for column, run in enumerate(results.main):
+        fit = run.fit
+        df = fit.nobs * len(fit.equations) - sum(len(eq.terms) for eq in fit.equations)
+        quantile = stats.norm.ppf(0.975) if run.method in ("3sls", "i3sls") else stats.t.ppf(0.975, df)
+        assert fit.statistic == ("z" if run.method in ("3sls", "i3sls") else "t")
+        for k, eq in enumerate(fit.equations):
+            rows = t7.groups[k].rows
+            for term in eq.terms:
+                index = next(i for i, r in enumerate(rows) if r.cells[column].value == term.estimate)
+                cell = rows[index + 1].cells[column]
+                low, high = term.estimate - quantile * term.std_error, term.estimate + quantile * term.std_error
+                assert cell.is_interval and cell.value == pytest.approx(low, rel=1e-10) and cell.upper == pytest.approx(high, rel=1e-10)
+                assert cell.text == f"[{low:.6f}, {high:.6f}]"
+                assert (low > 0 or high < 0) == (term.p_value < 0.05)  # the interval agrees with the printed p-value
+                checked += 1
+    assert checked > 20
+
+
+def test_confidence_intervals_print_in_every_renderer(demo):
+    import io
+
+    import docx
+    import openpyxl
+
+    from report.docx import tables_document
+    from report.export import table_csv, tables_xlsx
+    from report.html import table_html
+    from report.latex import table_latex
+    study, results = demo
+    t7 = by_id(tables(results, study, Format(inference="ci")))["table7"]
+    cell = next(c for _, r in t7.rows() for c in r.cells if c.is_interval and c.value < 0)
+    plain, true_minus = cell.text, "".join(cell.parts("\N{MINUS SIGN}"))
+    assert plain.startswith("[-") and true_minus.startswith("[\N{MINUS SIGN}")
+    assert "{[}" + cell.parts(r"\ensuremath{-}")[1] + "{]}" in table_latex(t7)  # brackets braced, as escaped
+    assert true_minus in table_html(t7)
+    assert plain in table_csv(t7).decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(tables_xlsx([t7]))).active
+    assert plain in [c.value for row in sheet.iter_rows() for c in row]
+    word = docx.Document(io.BytesIO(tables_document([t7], "Tables")))
+    assert true_minus in [c.text for t in word.tables for row in t.rows for c in row.cells]
+
+
+def test_significant_coefficients_printed_as_zero_get_a_note_with_the_decimals_that_show_them(demo):
+    study, results = demo
+    t7 = by_id(tables(results, study, Format(decimals=1)))["table7"]
+    printed_zero = []  # (equation, term, column) with p < 0.05 and |estimate| < 0.05, computed from the fits
+    for column, run_ in enumerate(results.main, start=1):
+        for k, eq in enumerate(run_.fit.equations, start=1):
+            printed_zero += [(k, t.term, column, t.estimate) for t in eq.terms if t.p_value < 0.05 and abs(t.estimate) < 0.05]
+    assert printed_zero
+    note = next(n for n in t7.notes if "print as 0.0 though they are not zero" in n)
+    cells = [c for _, r in t7.rows() for c in r.cells if c.stars and c.text in ("0.0", "-0.0")]
+    assert len(cells) == len(printed_zero)  # every such coefficient still prints at the chosen decimals
+    for k, term, column, estimate in printed_zero:
+        label = next(r.label for r in t7.groups[k - 1].rows if r.cells[column - 1].value == estimate)
+        mention = re.search(re.escape(f"{label} in Equation {k}, ") + r"columns? ([^;.]*)", note)
+        assert mention and f"({column})" in mention.group(1), (term, k, column, note)
+    smallest = min(abs(e) for *_, e in printed_zero)
+    needed = next(d for d in range(1, 10) if round(smallest, d) != 0)
+    assert f"Print this table with {needed} decimals (decimals_by_table, table7 = {needed})" in note
+    assert not any("though they are not zero" in n for n in by_id(tables(results, study, Format(decimals=needed)))["table7"].notes)
+
+
+def test_the_text_quotes_a_number_that_rounds_to_zero_with_the_decimals_that_show_it():
+    fmt = Format(decimals=2)
+    assert [fmt.quote(v) for v in (0.0004, -0.0046, 0.004, 0.0, 12.5, -0.0096)] == [
+        "0.0004", "-0.005", "0.004", "0.00", "12.50", "-0.01"]

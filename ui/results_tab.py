@@ -16,7 +16,7 @@ from .notices import bullets, plain
 
 STARS = {name: f"{name.title()}: {Format(stars=name).star_legend().removesuffix('.')}" for name in STAR_THRESHOLDS}
 STARS["none"] = "No stars"
-INFERENCE = {"se": "Standard errors", "t": "t statistics"}
+INFERENCE = {"se": "Standard errors", "t": "t statistics", "ci": "95% intervals"}
 NUMBER_CSS = (".table-number { text-align: center; font-family: 'Times New Roman', serif; font-weight: bold; "
               "margin-top: 1.5em; }")
 

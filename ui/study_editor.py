@@ -340,7 +340,17 @@ def system_options(model: Model, variables: list[str]) -> None:
         choice("Method", METHOD_LABELS, model.heterogeneity_method, ("model", "heterogeneity_method"), "Heterogeneity")
 
 
-def labels_section() -> None:
+def title_rows(study, references) -> pd.DataFrame:
+    """One row per table: its number in the Report on screen (references; None before a run shows the table's id),
+    its standard title and the study's own."""
+    def number(table_id: str) -> str:
+        return table_id if references is None else references.get(table_id, "not printed")
+
+    return pd.DataFrame([{"Table": number(table_id), "Standard title": default, "Title": study.tables.titles.get(table_id, "")}
+                         for table_id, default in DEFAULT_TITLES.items()])
+
+
+def labels_section(references) -> None:
     study = state.study()
     names = [i.name for i in study.indices]
     if study.model:
@@ -356,9 +366,7 @@ def labels_section() -> None:
     choice("Table 3 shows the variables", STATISTICS, study.tables.statistics, ("tables", "statistics"),
            "Table 3", widget=st.radio, horizontal=True)
     st.markdown("**Table titles** (leave blank for the standard title)")
-    titles = pd.DataFrame([{"Table": f"Table {k}", "Standard title": default,
-                            "Title": study.tables.titles.get(table_id, "")}
-                           for k, (table_id, default) in enumerate(DEFAULT_TITLES.items(), start=1)])
+    titles = title_rows(study, references)
     edited_titles = editor("titles", titles, disabled=["Table", "Standard title"], width="stretch")
     if not edited_titles.fillna("").equals(titles.fillna("")):
         chosen = {table_id: str(title).strip() for table_id, title in zip(DEFAULT_TITLES, edited_titles["Title"].fillna(""))
@@ -395,6 +403,6 @@ def render(result) -> None:
     with equations:
         model_section(frame)
     with labels:
-        labels_section()
+        labels_section(state.run_report(result).references if result is not None else None)
     with study_file:
         study_file_section()
