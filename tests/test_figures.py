@@ -238,7 +238,7 @@ def test_group_coefficients_compare_table9_samples(demo):
 
 def test_figures_follow_the_sections_the_results_have(demo):
     study, results, _ = demo
-    bare = dataclasses.replace(results, coupling=None, models=[])
+    bare = dataclasses.replace(results, coupling=None, main=[], robustness=[], by_group=[])
     assert [f.id for f in F.figures(bare, study)] == ["figure1"]
 
 
