@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.errors import Problem, UserError
 from analysis.formula import Term
+from analysis.methods import METHOD_NAMES
 
 from .edits import numeric_columns
 
@@ -142,7 +143,7 @@ def starter_study(frame: pd.DataFrame, title: str, keys: dict | None = None, pla
     first, second = controls[0::2], controls[1::2]
     used = [c for c, _ in uses["Index 1"] + uses["Index 2"]] + [c for c, _ in uses["Control"]]
     model = {"equations": [f"index1 ~ index2 + {' + '.join(first)}", f"index2 ~ index1 + {' + '.join(second)}"],
-             "methods": ["ols", "2sls", "3sls"] + (["i3sls"] if iterated else []),
+             "methods": [m for m in METHOD_NAMES if iterated or m != "i3sls"],  # iterated 3SLS on request
              "robustness": first[1:] + second[1:],
              "heterogeneity": _groups_large_enough(frame, keys.get("group"))}
     study = {"title": title, "panel": {role: column for role, column in keys.items() if column},
