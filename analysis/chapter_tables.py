@@ -92,14 +92,14 @@ def dagum_table(results: Results, study: Study, fmt: Format) -> Table:
     groups = []
     for measure, part in overall.groupby("measure", sort=False):
         rows = [Row(str(r.period), [fmt.number(v) for v in (r.G, r.G_w, r.G_nb, r.G_t)]
-                    + [_percent(v, fmt) for v in (r.share_w, r.share_nb, r.share_t)]) for r in part.itertuples()]
+                    + [share_percent(v, fmt) for v in (r.share_w, r.share_nb, r.share_t)]) for r in part.itertuples()]
         groups.append(Group(measure if overall["measure"].nunique() > 1 else "", rows))
     header = [[Span("Gini coefficient", 4), Span("Contribution (%)", 3)],
               [Span(h) for h in ("G", "G_w", "G_nb", "G_t", "Within", "Between", "Transvariation")]]
     return Table("dagum", _title(study, "dagum"), header, groups, _notes(results, "dagum"), stubhead=_period(study))
 
 
-def _percent(share: float, fmt: Format) -> Cell:
+def share_percent(share: float, fmt: Format) -> Cell:
     """A share of G in percent, one decimal fewer than the coefficients (the header says %)."""
     return fmt.number(100 * share, decimals=max(fmt.decimals - 1, 0))
 
