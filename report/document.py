@@ -211,10 +211,35 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         exhibits_here = [*intro, present[0], *paragraphs(key), *present[1:]] if lead else [*paragraphs(key), *present]
         blocks += [Heading(f"4.{section} {w[key + '_results']}", 2), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
         section += 1
+        if key == "coupling" and results.chapter is not None:
+            blocks += [Heading(f"4.{section} {w['chapter_results']}", 2),
+                       *_chapter_blocks(results, exhibits, text, numbered, templates)]
+            section += 1
     blocks += [Heading(w["conclusions"]), *author("conclusions"), Heading(w["suggestions"]), *author("suggestions"),
                Heading(w["references"]), *author("references")]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
                     tuple(blocks), results.synthetic, exhibits.language)
+
+
+CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",), ("lisa_map",)),
+                    ("dagum", ("dagum", "dagum_within"), ()), ("density", (), ("density",)),
+                    ("markov", ("markov",), ()), ("obstacle", ("obstacle",), ()),
+                    ("development", ("development",), ()))
+
+
+def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numbered, templates: dict) -> list:
+    """The chapter: its weights and formulas, then each section's text, tables and figures, then what was not computed."""
+    chapter = results.chapter
+    tables = {b.table.id: b for b in exhibits.extra}
+    figures = {b.figure.id: b for b in exhibits.figures}
+    blocks = [Paragraph(f"Spatial weights: {chapter.conventions['spatial']}")] if "spatial" in chapter.conventions else []
+    for method, spec in templates["chapter"].items():
+        if getattr(chapter, method) is not None:
+            blocks += [Paragraph(spec["intro"]), *numbered(spec["equations"]), Paragraph(spec["outro"])]
+    for section, table_ids, figure_ids in CHAPTER_EXHIBITS:
+        blocks += [*(Paragraph(p) for p in text.get(f"chapter_{section}", [])),
+                   *(tables[t] for t in table_ids if t in tables), *(figures[f] for f in figure_ids if f in figures)]
+    return blocks + [Paragraph(p) for p in text.get("chapter_problems", [])]
 
 
 def _data_blocks(results: Results, study: Study, w: dict) -> list:
