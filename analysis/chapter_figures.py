@@ -7,6 +7,7 @@ import pandas as pd
 
 from .figures import (COLOURS, DASHES, HEIGHT, MAP_NOTES, WIDTH, Figure, _figure, _fit, _legend_columns, _map_panel,
                       _period_text, inline, match_features, name_of, province_features, value_of)
+from .chapter_tables import spaced_periods
 from .results import Results
 from .study import Study
 
@@ -88,19 +89,11 @@ def lisa_map(results: Results, study: Study) -> Figure | None:
                    (*notes, *MAP_NOTES, *results.source_notes()), width="full")
 
 
-def density_periods(available: list, chosen: list) -> list:
-    """The study's periods, or about DENSITY_CURVES evenly spaced ones, first and last included."""
-    if chosen:
-        return [p for p in available if str(p) in {str(c) for c in chosen}]
-    picks = np.linspace(0, len(available) - 1, min(DENSITY_CURVES, len(available))).round().astype(int)
-    return [available[k] for k in dict.fromkeys(picks)]
-
-
 def density_curves(results: Results, study: Study) -> Figure | None:
     """Kernel density of the measure over all entities, one curve per chosen period, overlaid."""
     density = results.chapter.density
     curves = density.curves[density.curves["group"] == "All"]
-    periods = density_periods(list(dict.fromkeys(curves["period"])), study.density.periods)
+    periods = spaced_periods(list(dict.fromkeys(curves["period"])), study.density.periods, DENSITY_CURVES)
     if not periods:
         return None
     series = [_period_text(p) for p in periods]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .names import Names
@@ -21,6 +22,7 @@ DEFAULT_TITLES = {
     "development": "Relative development types",
 }
 CLUSTERS = ("HH", "LH", "LL", "HL", "ns")
+OBSTACLE_PERIODS = 4  # periods the obstacle table shows
 LAG_TYPES = {"U1_lags": "U1 lags", "synchronous": "Synchronous", "U2_lags": "U2 lags"}
 
 
@@ -122,7 +124,7 @@ def dagum_within_table(results: Results, study: Study, fmt: Format) -> Table:
 
 
 def class_labels(results: Results, study: Study) -> dict[int, tuple[str, str]]:
-    """Each Markov class as (short, long) label: its coordination level's number and name, or k and its interval."""
+    """Each Markov class as (number, description): its coordination level's number and name, or k and its interval."""
     labels = {}
     for r in results.chapter.markov.classes.to_dict("records"):
         if study.coupling and not math.isnan(r["level"]):
@@ -147,14 +149,15 @@ def markov_table(results: Results, study: Study, fmt: Format) -> Table:
         totals = part.groupby("from")["count"].sum()
         if totals.sum() == 0:
             continue
-        rows = [Row(labels[c][1], [fmt.count(totals[c])] + [fmt.number(matrix.loc[c, t]) for t in classes])
+        rows = [Row(labels[c][0], [fmt.count(totals[c])] + [fmt.number(matrix.loc[c, t]) for t in classes])
                 for c in classes]
         steady = markov.steady_state[markov.steady_state["lag_class"] == lag].set_index("class")["probability"]
         rows.append(Row("Steady state", [Cell("")] + [fmt.number(steady[c]) for c in classes], rule_above=True))
-        label = "All entities" if lag == -1 else f"Neighbours' lag: {labels[lag][1]}"
+        label = "All entities" if lag == -1 else f"Neighbours' lag in class {labels[lag][0]}"
         groups.append(Group(label, rows))
     header = [[Span(""), Span("Class at t + 1", len(classes))], [Span("n")] + [Span(labels[c][0]) for c in classes]]
-    notes = [f"n: transitions starting in the class. Probabilities of moving from the row's class in year t to "
+    notes = [f"Classes: {'; '.join(long for _, long in labels.values())}.",
+             f"n: transitions starting in the class. Probabilities of moving from the row's class in year t to "
              f"the column's class in year t + 1; an empty steady state: the chain has no unique stationary distribution."]
     test = markov.homogeneity
     if test:
@@ -170,26 +173,33 @@ def indicator_labels(study: Study) -> dict[tuple[str, str], str]:
             for index in study.indices for d in index.dimensions for i in d.indicators}
 
 
+def spaced_periods(available: list, chosen: list, count: int) -> list:
+    """The chosen periods that exist, or about count evenly spaced ones, first and last included."""
+    if chosen:
+        return [p for p in available if str(p) in {str(c) for c in chosen}]
+    picks = np.linspace(0, len(available) - 1, min(count, len(available))).round().astype(int)
+    return [available[k] for k in dict.fromkeys(picks)]
+
+
 def obstacle_table(results: Results, study: Study, fmt: Format) -> Table:
-    """The top obstacle indicators over all entities in each period, ranked, with their mean obstacle degree."""
+    """The top obstacle indicators over all entities in a few periods, ranked, with their mean obstacle degree."""
     fmt = fmt.for_table("obstacle")
     top = results.chapter.obstacle.top
     top = top[top["group"] == "All"]
     labels = indicator_labels(study)
-    ranks = sorted(top["rank"].unique())
+    periods = spaced_periods(sorted(top["period"].unique()), [], OBSTACLE_PERIODS)
     groups = []
     for index, part in top.groupby("index", sort=False):
-        rows = []
-        for period, ranked in part.groupby("period", sort=True):
-            by_rank = ranked.set_index("rank")
-            rows.append(Row(str(period), [Cell(f"{labels.get((index, by_rank.at[k, 'column']), by_rank.at[k, 'column'])} "
-                                               f"({fmt.quote(by_rank.at[k, 'obstacle'])})") if k in by_rank.index
-                                          else Cell("") for k in ranks]))
-        groups.append(Group(study.label(index), rows))
-    header = [Span(f"Rank {k}") for k in ranks]
-    notes = _notes(results, "obstacle", "In parentheses: the indicator's mean obstacle degree over all entities.")
-    return Table("obstacle", _title(study, "obstacle"), [header], groups, notes, stubhead=_period(study),
-                 numeric=(False,) * len(ranks))
+        for period in periods:
+            ranked = part[part["period"] == period].sort_values("rank").to_dict("records")
+            rows = [Row(str(r["rank"]), [Cell(labels.get((index, r["column"]), r["column"])), Cell(r["dimension"]),
+                                         fmt.number(r["obstacle"])]) for r in ranked]
+            groups.append(Group(f"{study.label(index)}, {period}", rows))
+    header = [Span("Indicator"), Span("Dimension"), Span("Obstacle degree")]
+    shown = ", ".join(str(p) for p in periods)
+    notes = _notes(results, "obstacle", f"Mean obstacle degree over all entities in {shown}.")
+    return Table("obstacle", _title(study, "obstacle"), [header], groups, notes, stubhead="Rank",
+                 numeric=(False, False, True))
 
 
 def development_table(results: Results, study: Study, fmt: Format) -> Table:
