@@ -89,7 +89,8 @@ def test_demo_start_shows_all_nine_tables_figures_and_the_synthetic_label():
     app = start()
     assert app.session_state["tab"] == "Results"
     tables = printed_tables(app)
-    assert list(tables) == [f"Table {k}" for k in range(1, 10)]
+    assert list(tables) == [f"Table {k}" for k in (*range(1, 10), *range(11, 18))]  # 10: diagnostics; 11-17: chapter
+    assert cells(tables["Table 11"], "2011")[0].startswith("0.385")  # Global Moran's I of D in 2011
     assert all('class="academic"' in html for html in tables.values())
     assert cells(tables["Table 1"], "[0.9, 1.0]") == ["10", "Quality coordination"]
     assert "Synthetic demonstration data, not official statistics." in messages(app.info)
