@@ -26,11 +26,22 @@ def chapter_text(results: Results, study: Study, ref, fmt: Format) -> dict[str, 
               "obstacle": _obstacle, "development": _development}
     text = {f"chapter_{section}": [draft(results, study, ref, fmt.for_table(section))]
             for section, draft in drafts.items() if getattr(chapter, section) is not None}
-    missing = [f"The {SECTION_NAMES.get(section, section)} analysis was not computed: {'; '.join(reasons)}."
-               for section, reasons in chapter.problems.items()]
-    if missing:
-        text["chapter_problems"] = [" ".join(missing)]
+    if chapter.problems:
+        text["chapter_problems"] = [_not_computed(chapter.problems)]
     return text
+
+
+def _not_computed(problems: dict[str, tuple[str, ...]]) -> str:
+    """One sentence per set of reasons, naming every section that failed for them."""
+    by_reasons: dict[tuple[str, ...], list[str]] = {}
+    for section, reasons in problems.items():
+        by_reasons.setdefault(reasons, []).append(SECTION_NAMES.get(section, section))
+    sentences = []
+    for reasons, sections in by_reasons.items():
+        names = sections[0] if len(sections) == 1 else f"{', '.join(sections[:-1])} and {sections[-1]}"
+        verb = "analysis was" if len(sections) == 1 else "analyses were"
+        sentences.append(f"The {names} {verb} not computed: {'; '.join(reasons)}.")
+    return " ".join(sentences)
 
 
 def _moran(results: Results, study: Study, ref, fmt: Format) -> str:

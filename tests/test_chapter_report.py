@@ -207,6 +207,7 @@ def test_a_section_that_could_not_be_computed_is_reported():
     ids = {b.table.id for b in report.tables}
     assert {"dagum", "obstacle", "development"} <= ids and not {"moran", "lisa", "markov"} & ids
     text = " ".join(b.text for b in report.manuscript.blocks if isinstance(b, Paragraph))
-    assert "The global Moran's I analysis was not computed" in text
+    assert ("The global Moran's I, local clusters (LISA) and Markov chain analyses were not computed: needs the "
+            "spatial weights, which could not be built") in text
     assert "boundary file not found: /nonexistent/map.geojson" in text
     assert render(report, ("tex",))["manuscript.tex"]
