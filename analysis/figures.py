@@ -72,7 +72,8 @@ def figures(results: Results, study: Study) -> list[Figure]:
     """Every figure the results have data for, in the paper's order."""
     built = [figure1(results, study), d_by_region(results, study), d_heatmap(results, study), d_map(results, study),
              coefficients(results, study), coefficients_groups(results, study)]
-    return [f for f in built if f is not None]
+    from .chapter_figures import chapter_figures  # it builds on this module's helpers
+    return [f for f in built if f is not None] + chapter_figures(results, study)
 
 
 def figure_key(study: Study) -> str:
@@ -313,8 +314,9 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=_legend_columns(present, WIDTH["full"]),
                                          labelLimit=0, symbolType="square",
                                          symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
-    entity_title = title_of(study, study.panel.entity)
-    panels = [_map_panel(inline(shown[shown["period"] == p]), entity_title, colour, _period_text(p)) for p in periods]
+    tooltip = [alt.Tooltip("entity:N", title=title_of(study, study.panel.entity)), alt.Tooltip("D:Q", format=".3f"),
+               alt.Tooltip("level_label:N", title="Level")]
+    panels = [_map_panel(inline(shown[shown["period"] == p]), tooltip, colour, _period_text(p)) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
     unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(data["entity_key"]) - set(matched)})
     notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}, darker is higher; "
@@ -325,12 +327,10 @@ def d_map(results: Results, study: Study, periods: list | None = None) -> Figure
                    (*notes, *MAP_NOTES, *results.source_notes()), width="full")
 
 
-def _map_panel(rows: alt.InlineData, entity_title: str, colour: alt.Color, title: str) -> alt.LayerChart:
-    """Every outline blank, the matched provinces filled by level, in a conic equal-area projection centred on China."""
+def _map_panel(rows: alt.InlineData, tooltip: list, colour: alt.Color, title: str) -> alt.LayerChart:
+    """Every outline blank, the matched provinces filled by colour, in a conic equal-area projection centred on China."""
     outlines = _outlines()
     background = alt.Chart(outlines).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
-    tooltip = [alt.Tooltip("entity:N", title=entity_title), alt.Tooltip("D:Q", format=".3f"),
-               alt.Tooltip("level_label:N", title="Level")]
     filled = alt.Chart(rows).mark_geoshape(stroke="white", strokeWidth=0.5).encode(color=colour, tooltip=tooltip)
     filled = filled.transform_lookup(lookup="feature",
                                      from_=alt.LookupData(data=outlines, key="properties.key", fields=["type", "geometry"]))

@@ -1,6 +1,7 @@
 """Tables 1-9 of the paper as neutral Table objects; every note states the choices behind the numbers."""
 from __future__ import annotations
 
+from .chapter_tables import chapter_tables
 from .describe import variable_roles
 from .estimation import TestResult, critical_value
 from .methods import METHODS
@@ -45,9 +46,10 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
 
 
 def extra_tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
-    """Tables beside the paper's nine: the model diagnostics."""
+    """Tables after the paper's nine: the chapter's, then the model diagnostics."""
     fmt = fmt or Format.from_settings(study.tables)
-    return [diagnostics_table(results, study, fmt.for_table("diagnostics"))] if results.diagnostics else []
+    diagnostics = [diagnostics_table(results, study, fmt.for_table("diagnostics"))] if results.diagnostics else []
+    return chapter_tables(results, study, fmt) + diagnostics
 
 
 def _title(study: Study, table_id: str) -> str:

@@ -146,6 +146,8 @@ def display_equations(study: Study) -> dict[str, object]:
         groups.append(("coupling", templates["coupling"][study.coupling.formula]["equations"]))
     if study.model:
         groups.append(("system", system_equations(study)))
+    groups += [(f"chapter_{method}", spec["equations"]) for method, spec in templates["chapter"].items()
+               if getattr(study, method) is not None]
     return {f"eq:{group}{k}": item for group, items in groups for k, item in enumerate(items, start=1)}
 
 
@@ -219,10 +221,34 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         exhibits_here = [*intro, present[0], *paragraphs(key), *present[1:]] if lead else [*paragraphs(key), *present]
         blocks += [Heading(f"4.{section} {w[key + '_results']}", 2), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
         section += 1
+    if results.chapter is not None:  # after Tables 1-9, as its tables and figures are numbered
+        blocks += [Heading(f"4.{section} {w['chapter_results']}", 2),
+                   *_chapter_blocks(results, exhibits, text, numbered, templates)]
     blocks += [Heading(w["conclusions"]), *author("conclusions"), Heading(w["suggestions"]), *author("suggestions"),
                Heading(w["references"]), *author("references")]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
                     tuple(blocks), results.synthetic, exhibits.language)
+
+
+CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",), ("lisa_map",)),
+                    ("dagum", ("dagum", "dagum_within"), ()), ("density", (), ("density",)),
+                    ("markov", ("markov",), ()), ("obstacle", ("obstacle",), ()),
+                    ("development", ("development",), ()))
+
+
+def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numbered, templates: dict) -> list:
+    """The chapter: its weights and formulas, then each section's text, tables and figures, then what was not computed."""
+    chapter = results.chapter
+    tables = {b.table.id: b for b in exhibits.extra}
+    figures = {b.figure.id: b for b in exhibits.figures}
+    blocks = [Paragraph(f"Spatial weights: {chapter.conventions['spatial']}")] if "spatial" in chapter.conventions else []
+    for method, spec in templates["chapter"].items():
+        if formulas := numbered(f"chapter_{method}"):  # the method, as the study asks for it
+            blocks += [Paragraph(spec["intro"]), *formulas, Paragraph(spec["outro"])]
+    for section, table_ids, figure_ids in CHAPTER_EXHIBITS:
+        blocks += [*(Paragraph(p) for p in text.get(f"chapter_{section}", [])),
+                   *(tables[t] for t in table_ids if t in tables), *(figures[f] for f in figure_ids if f in figures)]
+    return blocks + [Paragraph(p) for p in text.get("chapter_problems", [])]
 
 
 def _data_blocks(results: Results, study: Study, w: dict) -> list:

@@ -17,6 +17,8 @@ from analysis.table import Format, significance
 from analysis.tables import column_numbers
 from analysis.text import clean_text, decode_text
 
+from .chapter_text import chapter_text
+
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
 
 
@@ -89,7 +91,7 @@ def results_text(results: Results, study: Study, ref=lambda table_id: table_id, 
         text["robustness"] = [_robustness_paragraph(results, study, ref, fmt)]
     if results.by_group:
         text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, fmt)]
-    return text
+    return text | chapter_text(results, study, ref, fmt)
 
 
 def _inline(label: str) -> str:

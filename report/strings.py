@@ -24,6 +24,7 @@ ENGLISH = {
     "model_results": "Simultaneous equations",
     "robustness_results": "Robustness",
     "heterogeneity_results": "Heterogeneity",
+    "chapter_results": "Spatial and distributional analysis",
     "conclusions": "5. Conclusions",
     "suggestions": "6. Suggestions",
     "references": "References",

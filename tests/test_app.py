@@ -54,6 +54,11 @@ def printed_tables(app: AppTest) -> dict[str, str]:
     return found
 
 
+def paper_tables(app: AppTest) -> dict[str, str]:
+    """The printed Tables 1-9 of the paper, without the chapter's and the diagnostics."""
+    return {number: html for number, html in printed_tables(app).items() if re.search(r'id="table\d"', html)}
+
+
 def cells(html: str, row_label: str) -> list[str]:
     """The printed cells of the first body row with this label."""
     row = re.search(r"<tr[^>]*>\s*<td[^>]*>" + re.escape(row_label) + r"</td>(.*?)</tr>", html, re.S)
@@ -89,7 +94,8 @@ def test_demo_start_shows_all_nine_tables_figures_and_the_synthetic_label():
     app = start()
     assert app.session_state["tab"] == "Results"
     tables = printed_tables(app)
-    assert list(tables) == [f"Table {k}" for k in range(1, 10)]
+    assert list(tables) == [f"Table {k}" for k in range(1, 17)]  # 10-16: the chapter (17, the diagnostics, apart)
+    assert cells(tables["Table 10"], "2011")[0].startswith("0.385")  # Global Moran's I of D in 2011
     assert all('class="academic"' in html for html in tables.values())
     assert cells(tables["Table 1"], "[0.9, 1.0]") == ["10", "Quality coordination"]
     assert "Synthetic demonstration data, not official statistics." in messages(app.info)
@@ -105,7 +111,7 @@ def test_loading_the_real_data_example_replaces_study_and_data():
     assert not app.exception and not app.error and not app.warning
     good = app.session_state[state.GOOD]
     assert good.study == examples.real_study() and good.dataset.filename == examples.EXAMPLES["china_rd"].data_file.name
-    assert len(printed_tables(app)) == 9 and "Synthetic demonstration data" not in messages(app.info)
+    assert len(paper_tables(app)) == 9 and "Synthetic demonstration data" not in messages(app.info)
     show(app, "Data")
     problems = next(d.value for d in app.dataframe if "Severity" in d.value.columns)
     assert set(problems["Severity"]) == {"warning"}
@@ -155,7 +161,7 @@ def test_uploading_a_panel_with_other_column_names_and_mapping_it():
     assert [t.estimate for e in good.results.main[2].fit.equations for t in e.terms] == \
            pytest.approx([t.estimate for e in demo.main[2].fit.equations for t in e.terms], rel=1e-12)
     show(app, "Results")
-    assert len(printed_tables(app)) == 9
+    assert len(paper_tables(app)) == 9
     assert "Synthetic demonstration data" not in messages(app.info)
 
 
@@ -201,7 +207,7 @@ def test_a_new_study_can_be_started_on_a_file_of_another_design():
     assert not app.error, messages(app.error)
     assert app.session_state[state.GOOD].dataset.filename == workbook.name
     show(app, "Results")
-    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 10)] and not app.warning
+    assert list(paper_tables(app)) == [f"Table {k}" for k in range(1, 10)] and not app.warning
 
 
 def test_editing_an_equation_as_text_and_with_the_ln_toggle():
@@ -231,7 +237,7 @@ def test_coupling_weights_and_switching_coupling_off():
     app.toggle(key=f"study{revision(app)}.coupling_on").set_value(False).run()
     assert app.session_state[state.STUDY].coupling is None
     show(app, "Results")
-    titles = [re.search(r"<caption>(.*?)</caption>", html).group(1) for html in printed_tables(app).values()]
+    titles = [re.search(r"<caption>(.*?)</caption>", html).group(1) for html in paper_tables(app).values()]
     assert len(titles) == 6 and not any("coupling" in t.lower() for t in titles)
 
 
@@ -242,7 +248,7 @@ def test_an_invalid_edit_is_refused_and_keeps_the_last_good_study():
     assert "That change was not applied" in messages(app.error) and "Equation 1" in messages(app.error)
     assert app.session_state[state.STUDY] == before
     show(app, "Results")
-    assert len(printed_tables(app)) == 9
+    assert len(paper_tables(app)) == 9
 
 
 @pytest.mark.parametrize("filename, content, says", [
@@ -256,7 +262,7 @@ def test_a_bad_upload_shows_an_error_and_keeps_data_and_results(filename, conten
     assert "The file was not loaded" in messages(app.error) and says in messages(app.error)
     assert app.session_state[state.DATA].name.startswith("demo")
     show(app, "Results")
-    assert len(printed_tables(app)) == 9 and "Synthetic demonstration data" in messages(app.info)
+    assert len(paper_tables(app)) == 9 and "Synthetic demonstration data" in messages(app.info)
 
 
 def test_study_file_round_trip_restores_the_study_exactly():
@@ -267,7 +273,7 @@ def test_study_file_round_trip_restores_the_study_exactly():
     app.sidebar.file_uploader[0].set_value(("saved.toml", text.encode("utf-8"), "application/toml")).run()
     restored = app.session_state[state.STUDY]
     assert restored == edited and dumps(restored) == text
-    assert "Table 9" not in printed_tables(app)
+    assert list(paper_tables(app)) == [f"Table {k}" for k in range(1, 9)]  # no Table 9 without heterogeneity
     app.sidebar.file_uploader[0].set_value(("broken.toml", b"title = ", "application/toml")).run()
     assert "not valid TOML" in messages(app.error)
     assert app.session_state[state.STUDY] == restored
@@ -346,4 +352,4 @@ def test_renaming_an_index_in_the_study_tab_keeps_all_nine_tables():
     study = app.session_state[state.STUDY]
     assert study.coupling.indices == ("quality", "manufacture") and study.model.parsed[0].dependent.column == "quality"
     show(app, "Results")
-    assert len(printed_tables(app)) == 9 and not app.warning
+    assert len(paper_tables(app)) == 9 and not app.warning

@@ -14,7 +14,7 @@ from ui import autosave, state
 from ui.guesses import DUPLICATES
 from ui.workspace import FILE_NAME, FOLDER_VARIABLE, Workspace, default_path
 
-from tests.test_app import (APP, TIMEOUT, counted_runs, messages, printed_tables, revision, show, start,  # noqa: F401
+from tests.test_app import (APP, TIMEOUT, counted_runs, messages, paper_tables, revision, show, start,  # noqa: F401
                             workbook_with_a_first_sheet)
 
 ONBOARDING_PANEL = Path(__file__).resolve().parent / "data" / "onboarding_panel.csv"
@@ -53,7 +53,7 @@ def test_a_reload_restores_the_study_data_and_narrative():
     assert again.session_state[state.STUDY] == app.session_state[state.STUDY]
     assert again.session_state[state.DATA].content == ONBOARDING_PANEL.read_bytes()
     assert again.session_state[state.NARRATIVE].conclusions == "States couple their growth."
-    assert len(printed_tables(again)) == 9 and not again.error
+    assert len(paper_tables(again)) == 9 and not again.error
     saved = {s.id: s for s in Workspace(default_path()).recent()}
     assert saved[study_id].title == "Study of my_panel.csv"
 
@@ -80,7 +80,7 @@ def test_a_group_column_equal_to_the_entity_is_refused_and_the_tabs_stay():
     assert "is the same column as panel.entity (province)" in messages(app.error)
     assert app.session_state[state.STUDY] == before
     show(app, "Results")
-    assert len(printed_tables(app)) == 9
+    assert len(paper_tables(app)) == 9
 
 
 def test_an_index_renamed_to_the_time_column_is_refused_and_a_quick_edit_elsewhere_keeps_the_message():
@@ -93,7 +93,7 @@ def test_an_index_renamed_to_the_time_column_is_refused_and_a_quick_edit_elsewhe
     assert app.session_state[state.STUDY].title == "Still here"
     assert [i.name for i in app.session_state[state.STUDY].indices] == ["productivity", "manufacture"]
     show(app, "Results")
-    assert len(printed_tables(app)) == 9
+    assert len(paper_tables(app)) == 9
 
 
 @pytest.mark.parametrize("error, says, weight", [  # a weight of its own each: cached outcomes are kept per study
@@ -131,7 +131,7 @@ def test_onboarding_a_state_panel_walks_to_tables_1_to_9():
     assert not app.exception and not app.error and not app.warning, messages(app.error) + messages(app.warning)
     assert "No problems found in the data for this study." in messages(app.success)
     show(app, "Results")
-    assert list(printed_tables(app)) == [f"Table {k}" for k in range(1, 10)]
+    assert list(paper_tables(app)) == [f"Table {k}" for k in range(1, 10)]
     assert not app.error and not app.warning
 
 
@@ -186,5 +186,5 @@ def test_a_damaged_workspace_file_is_set_aside_with_a_message(monkeypatch, tmp_p
     monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path))
     app = start()
     assert "The workspace file could not be read" in messages(app.warning)
-    assert len(printed_tables(app)) == 9 and tab_labels(app) == TABS
+    assert len(paper_tables(app)) == 9 and tab_labels(app) == TABS
     assert [p.name.split(".damaged-")[0] for p in tmp_path.iterdir() if ".damaged-" in p.name] == ["workspace"]

@@ -33,15 +33,16 @@ def demo():
 def test_manuscript_has_every_table_figure_and_equation(demo):
     study, _, results, files = demo
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
-    assert len(word.tables) == 9
-    assert len(word.inline_shapes) == 6  # Figure 1, D by region, heat map, map, two coefficient plots
+    assert len(word.tables) == 9 + 7  # and the chapter's: Moran, LISA, Dagum (2), Markov, obstacles, development
+    assert len(word.inline_shapes) == 6 + 3  # Figure 1, D by region, heat map, map, two coefficient plots; the chapter's
     equations = list(word.element.body.iter(f"{MATH}oMath"))
     system_lines = sum(len(lines) for lines, _ in system_equations(study))
     assert system_lines == 6  # each of the two equations broken over three lines
-    assert len(equations) == 6 + 3 + system_lines  # entropy, coupling, and the system
+    assert len(equations) == 6 + 3 + system_lines + 4  # entropy, coupling, the system, Moran, Dagum (2), obstacle
     captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
-    assert [c.split(".")[0] for c in captions if c.startswith("Table ")] == [f"Table {k}" for k in range(1, 10)]
-    assert sum(c.startswith("Figure ") for c in captions) == 6
+    tables = sorted(int(c.split(".")[0].split()[1]) for c in captions if c.startswith("Table "))
+    assert tables == list(range(1, 17))  # Table 17, the diagnostics, is in the tables document
+    assert sum(c.startswith("Figure ") for c in captions) == 9
 
 
 def test_author_sections_are_marked_placeholders_until_written(demo):
@@ -135,7 +136,7 @@ def test_author_reference_document_supplies_the_styles(demo, tmp_path):
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
     assert word.styles["Normal"].font.name == "Arial"
     assert word.styles["Heading 1"].font.size == 203200
-    assert len(word.tables) == 9
+    assert len(word.tables) == 16  # Tables 1-9 and the chapter's seven
 
 
 def test_bundle_reproduces_the_run(demo):

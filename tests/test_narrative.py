@@ -17,7 +17,8 @@ def demo():
 
 def test_every_section_is_drafted_and_refers_through_ref(demo):
     _, _, text = demo
-    assert set(text) == {"indices", "coupling", "model", "robustness", "heterogeneity"}
+    assert set(text) == {"indices", "coupling", "model", "robustness", "heterogeneity"} | {
+        f"chapter_{s}" for s in ("moran", "lisa", "dagum", "density", "markov", "obstacle", "development")}
     assert text["indices"][0].startswith("<figure1> shows")
     assert "<table5>" in text["coupling"][0] and "<table6>" in text["coupling"][1]
     assert text["model"][0].startswith("<table7> reports the system estimated by OLS (1), 2SLS (2), 3SLS (3), I3SLS (4)")

@@ -47,18 +47,28 @@ def render(result: state.Run | None) -> None:
     st.html(f"<style>{TABLE_CSS}\n{NUMBER_CSS}</style>")
     rep = state.run_report(result)
     links = [f"[{rep.ref(b.table.id)}](#{b.table.id})" for b in rep.exhibits.paper]
-    links += ["[Figures](#figures)", "[Diagnostics](#diagnostics)"]
+    links += ["[Figures](#figures)"] + (["[Spatial analysis](#chapter)"] if result.results.chapter else []) + [
+        "[Diagnostics](#diagnostics)"]
     st.caption(f"{len(rep.exhibits.paper)} tables and {len(rep.figures)} figures from {plain(result.dataset.name)}. Go to "
                + " · ".join(links))
     for block in rep.exhibits.paper:
-        st.html(f'<div class="table-number" id="{block.table.id}">{rep.ref(block.table.id)}</div>\n{table_html(block.table)}')
+        _table(rep, block)
     st.header("Figures", anchor="figures", divider="gray")
     render_figures(rep, _chart_specs(result.dataset.key, dumps(result.study), [b.figure for b in rep.figures]))
+    chapter = [b for b in rep.exhibits.extra if b.table.id != "diagnostics"]
+    if chapter:
+        st.header("Spatial and distributional analysis", anchor="chapter", divider="gray")
+        for block in chapter:
+            _table(rep, block)
     st.header("Diagnostics", anchor="diagnostics", divider="gray")
     render_diagnostics(result.results.diagnostics)
     if result.results.warnings:
         with st.expander(f"Warnings from the analysis ({len(result.results.warnings)})", icon=":material/info:"):
             st.markdown(bullets(result.results.warnings))
+
+
+def _table(rep, block) -> None:
+    st.html(f'<div class="table-number" id="{block.table.id}">{rep.ref(block.table.id)}</div>\n{table_html(block.table)}')
 
 
 def render_figures(rep, specs) -> None:
