@@ -102,8 +102,8 @@ def dagum_table(results: Results, study: Study, fmt: Format) -> Table:
 
 
 def share_percent(share: float, fmt: Format) -> Cell:
-    """A share of G in percent, one decimal fewer than the coefficients (the header says %)."""
-    return fmt.number(100 * share, decimals=max(fmt.decimals - 1, 0))
+    """A share of G in percent, at the table's decimals (the header says %)."""
+    return fmt.number(100 * share)
 
 
 def dagum_within_table(results: Results, study: Study, fmt: Format) -> Table:

@@ -174,7 +174,7 @@ def test_manuscript_section_has_formulas_text_tables_and_figures(demo):
             and (moran["p_perm"] < 0.05).all())
     assert "Its largest source is the net differences between groups" in text
     dagum = results.chapter.dagum.overall
-    assert f"{100 * dagum['share_nb'].min():.2f}% to {100 * dagum['share_nb'].max():.2f}%" in text
+    assert f"{100 * dagum['share_nb'].min():.3f}% to {100 * dagum['share_nb'].max():.3f}%" in text
     assert "Table 10 gives the statistics" in text
     assert f"(Q = {fmt.quote(results.chapter.markov.homogeneity['Q'])}" in text
 

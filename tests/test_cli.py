@@ -41,7 +41,9 @@ def demo_out(tmp_path_factory):
 
 
 def test_demo_writes_tables_1_to_9_and_results(demo_out):
-    assert sorted(p.name for p in (demo_out / "tables").iterdir()) == ["diagnostics.csv"] + [f"table{k}.csv" for k in range(1, 10)]
+    chapter = ["dagum", "dagum_within", "development", "lisa", "markov", "moran", "obstacle"]
+    assert sorted(p.name for p in (demo_out / "tables").iterdir()) == sorted(
+        [f"{name}.csv" for name in ("diagnostics", *chapter)] + [f"table{k}.csv" for k in range(1, 10)])
     results = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
     assert [m["method"] for m in results["models"]["main"]] == ["ols", "2sls", "3sls", "i3sls"]
     three = results["models"]["main"][2]
