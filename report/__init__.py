@@ -10,11 +10,11 @@ import hashlib
 from analysis.errors import UserError
 
 from . import docx, export, latex
-from .assemble import Exhibits, Report, assemble, exhibits
+from .assemble import Drawn, Exhibits, Report, assemble, drawn, exhibits
 from .bundle import bundle
 
 FORMATS = ("docx", "tex", "zip")
-__all__ = ["FORMATS", "Exhibits", "Report", "assemble", "exhibits", "render"]
+__all__ = ["FORMATS", "Drawn", "Exhibits", "Report", "assemble", "drawn", "exhibits", "render"]
 
 
 def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: bytes | None = None) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ import report
 from analysis import examples
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
+from analysis.figures import figure_key
 from analysis.pipeline import run
 from analysis.results import Results
 from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
@@ -262,11 +263,18 @@ def table_format() -> Format:
     return Format.from_settings(study().tables)
 
 
-# Reports are shared, not copied (cache_resource): they are frozen, and their Exhibits keep each figure's export.
-@st.cache_resource(max_entries=8, show_spinner="Drawing the tables and figures ...")
+# Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export.
+@st.cache_resource(max_entries=8, show_spinner="Drawing the figures ...")
+def _drawn(data_key: str, estimation: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
+    """The figures, keyed without the tables' print settings: a change of decimals redraws none of them."""
+    return report.drawn(_results, _study)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the tables ...")
 def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
               _fmt: Format) -> report.Exhibits:
-    return report.exhibits(_results, _study, _fmt)
+    figures = _drawn(data_key, estimation_text(_study), figure_key(_study), _results, _study)
+    return report.exhibits(_results, _study, _fmt, figures=figures)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
