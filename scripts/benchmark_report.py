@@ -89,7 +89,7 @@ def warm_app_rows() -> None:
     from ui.downloads_tab import rendered
 
     app = AppTest.from_file(str(APP), default_timeout=300).run()
-    decimals = [lambda a, d=d: a.number_input(key=f"decimals_{state.revision(a)}").set_value(d) for d in (2, 4, 1, 5, 0)]
+    decimals = [lambda a, d=d: a.number_input(key=f"decimals_{a.session_state[state.REVISION]}").set_value(d) for d in (2, 4, 1, 5, 0)]
     row("app rerun after a decimals change (Results tab)", stepped(app, decimals))
     app.session_state["tab"] = "Narrative"
     app.run()

@@ -209,6 +209,11 @@ def estimation_text(study: Study) -> str:
     return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings}))
 
 
+def figures_text(study: Study) -> str:
+    """What the figures depend on beside the data, as a cache key: all but the tables' print settings."""
+    return estimation_text(study) + figure_key(study)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Study, _checksum: str) -> Panel:
     return validate(_frame, _study, _checksum)
@@ -265,7 +270,7 @@ def table_format() -> Format:
 
 # Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export.
 @st.cache_resource(max_entries=8, show_spinner="Drawing the figures ...")
-def _drawn(data_key: str, estimation: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
+def _drawn(data_key: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
     """The figures, keyed without the tables' print settings: a change of decimals redraws none of them."""
     return report.drawn(_results, _study)
 
@@ -273,7 +278,7 @@ def _drawn(data_key: str, estimation: str, figure_text: str, _results: Results, 
 @st.cache_resource(max_entries=8, show_spinner="Drawing the tables ...")
 def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
               _fmt: Format) -> report.Exhibits:
-    figures = _drawn(data_key, estimation_text(_study), figure_key(_study), _results, _study)
+    figures = _drawn(data_key, figures_text(_study), _results, _study)
     return report.exhibits(_results, _study, _fmt, figures=figures)
 
 
