@@ -64,7 +64,7 @@ class Exhibits:
         return MappingProxyType(names)
 
     def made(self, key: tuple, make):
-        """What make() returns, made once per Exhibits: Word tables."""
+        """What make() returns, made once per Exhibits: the drafted results text, Word tables."""
         if key not in self._made:
             self._made[key] = make()
         return self._made[key]
@@ -120,7 +120,8 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     settings = settings or Format.from_settings(study.tables)
     built = built or exhibits(results, study, settings)
     references = built.references()
-    text = results_text(results, study, lambda item: references.get(item, item), settings)
+    text = built.made(("results text",), lambda: results_text(results, study, lambda item: references.get(item, item),
+                                                                settings))
     paper = manuscript(results, study, narrative, built, text)
     supplement = tables_only(study, built, results.synthetic)
     return Report(results, study, narrative, settings, built, references,

@@ -214,12 +214,14 @@ def figures_text(study: Study) -> str:
     return estimation_text(study) + figure_key(study)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# The panel and results are shared, not copied (cache_resource): nothing changes them after they are made, and a
+# rerun that unpickled them would spend more time on that than on the rest of a narrative edit.
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Study, _checksum: str) -> Panel:
     return validate(_frame, _study, _checksum)
 
 
-@st.cache_data(max_entries=8, show_spinner="Estimating the study ...")
+@st.cache_resource(max_entries=8, show_spinner="Estimating the study ...")
 def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results | tuple[Problem, ...]:
     """The results, or why they cannot be had: a failure is cached like a result, so editing labels or the
     narrative of a study that fails does not estimate it again."""
