@@ -135,6 +135,8 @@ def _records(frame: pd.DataFrame | None) -> list[dict]:
 
 def _column(values: pd.Series) -> list:
     """One column as Python values: numbers as int or float, NaN and infinities as None."""
+    if pd.api.types.is_string_dtype(values):  # text (missing values allowed): as it is, NA as None
+        return values.to_numpy(dtype=object, na_value=None).tolist()
     if not isinstance(values.dtype, np.dtype):  # nullable and categorical columns: NA as None
         return [_clean(v) for v in values.to_numpy(dtype=object, na_value=None)]
     kind = values.dtype.kind

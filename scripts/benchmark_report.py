@@ -88,11 +88,13 @@ def stepped(app, steps) -> Timing:
 
 
 def warm_app_rows() -> None:
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
     from ui import state
     from ui.downloads_tab import rendered
 
+    set_log_level("error")  # not the warnings of a script run outside a server
     app = AppTest.from_file(str(APP), default_timeout=300).run()
     decimals = [lambda a, d=d: a.number_input(key=f"decimals_{a.session_state[state.REVISION]}").set_value(d) for d in (2, 4, 1, 5, 0)]
     row("app rerun after a decimals change (Results tab)", stepped(app, decimals))
