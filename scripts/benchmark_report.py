@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchmark import REPEATS, Timing, child, enlarged, timed  # noqa: E402
+from benchmark import REPEATS, Timing, child, command_steps, enlarged, timed  # noqa: E402
 
 import report  # noqa: E402
 from analysis import examples  # noqa: E402
@@ -135,10 +135,13 @@ def cli_rows() -> None:
                 cpu, wall = child(arguments)
                 timings[name].cpu.append(cpu)
                 timings[name].wall.append(wall)
-    for name, timing in timings.items():
-        row(name, timing)
-    small, big = timings.values()
-    print(f"  CLI marginal cost of {len(large) - len(frame):,} more rows (CPU, min): {min(big.cpu) - min(small.cpu):.2f} s")
+        for name, timing in timings.items():
+            row(name, timing)
+        small, big = timings.values()
+        print(f"  CLI marginal cost of {len(large) - len(frame):,} more rows (CPU, min): "
+              f"{min(big.cpu) - min(small.cpu):.2f} s")
+        print(f"  the command's steps on {len(large):,} rows (CPU, one run): " + ", ".join(
+            f"{step} {seconds:.2f} s" for step, seconds in command_steps(Path(study_file), path).items()))
 
 
 def main() -> None:
