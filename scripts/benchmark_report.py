@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchmark import REPEATS, Timing, child, command_steps, enlarged, timed  # noqa: E402
+from benchmark import REPEATS, Timing, children, command_steps, enlarged, timed  # noqa: E402
 
 import report  # noqa: E402
 from analysis import examples  # noqa: E402
@@ -129,12 +129,7 @@ def cli_rows() -> None:
             data.to_csv(path, index=False)
             commands[f"python -m analysis run --data {name}"] = [
                 "-m", "analysis", "run", "--study", study_file, "--data", str(path), "--out", str(folder / name)]
-        timings = {name: Timing([], []) for name in commands}
-        for _ in range(REPEATS):
-            for name, arguments in commands.items():
-                cpu, wall = child(arguments)
-                timings[name].cpu.append(cpu)
-                timings[name].wall.append(wall)
+        timings = children(commands)
         for name, timing in timings.items():
             row(name, timing)
         small, big = timings.values()
