@@ -51,7 +51,8 @@ class ChapterResult:
         for name in ("dagum", "density", "obstacle", "development"):
             section = getattr(self, name)
             if section is not None:
-                out[name] = {k: _records(v) for k, v in vars(section).items() if isinstance(v, pd.DataFrame)}
+                out[name] = {k: _records(v) for k, v in vars(section).items()
+                             if isinstance(v, pd.DataFrame) and (name, k) not in PER_OBSERVATION}
         if self.markov is not None:
             out["markov"] = {"classes": _records(self.markov.classes), "transitions": _records(self.markov.transitions),
                              "steady_state": _records(self.markov.steady_state),
@@ -59,6 +60,9 @@ class ChapterResult:
         return out
 
 
+# Frames with a row per entity, period and indicator: millions of rows on a county panel, so results.json keeps the
+# summaries (top obstacles, degrees by dimension) and leaves these out.
+PER_OBSERVATION = {("obstacle", "by_indicator")}
 SECTIONS = ("spatial", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development")
 
 

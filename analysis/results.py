@@ -125,6 +125,27 @@ def _clean(obj):
 
 
 def _records(frame: pd.DataFrame | None) -> list[dict]:
+    """The rows as JSON-friendly dicts, converted a column at a time (a value at a time only in object columns)."""
     if frame is None:
         return []
-    return [_clean(r) for r in frame.reset_index(drop=True).to_dict(orient="records")]
+    names = [str(c) for c in frame.columns]
+    columns = [_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    return [dict(zip(names, values)) for values in zip(*columns)] if columns else [{} for _ in range(len(frame))]
+
+
+def _column(values: pd.Series) -> list:
+    """One column as Python values: numbers as int or float, NaN and infinities as None."""
+    if pd.api.types.is_string_dtype(values):  # text (missing values allowed): as it is, NA as None
+        return values.to_numpy(dtype=object, na_value=None).tolist()
+    if not isinstance(values.dtype, np.dtype):  # nullable and categorical columns: NA as None
+        return [_clean(v) for v in values.to_numpy(dtype=object, na_value=None)]
+    kind = values.dtype.kind
+    if kind in "biu":
+        return values.to_numpy().tolist()
+    if kind == "f":
+        numbers = values.to_numpy()
+        out = numbers.tolist()
+        for k in np.flatnonzero(~np.isfinite(numbers)):
+            out[k] = None
+        return out
+    return [_clean(v) for v in values.tolist()]

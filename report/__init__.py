@@ -9,16 +9,16 @@ import hashlib
 
 from analysis.errors import UserError
 
-from . import docx, export, latex
-from .assemble import Exhibits, Report, assemble, exhibits
-from .bundle import bundle
+from .assemble import Drawn, Exhibits, Report, assemble, drawn, exhibits
 
 FORMATS = ("docx", "tex", "zip")
-__all__ = ["FORMATS", "Exhibits", "Report", "assemble", "exhibits", "render"]
+__all__ = ["FORMATS", "Drawn", "Exhibits", "Report", "assemble", "drawn", "exhibits", "render"]
 
 
 def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: bytes | None = None) -> dict[str, bytes]:
     """Every output file by name: manuscript and tables documents in Word and LaTeX, figures, tables, the bundle."""
+    from . import docx, export, latex  # python-docx, pylatex and latex2mathml load with the first download
+    from .bundle import bundle
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")

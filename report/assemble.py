@@ -18,18 +18,43 @@ from .strings import words
 
 
 @dataclass(frozen=True)
+class Drawn:
+    """The numbered figures of one set of results, each exported file made once: what a change of the tables'
+    print settings leaves untouched."""
+
+    blocks: tuple[FigureBlock, ...]
+    _files: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def file(self, figure: Figure, fmt: str) -> bytes:
+        """The figure exported as png or pdf."""
+        key = (figure.id, fmt)
+        if key not in self._files:
+            self._files[key] = export_figure(figure, fmt)
+        return self._files[key]
+
+
+def drawn(results: Results, study: Study) -> Drawn:
+    """Draw and number every figure."""
+    return Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+
+
+@dataclass(frozen=True)
 class Exhibits:
     """The numbered tables and figures of one set of results under one set of print settings."""
 
     paper: tuple[TableBlock, ...]  # Tables 1-9 as the study has them, numbered in the manuscript's order
     extra: tuple[TableBlock, ...]  # tables beside the paper's (diagnostics), numbered after them
-    figures: tuple[FigureBlock, ...]
+    drawn: Drawn
     language: str = "en"
     _made: dict = field(default_factory=dict, compare=False, repr=False)  # renderings made once, by key
 
     @property
     def tables(self) -> tuple[TableBlock, ...]:
         return self.paper + self.extra
+
+    @property
+    def figures(self) -> tuple[FigureBlock, ...]:
+        return self.drawn.blocks
 
     def references(self) -> MappingProxyType:
         """Each table and figure id with its printed name: {"table7": "Table 7", "figure1": "Figure 1"}."""
@@ -39,22 +64,24 @@ class Exhibits:
         return MappingProxyType(names)
 
     def made(self, key: tuple, make):
-        """What make() returns, made once per Exhibits: exported figures, Word tables."""
+        """What make() returns, made once per Exhibits: the drafted results text, Word tables."""
         if key not in self._made:
             self._made[key] = make()
         return self._made[key]
 
     def figure_file(self, figure: Figure, fmt: str) -> bytes:
         """The figure exported as png or pdf."""
-        return self.made(("figure", figure.id, fmt), lambda: export_figure(figure, fmt))
+        return self.drawn.file(figure, fmt)
 
 
-def exhibits(results: Results, study: Study, settings: Format, language: str = "en") -> Exhibits:
-    """Build and number every table and figure; what a narrative edit leaves untouched."""
-    paper, extra, figures = tables_of(results, study, settings), extra_tables(results, study, settings), figures_of(results, study)
+def exhibits(results: Results, study: Study, settings: Format, language: str = "en",
+             figures: Drawn | None = None) -> Exhibits:
+    """Build and number every table, and every figure unless drawn already for these results; what a narrative edit
+    leaves untouched."""
+    paper, extra = tables_of(results, study, settings), extra_tables(results, study, settings)
     return Exhibits(tuple(TableBlock(t, k) for k, t in enumerate(paper, start=1)),
                     tuple(TableBlock(t, k) for k, t in enumerate(extra, start=len(paper) + 1)),
-                    tuple(FigureBlock(f, k) for k, f in enumerate(figures, start=1)), language)
+                    figures or drawn(results, study), language)
 
 
 @dataclass(frozen=True)
@@ -96,7 +123,8 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     equations = MappingProxyType({eq: k for k, eq in enumerate(display_equations(study), start=1)})
     references = MappingProxyType({**built.references(),
                                    **{eq: f"{words(built.language)['equation']} ({k})" for eq, k in equations.items()}})
-    text = results_text(results, study, lambda item: references.get(item, item), settings)
+    text = built.made(("results text",), lambda: results_text(results, study, lambda item: references.get(item, item),
+                                                                settings))
     paper = manuscript(results, study, narrative, built, text, equations)
     supplement = tables_only(study, built, results.synthetic)
     return Report(results, study, narrative, settings, built, references, equations,

@@ -12,6 +12,7 @@ import math
 import re
 from copy import deepcopy
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document
@@ -24,6 +25,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, Twips
+from docx.text.paragraph import Paragraph
 
 from analysis.errors import UserError
 from analysis.figures import PX_PER_INCH, WIDTH
@@ -319,6 +321,20 @@ def _write(cell, text: str, alignment, size, *, italic: bool = False):
 
 def _format_paragraph(paragraph, alignment, size) -> None:
     """No indents, no spacing, single lines; the paragraph mark gets the fonts so empty cells keep the row height."""
+    if paragraph._p.pPr is None:  # a new paragraph, as every table cell's: a copy of the properties made once
+        paragraph._p.insert(0, deepcopy(_paragraph_properties(alignment, size)))
+        return
+    _set_paragraph_format(paragraph, alignment, size)
+
+
+@lru_cache(maxsize=None)
+def _paragraph_properties(alignment, size):
+    paragraph = Paragraph(OxmlElement("w:p"), None)
+    _set_paragraph_format(paragraph, alignment, size)
+    return paragraph._p.pPr
+
+
+def _set_paragraph_format(paragraph, alignment, size) -> None:
     fmt = paragraph.paragraph_format
     fmt.first_line_indent = fmt.left_indent = fmt.right_indent = Pt(0)
     fmt.space_before = fmt.space_after = Pt(0)

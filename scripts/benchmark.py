@@ -130,6 +130,17 @@ def child(arguments: list[str]) -> tuple[float, float]:
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
 
 
+def children(commands: dict[str, list[str]]) -> dict[str, Timing]:
+    """Each command's CPU and wall seconds in a child process, the commands interleaved in every repeat."""
+    timings = {name: Timing([], []) for name in commands}
+    for _ in range(REPEATS):
+        for name, arguments in commands.items():
+            cpu, wall = child(arguments)
+            timings[name].cpu.append(cpu)
+            timings[name].wall.append(wall)
+    return timings
+
+
 def process_rows(study, frame: pd.DataFrame, large: pd.DataFrame) -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -145,12 +156,7 @@ def process_rows(study, frame: pd.DataFrame, large: pd.DataFrame) -> None:
             f"python -m analysis run --data {len(large):,} rows": ["-m", "analysis", "run", "--study", study_file,
                                                                     "--data", str(large_csv), "--out", str(folder / "c")],
         }
-        results = {name: Timing([], []) for name in commands}
-        for _ in range(REPEATS):
-            for name, arguments in commands.items():
-                cpu, wall = child(arguments)
-                results[name].cpu.append(cpu)
-                results[name].wall.append(wall)
+        results = children(commands)
         for name, timing in results.items():
             print(f"{name:<52}{timing}")
         small, big = results["python -m analysis run --data demo.csv"], results[list(commands)[-1]]

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from analysis.estimation import Diagnostics, TestResult
-from analysis.study import dumps
 from analysis.table import STAR_THRESHOLDS, Format
 from report.html import TABLE_CSS, table_html
 
@@ -54,7 +53,7 @@ def render(result: state.Run | None) -> None:
     for block in rep.exhibits.paper:
         _table(rep, block)
     st.header("Figures", anchor="figures", divider="gray")
-    render_figures(rep, _chart_specs(result.dataset.key, dumps(result.study), [b.figure for b in rep.figures]))
+    render_figures(rep, _chart_specs(result.dataset.key, state.figures_text(result.study), [b.figure for b in rep.figures]))
     chapter = [b for b in rep.exhibits.extra if b.table.id != "diagnostics"]
     if chapter:
         st.header("Spatial and distributional analysis", anchor="chapter", divider="gray")
@@ -100,13 +99,13 @@ def _figure_row(items) -> None:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _chart_specs(data_key: str, study_text: str, _figures) -> list[dict]:
+def _chart_specs(data_key: str, figures_text: str, _figures) -> list[dict]:
     return [chart_spec(f.chart) for f in _figures]
 
 
 def chart_spec(chart) -> dict:
     """The chart's Vega-Lite spec with map outlines given as a JSON string parsed, which Streamlit needs as an object."""
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)  # built by analysis.figures, checked by its tests
     for name, values in spec.get("datasets", {}).items():
         if isinstance(values, str):
             spec["datasets"][name] = json.loads(values)

@@ -17,6 +17,7 @@ import report
 from analysis import examples
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
+from analysis.figures import figure_key
 from analysis.pipeline import run
 from analysis.results import Results
 from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
@@ -208,12 +209,19 @@ def estimation_text(study: Study) -> str:
     return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings}))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+def figures_text(study: Study) -> str:
+    """What the figures depend on beside the data, as a cache key: all but the tables' print settings."""
+    return estimation_text(study) + figure_key(study)
+
+
+# The panel and results are shared, not copied (cache_resource): nothing changes them after they are made, and a
+# rerun that unpickled them would spend more time on that than on the rest of a narrative edit.
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Study, _checksum: str) -> Panel:
     return validate(_frame, _study, _checksum)
 
 
-@st.cache_data(max_entries=8, show_spinner="Estimating the study ...")
+@st.cache_resource(max_entries=8, show_spinner="Estimating the study ...")
 def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results | tuple[Problem, ...]:
     """The results, or why they cannot be had: a failure is cached like a result, so editing labels or the
     narrative of a study that fails does not estimate it again."""
@@ -262,11 +270,18 @@ def table_format() -> Format:
     return Format.from_settings(study().tables)
 
 
-# Reports are shared, not copied (cache_resource): they are frozen, and their Exhibits keep each figure's export.
-@st.cache_resource(max_entries=8, show_spinner="Drawing the tables and figures ...")
+# Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export.
+@st.cache_resource(max_entries=8, show_spinner="Drawing the figures ...")
+def _drawn(data_key: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
+    """The figures, keyed without the tables' print settings: a change of decimals redraws none of them."""
+    return report.drawn(_results, _study)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the tables ...")
 def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
               _fmt: Format) -> report.Exhibits:
-    return report.exhibits(_results, _study, _fmt)
+    figures = _drawn(data_key, figures_text(_study), _results, _study)
+    return report.exhibits(_results, _study, _fmt, figures=figures)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
