@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
 from pathlib import Path
@@ -90,7 +89,7 @@ def write_outputs(study, panel, out: Path, step: Step = lambda name: None) -> li
         written.append(path)
     step("writing results.json")
     path = out / "results.json"
-    path.write_text(json.dumps(results.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+    path.write_text(results.to_json(), encoding="utf-8")
     return written + [path]
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 
 from analysis import study as studies
@@ -19,7 +18,7 @@ def bundle(files: dict[str, bytes], results: Results, study: Study, narrative: n
     extra = {
         "study.toml": studies.dumps(study).encode(),
         "narrative.toml": narratives.dumps(narrative).encode(),
-        "results.json": json.dumps(results.to_dict(), indent=1, ensure_ascii=False).encode(),
+        "results.json": results.to_json().encode(),
         "data.sha256": f"{checksum}\n".encode(),
         "README.txt": _readme(checksum).encode(),
     }
