@@ -188,3 +188,18 @@ def test_a_damaged_workspace_file_is_set_aside_with_a_message(monkeypatch, tmp_p
     assert "The workspace file could not be read" in messages(app.warning)
     assert len(paper_tables(app)) == 9 and tab_labels(app) == TABS
     assert [p.name.split(".damaged-")[0] for p in tmp_path.iterdir() if ".damaged-" in p.name] == ["workspace"]
+
+
+def test_the_chapter_sections_switch_off_and_on_in_the_study_tab():
+    app = show(start(), "Study")
+    app.toggle(key=f"study{revision(app)}.chapter_on.spatial").set_value(False).run()
+    study = app.session_state[state.STUDY]
+    assert study.spatial is None and study.moran is None and study.lisa is None and not study.markov.spatial
+    assert not app.error, messages(app.error)
+    app.toggle(key=f"study{revision(app)}.chapter_on.moran").set_value(True).run()
+    study = app.session_state[state.STUDY]
+    assert study.moran is not None and study.spatial is not None and not app.error  # the weights come with Moran
+    app.toggle(key=f"study{revision(app)}.chapter_on.dagum").set_value(False).run()
+    assert app.session_state[state.STUDY].dagum is None
+    show(app, "Results")
+    assert "Dagum" not in " ".join(paper_tables(app)) and len(paper_tables(app)) == 9

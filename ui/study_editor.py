@@ -33,7 +33,7 @@ COVARIANCE = {"unadjusted": "Unadjusted (as reg3)", "robust": "Robust", "cluster
 MISSING = {"error": "Stop and list every missing cell", "listwise": "Drop incomplete rows (listwise) and report them"}
 STATISTICS = {"model": "As the model uses them (after ln)", "raw": "Raw columns"}
 ROW_PX = 35  # a data editor row, so that an index's indicators show without scrolling
-SECTIONS = ["Panel & data", "Indices", "Coupling", "Equations", "Labels & tables", "Study file"]
+SECTIONS = ["Panel & data", "Indices", "Coupling", "Equations", "Spatial & distribution", "Labels & tables", "Study file"]
 
 
 # ---------------------------------------------------------------- sections
@@ -156,6 +156,51 @@ def add_indicators(k: int, index: Index, numeric: list[str]) -> None:
     remove = f"Remove index {index.name}"
     button(remove, lambda d: remove_index(d, k), remove, icon=":material/delete:", type="tertiary",
            key=widget_key("remove", k))
+
+
+CHAPTER_SECTIONS = {
+    "spatial": "Spatial weights (contiguity from the province boundaries, or k nearest / inverse / economic distance)",
+    "moran": "Global Moran's I of D by period",
+    "lisa": "Local clusters (LISA) and Getis-Ord hot spots",
+    "dagum": "Dagum Gini decomposition by group",
+    "density": "Kernel density of D",
+    "markov": "Markov chains over the coordination levels (spatial Markov with the weights)",
+    "obstacle": "Obstacle degrees of the indicators",
+    "development": "Relative development U1/U2",
+}
+NEEDS_WEIGHTS = ("moran", "lisa")
+
+
+def chapter_section() -> None:
+    """A switch per section of the spatial and distributional chapter; each starts with its defaults."""
+    study = state.study()
+    st.caption("Tables and figures after Tables 1-9, with a section of the manuscript. The study file holds every option.")
+    for name, label in CHAPTER_SECTIONS.items():
+        on = getattr(study, name) is not None
+
+        def toggle(data: dict, name=name, on=on) -> None:
+            if on:
+                data.pop(name, None)
+                if name == "spatial":  # what needs the weights goes with them
+                    for user in NEEDS_WEIGHTS:
+                        data.pop(user, None)
+                    if data.get("markov"):
+                        data["markov"] = {**data["markov"], "spatial": False}
+            else:
+                data[name] = {}
+                if name in NEEDS_WEIGHTS and data.get("spatial") is None:
+                    data["spatial"] = {}
+                if name == "markov" and data.get("spatial") is None:
+                    data["markov"] = {"spatial": False}
+        st.toggle(label, on, key=widget_key("chapter_on", name),
+                  on_change=lambda toggle=toggle: state.edit(toggle, "Spatial & distribution")
+                  and state.replace_study(state.study()))
+    if study.spatial is not None:
+        choice("Spatial weights", ["queen", "rook", "knn", "inverse_distance"], study.spatial.kind, ("spatial", "kind"),
+               "Spatial & distribution")
+    if study.lisa is not None:
+        choice("LISA: correction for multiple tests", ["none", "bonferroni", "fdr"], study.lisa.correction,
+               ("lisa", "correction"), "Spatial & distribution")
 
 
 def coupling_section() -> None:
@@ -393,7 +438,7 @@ def study_file_section() -> None:
 
 def render(result) -> None:
     frame = state.dataset().frame
-    panel, indices, coupling, equations, labels, study_file = st.tabs(SECTIONS)
+    panel, indices, coupling, equations, chapter, labels, study_file = st.tabs(SECTIONS)
     with panel:
         panel_section(frame)
     with indices:
@@ -402,6 +447,8 @@ def render(result) -> None:
         coupling_section()
     with equations:
         model_section(frame)
+    with chapter:
+        chapter_section()
     with labels:
         labels_section(state.run_report(result).references if result is not None else None)
     with study_file:
