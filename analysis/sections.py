@@ -15,11 +15,13 @@ Number = Annotated[float, Strict()]  # a whole number is a number; text is not
 ON_COUPLING = ("moran", "lisa", "dagum", "density", "markov", "development")  # sections that analyse U1, U2 and D
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A section of the study file: frozen, and an unknown key is an error (the study's sections share it)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SpatialWeights(_Section):
+class SpatialWeights(Section):
     """How the weights matrix is built; always row-standardised."""
 
     kind: Literal["queen", "rook", "knn", "inverse_distance", "economic"] = "queen"
@@ -37,7 +39,7 @@ class SpatialWeights(_Section):
         return self
 
 
-class Moran(_Section):
+class Moran(Section):
     """Global Moran's I per period."""
 
     measures: list[Measure] = Field(default=["D"], min_length=1)
@@ -45,7 +47,7 @@ class Moran(_Section):
     seed: StrictInt = 12345
 
 
-class Lisa(_Section):
+class Lisa(Section):
     """Local Moran clusters and, optionally, Getis-Ord Gi* hot spots."""
 
     measure: Measure = "D"
@@ -58,13 +60,13 @@ class Lisa(_Section):
     hotspots: StrictBool = True
 
 
-class Dagum(_Section):
+class Dagum(Section):
     """Dagum (1997) Gini decomposition by panel.group."""
 
     measures: list[Measure] = Field(default=["D"], min_length=1)
 
 
-class Density(_Section):
+class Density(Section):
     """Gaussian kernel density of a measure by period."""
 
     measure: Measure = "D"
@@ -74,7 +76,7 @@ class Density(_Section):
     points: StrictInt = Field(default=200, ge=20, le=2000)
 
 
-class Markov(_Section):
+class Markov(Section):
     """Transition matrices of coordination classes, and the spatial Markov chain."""
 
     measure: Measure = "D"
@@ -97,7 +99,7 @@ class Markov(_Section):
         return self
 
 
-class Obstacle(_Section):
+class Obstacle(Section):
     """Obstacle degree of each indicator and dimension."""
 
     indices: list[str] = []  # empty: the two coupled indices
@@ -105,7 +107,7 @@ class Obstacle(_Section):
     percent: StrictBool = True
 
 
-class Development(_Section):
+class Development(Section):
     """Relative development degree E = U1 / U2 in three bands."""
 
     bands: tuple[float, float] = (0.8, 1.2)

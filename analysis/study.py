@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import tomli_w
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, Strict,
+from pydantic import (AfterValidator, BaseModel, Field, StrictBool, StrictInt, StrictStr, Strict,
                       ValidationError, field_validator, model_validator)
 
 from .errors import Problem, UserError
 from .formula import INTERCEPT, Equation, parse_equation, parse_term
 from .methods import METHOD_NAMES
-from .sections import Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, SpatialWeights, chapter_problems
+from .sections import (Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, Section, SpatialWeights,
+                       chapter_problems)
 from .table import STAR_THRESHOLDS
 from .text import clean_text, decode_text, unsafe_characters, unsettable_characters
 
@@ -74,11 +75,7 @@ TABLE1_LEVELS = (
 )
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PanelKeys(_Section):
+class PanelKeys(Section):
     """Which columns identify a row; all optional (a time series has only ``time``)."""
 
     entity: Name | None = None
@@ -89,7 +86,7 @@ class PanelKeys(_Section):
     entity_labels: dict[str, Text] = {}  # printed name of an entity value
 
 
-class DataSettings(_Section):
+class DataSettings(Section):
     """Where the data came from and how gaps are treated."""
 
     source: Text = ""
@@ -97,19 +94,19 @@ class DataSettings(_Section):
     missing: Literal["error", "listwise"] = "error"
 
 
-class Indicator(_Section):
+class Indicator(Section):
     column: Name
     label: Text = ""
     direction: Literal["+", "-"] = "+"
     weight: Number | None = Field(default=None, ge=0)
 
 
-class Dimension(_Section):
+class Dimension(Section):
     name: Annotated[Text, AfterValidator(_name)]
     indicators: list[Indicator] = Field(min_length=1)
 
 
-class Index(_Section):
+class Index(Section):
     """A composite index built from indicator columns grouped in dimensions."""
 
     name: Name
@@ -134,7 +131,7 @@ class Index(_Section):
         return self
 
 
-class Coupling(_Section):
+class Coupling(Section):
     """Coupling coordination of two indices: C, T = a*U1 + b*U2, D = sqrt(C*T)."""
 
     indices: tuple[Name, Name]
@@ -160,7 +157,7 @@ class Coupling(_Section):
         return bounds
 
 
-class Model(_Section):
+class Model(Section):
     """A system of equations estimated as Stata's reg3 does."""
 
     equations: list[StrictStr] = Field(min_length=1)
@@ -218,12 +215,12 @@ class Model(_Section):
         return [[d] if isinstance(d, str) else list(d) for d in self.robustness]
 
 
-class Variable(_Section):
+class Variable(Section):
     label: Text = ""
     abbreviation: Text = ""
 
 
-class TableSettings(_Section):
+class TableSettings(Section):
     """How numbers are printed; the notes of every table state these choices."""
 
     decimals: StrictInt = Field(default=3, ge=0, le=8)
@@ -244,7 +241,7 @@ class TableSettings(_Section):
         return titles
 
 
-class Study(_Section):
+class Study(Section):
     """A whole study: panel keys, indices, coupling, model, labels and table settings."""
 
     title: Annotated[Text, AfterValidator(_title)] = "Untitled study"
