@@ -18,8 +18,8 @@ import altair as alt
 import pandas as pd
 
 from .estimation import critical_value
-from .formula import parse_term
 from .methods import METHODS
+from .names import Names
 from .pipeline import group_names
 from .results import ModelRun, Results
 from .study import Study, TableSettings, dumps
@@ -122,10 +122,8 @@ def inline(frame: pd.DataFrame) -> alt.InlineData:
 
 
 def term_of(study: Study, term: str) -> str:
-    """A model term as printed: the label of its column, after "ln" when logged."""
-    parsed = parse_term(term)
-    label = name_of(study, parsed.column)
-    return f"{parsed.transform} {label}" if parsed.transform else label
+    """A model term as printed: the label of its column, after "ln" when logged (as the tables print it)."""
+    return text(Names(study).term(term))
 
 
 # Figure 1 and D over time -------------------------------------------------------------------------------------------
