@@ -157,8 +157,8 @@ def markov_table(results: Results, study: Study, fmt: Format) -> Table:
         groups.append(Group(label, rows))
     header = [[Span(""), Span("Class at t + 1", len(classes))], [Span("n")] + [Span(labels[c][0]) for c in classes]]
     notes = [f"Classes: {'; '.join(long for _, long in labels.values())}.",
-             f"n: transitions starting in the class. Probabilities of moving from the row's class in year t to "
-             f"the column's class in year t + 1; an empty steady state: the chain has no unique stationary distribution."]
+             "n: transitions starting in the class. Probabilities of moving from the row's class in year t to "
+             "the column's class in year t + 1; an empty steady state: the chain has no unique stationary distribution."]
     test = markov.homogeneity
     if test:
         notes.append(f"Homogeneity of the spatial chain: Q = {fmt.quote(test['Q'])} (p = {fmt.quote(test['Q_p'])}), "

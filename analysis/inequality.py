@@ -83,7 +83,7 @@ def dagum_by_period(frame: pd.DataFrame, measures: list[str]) -> DagumResult:
         for period, block in frame.groupby("period", sort=True):
             values = block[measure].to_numpy(dtype=float)
             if (values < 0).any() or values.sum() <= 0:
-                raise UserError(Problem(f"the Gini coefficient needs non-negative values with a positive mean",
+                raise UserError(Problem("the Gini coefficient needs non-negative values with a positive mean",
                                         column=measure, period=period, key="dagum"))
             o, w, b = dagum(values, block["group"].to_numpy())
             key = {"measure": measure, "period": period}

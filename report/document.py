@@ -4,6 +4,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.names import Names
 from analysis.results import Results
@@ -13,6 +14,9 @@ from analysis.tables import coupling_note
 
 from .narrative import Narrative
 from .strings import words
+
+if TYPE_CHECKING:
+    from analysis.figures import Figure  # altair loads only where figures are drawn
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GREEK = ("alpha", "beta", "gamma", "delta", "theta", "lambda", "phi", "psi")

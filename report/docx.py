@@ -8,7 +8,6 @@ Numbers sit on a decimal tab; a table too wide for the page in 10 pt is set in a
 from __future__ import annotations
 
 import io
-import math
 import re
 from copy import deepcopy
 from datetime import datetime

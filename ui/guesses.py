@@ -10,7 +10,7 @@ import unicodedata
 
 import pandas as pd
 
-from analysis.errors import Problem, UserError
+from analysis.errors import UserError
 from analysis.formula import Term
 from analysis.methods import METHOD_NAMES
 
