@@ -241,6 +241,15 @@ class TableSettings(Section):
         return titles
 
 
+class DocumentSettings(Section):
+    """How the documents are written: their language and the journal whose conventions they follow."""
+
+    language: Literal["en", "zh", "zh+en"] = "en"  # zh+en: Chinese documents with bilingual captions
+    profile: Literal["generic", "elsevier", "chinese-core"] = "generic"
+    headings: Literal["decimal", "chinese"] = "decimal"  # 1 / 1.1 / 1.1.1, or 一、（一）1.（1）
+    source_note: Literal["first", "every"] = "first"  # the data source under the first table only, or under every one
+
+
 class Study(Section):
     """A whole study: panel keys, indices, coupling, model, labels and table settings."""
 
@@ -252,6 +261,7 @@ class Study(Section):
     model: Model | None = None
     variables: dict[Name, Variable] = {}
     tables: TableSettings = TableSettings()
+    document: DocumentSettings = DocumentSettings()
     spatial: SpatialWeights | None = None  # the optional chapter (analysis/sections.py)
     moran: Moran | None = None
     lisa: Lisa | None = None

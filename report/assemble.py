@@ -74,14 +74,13 @@ class Exhibits:
         return self.drawn.file(figure, fmt)
 
 
-def exhibits(results: Results, study: Study, settings: Format, language: str = "en",
-             figures: Drawn | None = None) -> Exhibits:
+def exhibits(results: Results, study: Study, settings: Format, figures: Drawn | None = None) -> Exhibits:
     """Build and number every table, and every figure unless drawn already for these results; what a narrative edit
-    leaves untouched."""
+    leaves untouched. The language is the study's."""
     paper, extra = tables_of(results, study, settings), extra_tables(results, study, settings)
     return Exhibits(tuple(TableBlock(t, k) for k, t in enumerate(paper, start=1)),
                     tuple(TableBlock(t, k) for k, t in enumerate(extra, start=len(paper) + 1)),
-                    figures or drawn(results, study), language)
+                    figures or drawn(results, study), study.document.language)
 
 
 @dataclass(frozen=True)
