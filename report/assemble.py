@@ -11,7 +11,8 @@ from analysis.study import Study
 from analysis.table import Format
 from analysis.tables import extra_tables, tables as tables_of
 
-from .document import Document, FigureBlock, TableBlock, display_equations, manuscript, tables_only
+from .document import (Document, FigureBlock, TableBlock, cross_reference, display_equations, manuscript,
+                       tables_only)
 from .figures import export as export_figure
 from .narrative import Narrative, results_text
 from .strings import words
@@ -122,8 +123,8 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     equations = MappingProxyType({eq: k for k, eq in enumerate(display_equations(study), start=1)})
     references = MappingProxyType({**built.references(),
                                    **{eq: f"{words(built.language)['equation']} ({k})" for eq, k in equations.items()}})
-    text = built.made(("results text",), lambda: results_text(results, study, lambda item: references.get(item, item),
-                                                                settings))
+    text = built.made(("results text",), lambda: results_text(
+        results, study, lambda item: cross_reference(item, references[item]) if item in references else item, settings))
     paper = manuscript(results, study, narrative, built, text, equations)
     supplement = tables_only(study, built, results.synthetic)
     return Report(results, study, narrative, settings, built, references, equations,

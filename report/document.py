@@ -1,6 +1,7 @@
 """A manuscript as an ordered list of neutral blocks, in the structure of the paper; renderers lay it out."""
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,43 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GREEK = ("alpha", "beta", "gamma", "delta", "theta", "lambda", "phi", "psi")
 LINE_CHARACTERS = 48  # characters of variable names and coefficients that fit one line of a display equation
+
+
+# A cross-reference inside drafted text: control characters, which user text never holds (analysis.text cleans them).
+REF_OPEN, REF_SEP, REF_CLOSE = "\x02", "\x1f", "\x03"
+_REFERENCE = re.compile(f"{REF_OPEN}([^{REF_SEP}]*){REF_SEP}([^{REF_CLOSE}]*){REF_CLOSE}")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A table, figure, equation or section cited in a paragraph: its id and the name printed for it ("Table 5")."""
+
+    id: str
+    printed: str
+
+
+def cross_reference(item_id: str, printed: str) -> str:
+    """The reference as it travels inside a paragraph's text, for renderers to make a link, field or \\ref of."""
+    return f"{REF_OPEN}{item_id}{REF_SEP}{printed}{REF_CLOSE}"
+
+
+def inline_parts(text: str) -> list[str | Reference]:
+    """The paragraph's text split into plain strings and References."""
+    parts: list[str | Reference] = []
+    for k, piece in enumerate(_REFERENCE.split(text)):
+        if k % 3 == 0:
+            if piece:
+                parts.append(piece)
+        elif k % 3 == 1:
+            item_id = piece
+        else:
+            parts.append(Reference(item_id, piece))
+    return parts
+
+
+def plain(text: str) -> str:
+    """The text as read on screen: each reference as its printed name."""
+    return _REFERENCE.sub(r"\2", text)
 
 
 @dataclass(frozen=True)
@@ -169,7 +207,9 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     """
     w = words(exhibits.language)
     references = exhibits.references()
-    ref = references.__getitem__
+
+    def ref(item_id):
+        return cross_reference(item_id, references[item_id])
     by_id = {b.table.id: b for b in exhibits.paper}
     fig = {b.figure.id: b for b in exhibits.figures}
     templates = equation_templates()

@@ -507,7 +507,7 @@ def _write_heading(document, block: blocks.Heading, images, w) -> None:
 
 
 def _write_paragraph(document, block: blocks.Paragraph, images, w) -> None:
-    document.add_paragraph(_xml_text(block.text))
+    document.add_paragraph(_xml_text(blocks.plain(block.text)))
 
 
 def _write_placeholder(document, block: blocks.Placeholder, images, w) -> None:

@@ -287,7 +287,7 @@ def _heading(block: blocks.Heading, figure_files, w) -> str:
 
 
 def _paragraph(block: blocks.Paragraph, figure_files, w) -> str:
-    return _text(block.text) + "\n"
+    return _text(blocks.plain(block.text)) + "\n"
 
 
 def _placeholder(block: blocks.Placeholder, figure_files, w) -> str:

@@ -13,7 +13,7 @@ from analysis.chapter_tables import class_labels
 from analysis.pipeline import run
 from analysis.table import Format
 from report import assemble, render
-from report.document import Equation, FigureBlock, Heading, Paragraph, TableBlock
+from report.document import Equation, FigureBlock, Heading, Paragraph, TableBlock, plain
 from report.figures import export
 from report.latex import table_latex
 from report.narrative import Narrative
@@ -168,7 +168,7 @@ def test_manuscript_section_has_formulas_text_tables_and_figures(demo):
     assert {b.table.id for b in section if isinstance(b, TableBlock)} == set(CHAPTER_TABLES)
     assert {b.figure.id for b in section if isinstance(b, FigureBlock)} == {"moran_scatter", "lisa_map", "density"}
     assert sum(isinstance(b, Equation) for b in section) == 4
-    text = " ".join(b.text for b in section if isinstance(b, Paragraph))
+    text = " ".join(plain(b.text) for b in section if isinstance(b, Paragraph))
     moran, fmt = results.chapter.moran, Format()
     assert (f"in 12 of 12 periods (I from {fmt.quote(moran['I'].min())} to {fmt.quote(moran['I'].max())})" in text
             and (moran["p_perm"] < 0.05).all())

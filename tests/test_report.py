@@ -12,7 +12,7 @@ from analysis import study as studies
 from analysis.pipeline import run
 from analysis.table import Format
 from report import assemble, exhibits, render
-from report.document import Paragraph, TableBlock
+from report.document import Paragraph, TableBlock, plain
 from report.narrative import Narrative
 
 
@@ -80,7 +80,7 @@ def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
     assert rep.references["diagnostics"] == f"Table {len(rep.tables)}"
     in_manuscript = [b for b in rep.manuscript.blocks if isinstance(b, TableBlock)]
     assert [b.number for b in in_manuscript] == list(range(1, len(rep.tables)))  # all but the diagnostics, in order
-    paragraphs = " ".join(b.text for b in rep.manuscript.blocks if isinstance(b, Paragraph))
+    paragraphs = " ".join(plain(b.text) for b in rep.manuscript.blocks if isinstance(b, Paragraph))
     assert "as Table 5 reports" in paragraphs
 
 

@@ -9,6 +9,7 @@ from html import escape
 import streamlit as st
 
 from analysis.errors import UserError
+from report.document import plain
 from report.narrative import Narrative, dumps, loads
 
 from . import state
@@ -63,7 +64,7 @@ def drafted_text(result: state.Run) -> None:
         st.caption("This study has no results to describe yet.")
     for section, paragraphs in drafted.items():
         st.markdown(f"**{DRAFTED.get(section, section.title())}**")
-        st.html("".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs))
+        st.html("".join(f"<p>{escape(plain(paragraph))}</p>" for paragraph in paragraphs))
 
 
 def render(result: state.Run | None) -> None:
