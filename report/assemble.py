@@ -57,12 +57,10 @@ class Exhibits:
     def figures(self) -> tuple[FigureBlock, ...]:
         return self.drawn.blocks
 
-    def references(self) -> MappingProxyType:
-        """Each table and figure id with its printed name: {"table7": "Table 7", "figure1": "Figure 1"}."""
-        w = words(self.language)
-        names = {b.table.id: f"{w['table']} {b.number}" for b in self.tables}
-        names |= {b.figure.id: f"{w['figure']} {b.number}" for b in self.figures}
-        return MappingProxyType(names)
+    def numbers(self) -> dict[str, tuple[str, int]]:
+        """Each table and figure id with its kind and number: {"table7": ("table", 7), "figure1": ("figure", 1)}."""
+        return {**{b.table.id: ("table", b.number) for b in self.tables},
+                **{b.figure.id: ("figure", b.number) for b in self.figures}}
 
     def made(self, key: tuple, make):
         """What make() returns, made once per Exhibits: the drafted results text, Word tables."""
@@ -121,11 +119,17 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     settings = settings or Format.from_settings(study.tables)
     built = built or exhibits(results, study, settings)
     equations = MappingProxyType({eq: k for k, eq in enumerate(display_equations(study), start=1)})
-    references = MappingProxyType({**built.references(),
-                                   **{eq: f"{words(built.language)['equation']} ({k})" for eq, k in equations.items()}})
-    text = built.made(("results text",), lambda: results_text(
-        results, study, lambda item: cross_reference(item, references[item]) if item in references else item, settings))
-    paper = manuscript(results, study, narrative, built, text, equations)
+    numbers = built.numbers() | {eq: ("equation", k) for eq, k in equations.items()}
+    w = words(built.language)
+    references = MappingProxyType({item: w["equation_ref" if kind == "equation" else "ref"].format(word=w[kind], number=k)
+                                   for item, (kind, k) in numbers.items()})
+
+    def ref(item: str) -> str:
+        """The cross-reference to an exhibit or equation, travelling in the text; an unknown id comes back as it is."""
+        return cross_reference(item, references[item], numbers[item][1]) if item in references else item
+
+    text = built.made(("results text",), lambda: results_text(results, study, ref, settings))
+    paper = manuscript(results, study, narrative, built, text, equations, ref)
     supplement = tables_only(study, built, results.synthetic)
     return Report(results, study, narrative, settings, built, references, equations,
                   MappingProxyType({k: tuple(v) for k, v in text.items()}), paper, supplement)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,33 +26,43 @@ LINE_CHARACTERS = 48  # characters of variable names and coefficients that fit o
 
 # A cross-reference inside drafted text: control characters, which user text never holds (analysis.text cleans them).
 REF_OPEN, REF_SEP, REF_CLOSE = "\x02", "\x1f", "\x03"
-_REFERENCE = re.compile(f"{REF_OPEN}([^{REF_SEP}]*){REF_SEP}([^{REF_CLOSE}]*){REF_CLOSE}")
+_REFERENCE = re.compile(f"{REF_OPEN}([^{REF_SEP}]*){REF_SEP}([^{REF_SEP}]*){REF_SEP}([^{REF_CLOSE}]*){REF_CLOSE}")
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A table, figure, equation or section cited in a paragraph: its id and the name printed for it ("Table 5")."""
+    """A table, figure, equation or section cited in a paragraph: its id, the name printed for it ("Table 5",
+    "表5", "Equation (3)") and the number inside that name, which LaTeX prints with \\ref and Word with a field."""
 
     id: str
     printed: str
+    number: str
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.id)
 
 
-def cross_reference(item_id: str, printed: str) -> str:
-    """The reference as it travels inside a paragraph's text, for renderers to make a link, field or \\ref of."""
-    return f"{REF_OPEN}{item_id}{REF_SEP}{printed}{REF_CLOSE}"
+def anchor(item_id: str) -> str:
+    """The LaTeX label and Word bookmark of a table, figure, equation or section: letters, digits and _ only, as
+    Word's bookmark names must be."""
+    return "ref_" + re.sub(r"[^A-Za-z0-9]", "_", item_id)
+
+
+def cross_reference(item_id: str, printed: str, number: int | str) -> str:
+    """The reference as it travels inside a paragraph's text, for renderers to make a field or \\ref of."""
+    return f"{REF_OPEN}{item_id}{REF_SEP}{printed}{REF_SEP}{number}{REF_CLOSE}"
 
 
 def inline_parts(text: str) -> list[str | Reference]:
     """The paragraph's text split into plain strings and References."""
+    pieces = _REFERENCE.split(text)
     parts: list[str | Reference] = []
-    for k, piece in enumerate(_REFERENCE.split(text)):
-        if k % 3 == 0:
-            if piece:
-                parts.append(piece)
-        elif k % 3 == 1:
-            item_id = piece
-        else:
-            parts.append(Reference(item_id, piece))
+    for k in range(0, len(pieces), 4):
+        if pieces[k]:
+            parts.append(pieces[k])
+        if k + 3 < len(pieces):
+            parts.append(Reference(*pieces[k + 1:k + 4]))
     return parts
 
 
@@ -63,8 +73,57 @@ def plain(text: str) -> str:
 
 @dataclass(frozen=True)
 class Heading:
+    """A section heading; number is the Document's ("3", "4.2"), empty for unnumbered ones (Abstract, References)."""
+
     text: str
     level: int = 1
+    id: str = ""
+    number: str = ""
+    numbered: bool = True
+
+
+CHINESE_NUMERALS = "〇一二三四五六七八九十"
+
+
+def _chinese(n: int) -> str:
+    """一 to 九十九, as Chinese headings count."""
+    tens, units = divmod(n, 10)
+    return ((CHINESE_NUMERALS[tens] if tens > 1 else "") + ("十" if tens else "") +
+            (CHINESE_NUMERALS[units] if units or not tens else ""))
+
+
+def heading_label(heading: Heading, style: str = "decimal", language: str = "en") -> str:
+    """The heading as printed: "1. Introduction", "3.2 Composite indices", "1 引言", or in the Chinese style
+    "一、引言", "（二）综合指数", "1. ...", "（1）..."."""
+    if not heading.number:
+        return heading.text
+    parts = [int(p) for p in heading.number.split(".")]
+    if style == "chinese":
+        last = parts[-1]
+        prefix = (f"{_chinese(last)}、", f"（{_chinese(last)}）", f"{last}.", f"（{last}）")[min(len(parts), 4) - 1]
+        return prefix + heading.text
+    if len(parts) == 1 and not language.startswith("zh"):
+        return f"{heading.number}. {heading.text}"
+    return f"{heading.number} {heading.text}"
+
+
+def labelled(doc: Document) -> list:
+    """The Document's blocks with each heading's text as printed, its number included."""
+    return [replace(b, text=heading_label(b, doc.headings, doc.language)) if isinstance(b, Heading) else b
+            for b in doc.blocks]
+
+
+def numbered_headings(blocks: list) -> list:
+    """The blocks with every numbered heading given its number in sequence (1, 2, 2.1, 2.2, 3 ...)."""
+    counters: list[int] = []
+    out = []
+    for block in blocks:
+        if isinstance(block, Heading) and block.numbered:
+            counters = (counters + [0] * block.level)[:block.level]
+            counters[-1] += 1
+            block = replace(block, number=".".join(map(str, counters)))
+        out.append(block)
+    return out
 
 
 @dataclass(frozen=True)
@@ -124,6 +183,8 @@ class Document:
     blocks: tuple
     synthetic: bool = False
     language: str = "en"  # the catalogue of fixed words the renderers print
+    profile: str = "generic"  # the journal whose conventions the renderers follow
+    headings: str = "decimal"  # how headings print their numbers (heading_label)
 
 
 def _author_blocks(narrative: Narrative, section: str, w: dict) -> list:
@@ -199,17 +260,13 @@ def _equation(item, number: int) -> Equation:
 
 
 def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, text: dict[str, list[str]],
-               equation_numbers) -> Document:
+               equation_numbers, ref) -> Document:
     """The whole paper: author sections as placeholders or their text, methods, and results around Tables 1-9.
 
     exhibits holds the numbered tables and figures; text the drafted results paragraphs by section;
-    equation_numbers the Report's number of each display equation id.
+    equation_numbers the Report's number of each display equation id; ref(id) the cross-reference to an exhibit.
     """
     w = words(exhibits.language)
-    references = exhibits.references()
-
-    def ref(item_id):
-        return cross_reference(item_id, references[item_id])
     by_id = {b.table.id: b for b in exhibits.paper}
     fig = {b.figure.id: b for b in exhibits.figures}
     templates = equation_templates()
@@ -226,12 +283,12 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     def author(section):
         return _author_blocks(narrative, section, w)
 
-    blocks: list = [Heading(w["abstract"], 1), *author("abstract")]
-    blocks += [Heading(w["introduction"]), *author("introduction"), Heading(w["literature"]), *author("literature"),
-               Heading(w["method"])]
+    blocks: list = [Heading(w["abstract"], 1, "abstract", numbered=False), *author("abstract")]
+    blocks += [Heading(w["introduction"], 1, "introduction"), *author("introduction"),
+               Heading(w["literature"], 1, "literature"), *author("literature"), Heading(w["method"], 1, "method")]
     blocks += _data_blocks(results, study, w)
     if study.indices:
-        blocks.append(Heading(w["indices_method"], 2))
+        blocks.append(Heading(w["indices_method"], 2, "indices_method"))
         for method in dict.fromkeys(i.method for i in study.indices):
             names = ", ".join(i.label or i.name for i in study.indices if i.method == method)
             spec = templates[method]
@@ -240,18 +297,17 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
                 blocks.append(Paragraph(spec["outro"]))
     if study.coupling:
         spec = templates["coupling"][study.coupling.formula]
-        blocks += [Heading(w["coupling_method"], 2), Paragraph(spec["intro"]), *numbered("coupling"),
+        blocks += [Heading(w["coupling_method"], 2, "coupling_method"), Paragraph(spec["intro"]), *numbered("coupling"),
                    Paragraph(f"{coupling_note(results, study)} The ten coordination levels are listed in {ref('table1')}."),
                    by_id["table1"]]
     if study.model:
-        blocks += [Heading(w["model_method"], 2),
+        blocks += [Heading(w["model_method"], 2, "model_method"),
                    Paragraph("The simultaneous equation system is"), *numbered("system"),
                    Paragraph("Every dependent variable is treated as endogenous and every exogenous variable of the "
                              "system instruments each equation, as in Stata's reg3. The variables are described in "
                              f"{ref('table2')} and summarised in {ref('table3')}."),
                    by_id["table2"], by_id["table3"]]
-    blocks.append(Heading(w["results"]))
-    section = 1
+    blocks.append(Heading(w["results"], 1, "results"))
     for key, table_ids, figure_ids, lead in (
             ("indices", ("table4",), ("figure1",), "table4"),
             ("coupling", ("table5", "table6"), ("d_by_region", "d_heatmap", "d_map"), None),
@@ -263,15 +319,16 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
             continue
         intro = [Paragraph(f"{ref(lead)} gives the weight of every indicator.")] if lead else []
         exhibits_here = [*intro, present[0], *paragraphs(key), *present[1:]] if lead else [*paragraphs(key), *present]
-        blocks += [Heading(f"4.{section} {w[key + '_results']}", 2), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
-        section += 1
+        blocks += [Heading(w[key + "_results"], 2, f"{key}_results"), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
     if results.chapter is not None:  # after Tables 1-9, as its tables and figures are numbered
-        blocks += [Heading(f"4.{section} {w['chapter_results']}", 2),
+        blocks += [Heading(w["chapter_results"], 2, "chapter_results"),
                    *_chapter_blocks(results, exhibits, text, numbered, templates)]
-    blocks += [Heading(w["conclusions"]), *author("conclusions"), Heading(w["suggestions"]), *author("suggestions"),
-               Heading(w["references"]), *author("references")]
+    blocks += [Heading(w["conclusions"], 1, "conclusions"), *author("conclusions"),
+               Heading(w["suggestions"], 1, "suggestions"), *author("suggestions"),
+               Heading(w["references"], 1, "references", numbered=False), *author("references")]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
-                    tuple(blocks), results.synthetic, exhibits.language)
+                    tuple(numbered_headings(blocks)), results.synthetic, exhibits.language, study.document.profile,
+                    study.document.headings)
 
 
 CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",), ("lisa_map",)),
@@ -308,11 +365,11 @@ def _data_blocks(results: Results, study: Study, w: dict) -> list:
     if summary.balanced is False:
         text += " The panel is unbalanced."
     text += "".join(f" {note}" for note in results.source_notes())
-    return [Heading(w["data"], 2), Paragraph(text)]
+    return [Heading(w["data"], 2, "data"), Paragraph(text)]
 
 
 def tables_only(study: Study, exhibits, synthetic: bool) -> Document:
     """Every table and figure with its number, for a supplementary file."""
     blocks = [*exhibits.tables, *exhibits.figures]
     return Document(words(exhibits.language)["tables_title"].format(title=study.title), "", "", "", tuple(blocks),
-                    synthetic, exhibits.language)
+                    synthetic, exhibits.language, study.document.profile, study.document.headings)

@@ -457,7 +457,7 @@ def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference
     document = _template(reference)
     w = words(doc.language)
     _front_matter(document, doc, w)
-    for block in doc.blocks:
+    for block in blocks.labelled(doc):
         if isinstance(block, blocks.TableBlock) and tables and block.table.id in tables:
             _copy(document, tables[block.table.id])
         else:

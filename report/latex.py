@@ -272,7 +272,7 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
         front.append(f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(doc.keywords)}\n")
     if doc.synthetic:
         front.append(_marked(_text(w["synthetic"])))
-    body = [_BLOCK_WRITERS[type(block)](block, figure_files, w) for block in doc.blocks]
+    body = [_BLOCK_WRITERS[type(block)](block, figure_files, w) for block in blocks.labelled(doc)]
     return document("\n".join(front + body), doc.title, author)
 
 

@@ -173,3 +173,26 @@ def test_a_study_without_tables_is_refused_with_a_message(tmp_path, capsys):
     assert main(["build", "--study", str(tmp_path / "empty.toml"), "--data", str(tmp_path / "data.csv"),
                  "--out", str(tmp_path / "out")]) == 2
     assert "the study has no tables to report" in capsys.readouterr().err
+
+
+def test_headings_are_numbered_once_and_printed_in_the_chosen_style():
+    from report.document import Heading, heading_label, numbered_headings
+    headings = numbered_headings([Heading("Abstract", 1, numbered=False), Heading("Intro"), Heading("Method"),
+                                  Heading("Data", 2), Heading("Model", 2), Heading("Step", 3), Heading("Results"),
+                                  Heading("Eleven", 2)])
+    assert [h.number for h in headings] == ["", "1", "2", "2.1", "2.2", "2.2.1", "3", "3.1"]
+    assert [heading_label(h) for h in headings[:4]] == ["Abstract", "1. Intro", "2. Method", "2.1 Data"]
+    assert heading_label(headings[1], "decimal", "zh") == "1 Intro"
+    assert [heading_label(h, "chinese", "zh") for h in headings[1:6]] == ["一、Intro", "二、Method", "（一）Data",
+                                                                         "（二）Model", "1.Step"]
+    assert heading_label(Heading("X", 1, number="12"), "chinese") == "十二、X"
+    assert heading_label(Heading("X", 1, number="20"), "chinese") == "二十、X"
+
+
+def test_cross_references_travel_in_text_and_come_apart_again():
+    from report.document import Reference, cross_reference, inline_parts, plain
+    text = f"As {cross_reference('table5', 'Table 5', 5)} and {cross_reference('eq:system1', 'Equation (7)', 7)} show."
+    assert plain(text) == "As Table 5 and Equation (7) show."
+    assert inline_parts(text) == ["As ", Reference("table5", "Table 5", "5"), " and ",
+                                  Reference("eq:system1", "Equation (7)", "7"), " show."]
+    assert Reference("eq:system1", "", "").anchor == "ref_eq_system1"
