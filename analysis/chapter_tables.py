@@ -11,19 +11,11 @@ from .names import Names
 from .results import Results
 from .study import Study
 from .table import Cell, Format, Group, Row, Span, Table
+from .table_words import TableWords
 
-DEFAULT_TITLES = {
-    "moran": "Global Moran's I by year",
-    "lisa": "Local spatial clusters (LISA)",
-    "dagum": "Dagum Gini coefficient and its decomposition",
-    "dagum_within": "Within-group Gini coefficients",
-    "markov": "Markov transition probabilities",
-    "obstacle": "Main obstacle indicators",
-    "development": "Relative development types",
-}
 CLUSTERS = ("HH", "LH", "LL", "HL", "ns")
 OBSTACLE_PERIODS = 4  # periods the obstacle table shows
-LAG_TYPES = {"U1_lags": "U1 lags", "synchronous": "Synchronous", "U2_lags": "U2 lags"}
+LAG_TYPES = ("U1_lags", "synchronous", "U2_lags")  # columns of the development result, and catalogue keys
 
 
 def chapter_tables(results: Results, study: Study, fmt: Format) -> list[Table]:
@@ -40,22 +32,19 @@ def chapter_tables(results: Results, study: Study, fmt: Format) -> list[Table]:
     return built
 
 
-def _title(study: Study, table_id: str) -> str:
-    return study.title_of(table_id, DEFAULT_TITLES[table_id])
-
-
-def _notes(results: Results, section: str, *more: str) -> list[str]:
-    chapter = results.chapter
-    spatial = [chapter.conventions["spatial"]] if section in ("moran", "lisa") and "spatial" in chapter.conventions else []
-    return [*more, chapter.conventions[section], *spatial, *results.source_notes()]
-
-
-def _period(study: Study) -> str:
-    return study.label(study.panel.time)
+def weights_words(results: Results, study: Study) -> str:
+    """Which spatial weights, and which entity without neighbours was linked to which."""
+    say, weights = TableWords.of(study), results.chapter.weights
+    names = Names.of(study, Format())
+    kind = say(f"weights_{weights.kind}", k=study.spatial.k if study.spatial else "")
+    islands = [say("island", entity=names.value(study.panel.entity, a), neighbour=names.value(study.panel.entity, b))
+               for a, b, _ in weights.links_added]
+    return say.sentences(say("weights_used", weights=kind), *islands)
 
 
 def moran_table(results: Results, study: Study, fmt: Format) -> Table:
     """I, E(I), SD, z and the p-values of each period, a block per measure."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("moran")
     moran = results.chapter.moran
     groups = []
@@ -64,31 +53,41 @@ def moran_table(results: Results, study: Study, fmt: Format) -> Table:
                                     fmt.number(r.z_norm), fmt.number(r.p_norm), fmt.number(r.p_perm)])
                 for r in part.itertuples()]
         groups.append(Group(measure if moran["measure"].nunique() > 1 else "", rows))
-    header = [Span(h) for h in ("I", "E(I)", "SD", "Z", "p (normal)", "p (permutation)")]
-    notes = _notes(results, "moran", f"Stars on I by the normal p-value: {fmt.star_legend()}")
-    return Table("moran", _title(study, "moran"), [header], groups, notes, stubhead=_period(study))
+    header = [Span("I"), Span("E(I)"), Span(say("sd")), Span("Z"), Span(say("p_normal")), Span(say("p_permutation"))]
+    permutations = study.moran.permutations if study.moran else 0
+    notes = [say("moran_stars", stars=say.stars(fmt)),
+             say.sentences(say("moran_note", measure=say.join(moran["measure"].unique())),
+                           say("moran_permutations", count=permutations) if permutations else ""),
+             weights_words(results, study)]
+    return say.table(study, "moran", [header], groups, notes, stubhead=say.period(study))
 
 
 def lisa_table(results: Results, study: Study, fmt: Format) -> Table:
     """The number of entities in each cluster per period, and the entities of each significant cluster."""
+    say = TableWords.of(study)
     lisa = results.chapter.lisa
     names = Names.of(study, fmt)
     counts, members = [], []
     for period, part in lisa.groupby("period", sort=False):
         found = part["cluster"].value_counts()
         counts.append(Row(str(period), [fmt.count(found.get(c, 0)) for c in CLUSTERS]))
-        listed = [", ".join(names.value(study.panel.entity, e) for e in part.loc[part["cluster"] == c, "entity"])
+        listed = [say("comma").join(names.value(study.panel.entity, e) for e in part.loc[part["cluster"] == c, "entity"])
                   for c in CLUSTERS[:-1]]
         members.append(Row(str(period), [Cell(t) for t in listed] + [Cell("")]))
     header = [Span(c) for c in CLUSTERS]
-    groups = [Group("Number of entities", counts), Group("Entities", members)]
-    notes = _notes(results, "lisa", "ns: not significant.")
-    return Table("lisa", _title(study, "lisa"), [header], groups, notes, stubhead=_period(study),
-                 numeric=(False,) * len(CLUSTERS))
+    groups = [Group(say("entity_count"), counts), Group(say("entities"), members)]
+    spec = study.lisa
+    inference = (say("lisa_permutation", count=spec.permutations) if spec.inference == "permutation"
+                 else say("lisa_normal"))
+    notes = [say("lisa_note", measure=spec.measure, alpha=f"{spec.alpha:g}", inference=inference,
+                 correction=say(f"correction_{spec.correction}")), weights_words(results, study)]
+    return say.table(study, "lisa", [header], groups, notes, stubhead=say.period(study),
+                  numeric=(False,) * len(CLUSTERS))
 
 
 def dagum_table(results: Results, study: Study, fmt: Format) -> Table:
     """G and its three sources by period, with each source's share of G in percent."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("dagum")
     overall = results.chapter.dagum.overall
     groups = []
@@ -96,9 +95,9 @@ def dagum_table(results: Results, study: Study, fmt: Format) -> Table:
         rows = [Row(str(r.period), [fmt.number(v) for v in (r.G, r.G_w, r.G_nb, r.G_t)]
                     + [share_percent(v, fmt) for v in (r.share_w, r.share_nb, r.share_t)]) for r in part.itertuples()]
         groups.append(Group(measure if overall["measure"].nunique() > 1 else "", rows))
-    header = [[Span("Gini coefficient", 4), Span("Contribution (%)", 3)],
-              [Span(h) for h in ("G", "G_w", "G_nb", "G_t", "Within", "Between", "Transvariation")]]
-    return Table("dagum", _title(study, "dagum"), header, groups, _notes(results, "dagum"), stubhead=_period(study))
+    header = [[Span(say("gini"), 4), Span(say("contribution"), 3)],
+              [Span(h) for h in ("G", "G_w", "G_nb", "G_t")] + [Span(say(h)) for h in ("within", "between", "transvariation")]]
+    return say.table(study, "dagum", header, groups, [say("dagum_note")], stubhead=say.period(study))
 
 
 def share_percent(share: float, fmt: Format) -> Cell:
@@ -108,6 +107,7 @@ def share_percent(share: float, fmt: Format) -> Cell:
 
 def dagum_within_table(results: Results, study: Study, fmt: Format) -> Table:
     """The Gini coefficient inside each group, by period."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("dagum_within")
     within = results.chapter.dagum.within
     names = Names.of(study, fmt)
@@ -119,17 +119,17 @@ def dagum_within_table(results: Results, study: Study, fmt: Format) -> Table:
         rows = [Row(str(period), [fmt.number(r[g]) for g in present]) for period, r in wide.iterrows()]
         groups.append(Group(measure if within["measure"].nunique() > 1 else "", rows))
     header = [Span(names.value(study.panel.group, g)) for g in present]
-    return Table("dagum_within", _title(study, "dagum_within"), [header], groups, _notes(results, "dagum"),
-                 stubhead=_period(study))
+    return say.table(study, "dagum_within", [header], groups, [say("dagum_note")], stubhead=say.period(study))
 
 
 def class_labels(results: Results, study: Study) -> dict[int, tuple[str, str]]:
     """Each Markov class as (number, description): its coordination level's number and name, or k and its interval."""
+    levels = TableWords.of(study).levels(study) if study.coupling else []
     labels = {}
     for r in results.chapter.markov.classes.to_dict("records"):
         if study.coupling and not math.isnan(r["level"]):
             level = int(r["level"])
-            labels[r["class"]] = (str(level), f"{level} {study.coupling.levels[level - 1]}")
+            labels[r["class"]] = (str(level), f"{level} {levels[level - 1]}")
         else:
             number = str(r["class"] + 1)
             labels[r["class"]] = (number, f"{number} [{r['lower']:.3g}, {r['upper']:.3g})")
@@ -139,6 +139,7 @@ def class_labels(results: Results, study: Study) -> dict[int, tuple[str, str]]:
 def markov_table(results: Results, study: Study, fmt: Format) -> Table:
     """The pooled transition matrix with the count of each row, the steady state, and, for the spatial chain,
     one matrix per class of the neighbours' lag."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("markov")
     markov = results.chapter.markov
     labels = class_labels(results, study)
@@ -152,19 +153,18 @@ def markov_table(results: Results, study: Study, fmt: Format) -> Table:
         rows = [Row(labels[c][0], [fmt.count(totals[c])] + [fmt.number(matrix.loc[c, t]) for t in classes])
                 for c in classes]
         steady = markov.steady_state[markov.steady_state["lag_class"] == lag].set_index("class")["probability"]
-        rows.append(Row("Steady state", [Cell("")] + [fmt.number(steady[c]) for c in classes], rule_above=True))
-        label = "All entities" if lag == -1 else f"Neighbours' lag in class {labels[lag][0]}"
+        rows.append(Row(say("steady_state"), [Cell("")] + [fmt.number(steady[c]) for c in classes], rule_above=True))
+        label = say("all_entities") if lag == -1 else say("neighbours_class", number=labels[lag][0])
         groups.append(Group(label, rows))
-    header = [[Span(""), Span("Class at t + 1", len(classes))], [Span("n")] + [Span(labels[c][0]) for c in classes]]
-    notes = [f"Classes: {'; '.join(long for _, long in labels.values())}.",
-             "n: transitions starting in the class. Probabilities of moving from the row's class in year t to "
-             "the column's class in year t + 1; an empty steady state: the chain has no unique stationary distribution."]
+    header = [[Span(""), Span(say("class_next"), len(classes))],
+              [Span(say("transitions"))] + [Span(labels[c][0]) for c in classes]]
+    notes = [say("classes", classes=say("clauses").join(long for _, long in labels.values())), say("markov_note")]
     test = markov.homogeneity
     if test:
-        notes.append(f"Homogeneity of the spatial chain: Q = {fmt.quote(test['Q'])} (p = {fmt.quote(test['Q_p'])}), "
-                     f"LR = {fmt.quote(test['LR'])} (p = {fmt.quote(test['LR_p'])}), {test['dof']} degrees of freedom.")
-    return Table("markov", _title(study, "markov"), header, groups, _notes(results, "markov", *notes),
-                 stubhead="Class at t")
+        notes.append(say.sentences(say("markov_spatial"), say(
+            "homogeneity", q=fmt.quote(test["Q"]), q_p=fmt.quote(test["Q_p"]), lr=fmt.quote(test["LR"]),
+            lr_p=fmt.quote(test["LR_p"]), dof=test["dof"])))
+    return say.table(study, "markov", header, groups, notes, stubhead=say("class_now"))
 
 
 def indicator_labels(study: Study) -> dict[tuple[str, str], str]:
@@ -183,6 +183,7 @@ def spaced_periods(available: list, chosen: list, count: int) -> list:
 
 def obstacle_table(results: Results, study: Study, fmt: Format) -> Table:
     """The top obstacle indicators over all entities in a few periods, ranked, with their mean obstacle degree."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("obstacle")
     top = results.chapter.obstacle.top
     top = top[top["group"] == "All"]
@@ -194,16 +195,16 @@ def obstacle_table(results: Results, study: Study, fmt: Format) -> Table:
             ranked = part[part["period"] == period].sort_values("rank").to_dict("records")
             rows = [Row(str(r["rank"]), [Cell(labels.get((index, r["column"]), r["column"])), Cell(r["dimension"]),
                                          fmt.number(r["obstacle"])]) for r in ranked]
-            groups.append(Group(f"{study.label(index)}, {period}", rows))
-    header = [Span("Indicator"), Span("Dimension"), Span("Obstacle degree")]
-    shown = ", ".join(str(p) for p in periods)
-    notes = _notes(results, "obstacle", f"Mean obstacle degree over all entities in {shown}.")
-    return Table("obstacle", _title(study, "obstacle"), [header], groups, notes, stubhead="Rank",
-                 numeric=(False, False, True))
+            groups.append(Group(say("obstacle_group", index=study.label(index), period=period), rows))
+    degree = say("obstacle_percent") if study.obstacle and study.obstacle.percent else say("obstacle_degree")
+    header = [Span(say("indicator")), Span(say("dimension")), Span(degree)]
+    notes = [say("obstacle_note", periods=say.join(periods))]
+    return say.table(study, "obstacle", [header], groups, notes, stubhead=say("rank"), numeric=(False, False, True))
 
 
 def development_table(results: Results, study: Study, fmt: Format) -> Table:
     """Mean E and the number of entities of each type by period, and over all periods by group."""
+    say = TableWords.of(study)
     fmt = fmt.for_table("development")
     development = results.chapter.development
     names = Names.of(study, fmt)
@@ -212,11 +213,12 @@ def development_table(results: Results, study: Study, fmt: Format) -> Table:
         return [Row(label(r[key]), [fmt.number(r["mean_E"])] + [fmt.count(r[t]) for t in LAG_TYPES])
                 for r in frame.to_dict("records")]
 
-    groups = [Group("By " + _period(study).lower(), rows(development.by_period, "period", str))]
+    groups = [Group(say("by_period", period=say.in_sentence(say.period(study))), rows(development.by_period, "period", str))]
     if development.by_group is not None:
-        groups.append(Group("By " + study.label(study.panel.group).lower() + ", all periods",
+        groups.append(Group(say("by_group", group=say.in_sentence(study.label(study.panel.group))),
                             rows(development.by_group, "group", lambda g: names.value(study.panel.group, g))))
     u1, u2 = (study.label(name) for name in study.coupling.indices)
-    header = [Span("Mean E")] + [Span(t) for t in LAG_TYPES.values()]
-    notes = _notes(results, "development", f"U1 is {u1}, U2 is {u2}; counts are entity-periods.")
-    return Table("development", _title(study, "development"), [header], groups, notes, stubhead="")
+    header = [Span(say("mean_e"))] + [Span(say(t.lower())) for t in LAG_TYPES]
+    low, high = study.development.bands if study.development else (0.8, 1.2)
+    notes = [say("u_names", u1=u1, u2=u2), say("development_note", low=f"{low:g}", high=f"{high:g}")]
+    return say.table(study, "development", [header], groups, notes, stubhead="")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalogue import words
 from .formula import Term, parse_term
 from .study import Study
 from .table import INTERCEPT
@@ -18,7 +19,9 @@ class Names:
 
     @classmethod
     def of(cls, study: Study, fmt) -> "Names":
-        return cls(study, fmt.names, fmt.intercept)
+        """The study's names; the default intercept label in the study's language (常数项 in Chinese)."""
+        intercept = words("tables", study.document.language)["intercept"] if fmt.intercept == INTERCEPT else fmt.intercept
+        return cls(study, fmt.names, intercept)
 
     def column(self, column: str) -> str:
         variable = self.study.variables.get(column)

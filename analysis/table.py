@@ -22,7 +22,7 @@ def significance(p_value: float | None, stars: str) -> tuple[float, str] | None:
     return next(((t, m) for t, m in STAR_THRESHOLDS[stars] if p_value < t), None)
 
 
-def _decimals_to_show(value: float, decimals: int) -> int:
+def decimals_to_show(value: float, decimals: int) -> int:
     """The fewest decimals, at least decimals, that print a non-zero number as non-zero."""
     value = float(value)
     while value and math.isfinite(value) and Cell(value, decimals).rounds_to_zero:
@@ -130,18 +130,7 @@ class Format:
     def quote(self, value: float) -> str:
         """A number inside a sentence at the table's decimals, or, where those print a non-zero number as zero,
         with the decimals that show it (0.0004 at two decimals reads 0.0004)."""
-        return Cell(float(value), _decimals_to_show(value, self.decimals)).text
-
-    def zero_note(self, table_id: str, coefficients: list[tuple[str, list[float]]]) -> str:
-        """Why significant coefficients printed as zero are not zero, and the decimals that show them.
-
-        coefficients: (which coefficient where, its values that print as zero).
-        """
-        needed = max(_decimals_to_show(v, self.decimals) for _, values in coefficients for v in values)
-        return (f"At {self.decimals} decimal{'s' if self.decimals != 1 else ''}, significant coefficients print as "
-                f"{Cell(0.0, self.decimals).text} though they are not zero: "
-                f"{'; '.join(where for where, _ in coefficients)}. "
-                f"Print this table with {needed} decimals (decimals_by_table, {table_id} = {needed}) to show them.")
+        return Cell(float(value), decimals_to_show(value, self.decimals)).text
 
     def stars_for(self, p_value: float | None) -> str:
         level = significance(p_value, self.stars)
@@ -197,6 +186,7 @@ class Table:
     notes: tuple[str, ...] = ()
     stubhead: str = ""
     numeric: tuple[bool, ...] = field(default=())  # per column: align on the decimal point
+    subtitle: str = ""  # a second title line: the English title of a bilingual ("zh+en") table
 
     def __post_init__(self):
         object.__setattr__(self, "header", tuple(tuple(level) for level in self.header))
@@ -233,13 +223,14 @@ class Table:
         cells = [row.cells[j] for _, row in self.rows() if row.cells[j].text]
         return bool(cells) and all(c.is_number for c in cells)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The table as numbers where there are numbers, text elsewhere; for CSV and XLSX."""
+    def to_frame(self, printed: bool = False) -> pd.DataFrame:
+        """The table as numbers where there are numbers, text elsewhere; or, printed, every cell as the table prints
+        it, with its decimals, brackets and stars. For CSV and XLSX."""
         records = []
         for group_label, row in self.rows():
             record = {"group": group_label, self.stubhead or "row": row.label}
             for label, cell in zip(self._flat_column_names(), row.cells):
-                record[label] = cell.value if cell.is_number else cell.text
+                record[label] = cell.text + cell.stars if printed else cell.value if cell.is_number else cell.text
             records.append(record)
         # object columns keep a count an integer beside coefficients ("816", not "816.0")
         frame = pd.DataFrame(records, columns=["group", self.stubhead or "row", *self._flat_column_names()], dtype=object)

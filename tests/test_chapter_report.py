@@ -123,9 +123,13 @@ def test_obstacle_and_development_tables(demo):
 
 def test_table_notes_state_the_conventions_and_settings_reach_the_cells(demo):
     study, results, report = demo
-    for table_id, section in (("moran", "moran"), ("lisa", "lisa"), ("dagum", "dagum"), ("markov", "markov"),
-                              ("obstacle", "obstacle"), ("development", "development")):
-        assert results.chapter.conventions[section] in table(report, table_id).notes
+    said = {t: " ".join(table(report, t).notes) for t in ("moran", "lisa", "dagum", "markov", "obstacle", "development")}
+    assert f"{study.moran.permutations} random permutations" in said["moran"]
+    assert f"significant at {study.lisa.alpha:g}" in said["lisa"] and "queen contiguity" in said["lisa"]
+    assert "within-group, net between-group and transvariation" in said["dagum"]
+    assert said["markov"].startswith("Classes: ")
+    low, high = study.development.bands
+    assert f"up to {low:g}, synchronous up to {high:g}" in said["development"]
     settings = study.tables.model_copy(update={"decimals": 2, "decimals_by_table": {"moran": 4}})
     wider = assemble(results, study.model_copy(update={"tables": settings}), Narrative())
     assert table(wider, "moran").groups[0].rows[0].cells[0].decimals == 4
