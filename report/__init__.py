@@ -42,7 +42,9 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
         files |= {paths[f.id]: built.figure_file(f, "pdf") for f in figures}
         files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table).encode() for b in rep.tables}
     if "zip" in formats:
-        files |= {f"tables/{t.id}.csv": export.table_csv(t) for t in table_list}
-        files["tables/tables.xlsx"] = export.tables_xlsx(table_list)
+        for t in table_list:  # as printed, and the raw numbers beside them
+            files[f"tables/{t.id}.csv"], files[f"tables/{t.id}-raw.csv"] = export.table_csv(t, printed=True), export.table_csv(t)
+        files["tables/tables.xlsx"] = export.tables_xlsx(table_list, printed=True)
+        files["tables/tables-raw.xlsx"] = export.tables_xlsx(table_list)
         files = {"bundle.zip": bundle(files, rep.results, rep.study, rep.narrative, checksum), **files}
     return files
