@@ -227,8 +227,8 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     for column, run in zip(header[-1], runs):
         if run.error:
             failures.append(say("failed", column=column.label, reason=run.error))
-        elif run.fit.note:
-            failures.append(say("column_note", column=column.label, note=run.fit.note))
+        elif not run.fit.converged:
+            failures.append(say("not_converged", column=column.label, iterations=run.fit.iterations))
     notes = [significance_words(study, fmt, runs)] + _covariance_words(study, runs) + extra_notes + failures
     notes += [zero_words(study, fmt, table_id, zeros)] if zeros else []
     return say.table(study, table_id, header, groups, notes, numeric=(True,) * len(runs))
@@ -360,8 +360,8 @@ def diagnostics_table(results: Results, study: Study, fmt: Format) -> Table:
     notes = [say("diagnostics_note")]
     if hausman_is_system_sargan(d):
         notes.append(say("hausman_identity"))
-    elif d.hausman.statistic is None:
-        notes.append(say("hausman_none", reason=d.hausman.note))
+    elif d.hausman.statistic is None:  # rank 0: the estimators coincide; else their covariance difference is indefinite
+        notes.append(say("hausman_coincide" if d.hausman.df == 0 else "hausman_indefinite"))
     else:
         groups.append(Group(say("hausman"), [_test_row(say("chi_squared"), d.hausman, fmt)]))
         notes.append(say("hausman_note"))

@@ -149,7 +149,7 @@ def test_exactly_identified_equations_claim_no_identity():
     d = results.diagnostics
     assert d.hausman.statistic is None and d.system_sargan.statistic is None and not hausman_is_system_sargan(d)
     notes = extra_tables(results, study)[-1].notes
-    assert any(n.startswith("The Hausman test of 3SLS against 2SLS cannot be computed here") for n in notes)
+    assert "The Hausman test of 3SLS against 2SLS has nothing to test here: the two estimators coincide." in notes
     assert not any("equals the system Hansen-Sargan" in n for n in notes)
 
 
@@ -286,3 +286,17 @@ def test_bilingual_tables_carry_the_english_title_below(demo, both):
             assert zh_en.subtitle == en.title and re.search(r"[\u4e00-\u9fff]", zh_en.title), zh_en.id
     assert all(t.subtitle == "" for t in english)
     assert DEFAULT_TITLES["table1"] == "Classification of coupling coordination types"
+
+
+def test_a_column_that_did_not_converge_says_so_in_each_language(demo):
+    from dataclasses import replace
+    study, results = demo
+    stopped = [replace(r, fit=replace(r.fit, converged=False, iterations=5)) if r.method == "i3sls" else r
+               for r in results.main]
+    changed = replace(results, main=stopped)
+    english = next(t for t in tables(changed, study) if t.id == "table7").notes
+    chinese = next(t for t in tables(changed, in_language(study, "zh")) if t.id == "table7").notes
+    assert "(4): iterated 3SLS did not converge; the estimates are those of its last iteration, 5, as Stata's reg3 " \
+           "shows them." in english
+    assert any(n.endswith("(4)：迭代3SLS未收敛，所列为最后一次（第5次）迭代的估计值，与Stata的reg3相同。") for n in chinese)
+    assert not any("did not converge" in n for t in tables(results, study) for n in t.notes)
