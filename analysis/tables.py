@@ -224,7 +224,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
         groups.append(Group(say("equation_group", number=k + 1, dependent=names.term(eq.dependent)), rows))
     nobs = [fmt.count(run.fit.nobs) if run.fit else Cell(say("not_estimated")) for run in runs]
     groups.append(Group("", [Row(say("observations"), nobs, rule_above=True)]))
-    for column, run in zip(header[-1], runs):
+    for column, run in zip(header[-1], runs, strict=True):
         if run.error:
             failures.append(say("failed", column=column.label, reason=run.error))
         elif not run.fit.converged:
@@ -256,7 +256,7 @@ def zero_words(study: Study, fmt: Format, table_id: str, coefficients: list[tupl
 
 def _printed_as_zero(say: TableWords, term: str, equation: int, cells: list[Cell], columns) -> list[tuple[str, list[float]]]:
     """The coefficient with the columns where it is significant yet prints as zero, and its values there."""
-    zero = [(cell.value, span.label) for cell, span in zip(cells, columns) if cell.stars and cell.rounds_to_zero]
+    zero = [(cell.value, span.label) for cell, span in zip(cells, columns, strict=True) if cell.stars and cell.rounds_to_zero]
     if not zero:
         return []
     where = say("zero_columns" if len(zero) > 1 else "zero_column", columns=say("comma").join(label for _, label in zero))

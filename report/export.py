@@ -12,7 +12,6 @@ from openpyxl.styles import Font
 from analysis.spreadsheet import inert_frame
 from analysis.table import Table
 
-
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.(\d+))?")
 
 

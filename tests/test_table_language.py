@@ -70,8 +70,9 @@ def test_the_pseudo_code_pattern_finds_what_the_notes_used_to_say():
     for formula in ("C = 2 sqrt(U1 U2) / (U1 + U2)", "e_j = -k sum_i p_ij ln p_ij", "p_ij = z_ij / sum_i z_ij",
                     "T = 0.5 U1 + 0.5 U2", "E(I) = -1/(n - 1)", "E <= 0.8 U1 lags", "E = U1/U2"):
         assert PSEUDO_CODE.search(formula), formula
-    for words in ("D = 1 belongs to level 10.", "as a share of the sum over all indicators", "Q = 79.355 (p = 0.001), LR = 68.092 (p = 0.009)",
-                  "ln() of the model", "Print this table with 4 decimals (decimals_by_table, table7 = 4) to show them."):
+    for words in ("D = 1 belongs to level 10.", "as a share of the sum over all indicators",
+                  "Q = 79.355 (p = 0.001), LR = 68.092 (p = 0.009)", "ln() of the model",
+                  "Print this table with 4 decimals (decimals_by_table, table7 = 4) to show them."):
         assert not PSEUDO_CODE.search(words), words
 
 
@@ -237,7 +238,8 @@ def author_words(study, results) -> list[str]:
     names = [v.label for v in study.variables.values()] + [v.abbreviation for v in study.variables.values()]
     names += [i.label for i in study.indices] + [i.name for i in study.indices]
     names += [d.name for i in study.indices for d in i.dimensions]
-    names += [x.label for i in study.indices for _, x in i.indicators] + [x.column for i in study.indices for _, x in i.indicators]
+    indicators = [x for i in study.indices for _, x in i.indicators]
+    names += [x.label for x in indicators] + [x.column for x in indicators]
     names += list(study.tables.titles.values()) + list(study.panel.group_labels.values()) + study.panel.group_order
     frame = examples.demo_panel().frame
     names += [str(v) for column in (study.panel.entity, study.panel.group) for v in frame[column].unique()]
