@@ -57,9 +57,8 @@ def _text_cells(*texts: str) -> list[Cell]:
 
 
 def coupling_note(results: Results, study: Study) -> str:
-    """How C, T and D were computed, with U1 and U2 named by their labels (for the method section)."""
-    u1, u2 = (study.label(name) for name in study.coupling.indices)
-    return f"U1 is {u1}, U2 is {u2}. {results.coupling.convention}"
+    """The method section's sentence after the typeset formulas: the tables' note, in words, not the formulas again."""
+    return coupling_words(study)[0]
 
 
 def coupling_words(study: Study) -> list[str]:

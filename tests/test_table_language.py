@@ -17,7 +17,7 @@ from analysis.formula import parse_equation
 from analysis.pipeline import run
 from analysis.table import Format
 from analysis.table_words import source_notes
-from analysis.tables import DEFAULT_TITLES, extra_tables, hausman_is_system_sargan, tables
+from analysis.tables import DEFAULT_TITLES, coupling_note, extra_tables, hausman_is_system_sargan, tables
 from report.export import table_csv, tables_xlsx
 
 # Formulas written as code: sqrt, sums, subscripts (e_j, p_ij), comparisons, "x = a + b" and ratios "U1/U2".
@@ -64,6 +64,13 @@ def test_no_note_writes_a_formula_as_code(demo, variants, language):
                 for note in table.notes:
                     if not SOURCE.match(note):
                         assert not PSEUDO_CODE.search(note), (table.id, note)
+
+
+def test_the_method_section_sentence_on_coupling_is_in_words(demo, variants):
+    for study, results in (demo, variants):
+        note = coupling_note(results, study)
+        assert note.startswith("U1 is ") and not PSEUDO_CODE.search(note), note
+    assert "Wang et al. (2021)" in coupling_note(variants[1], variants[0])
 
 
 def test_the_pseudo_code_pattern_finds_what_the_notes_used_to_say():
