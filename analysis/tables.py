@@ -127,22 +127,25 @@ def table3(results: Results, study: Study, fmt: Format) -> Table:
                   [Group("", rows)], [scale, say("sd_note")], stubhead=say("variable"))
 
 
-def index_words(study: Study, index) -> str:
-    """How one index was weighted, in words."""
+def index_words(study: Study) -> list[str]:
+    """How the indices were weighted, in words: one note for the indices weighted alike."""
     say = TableWords.of(study)
-    zero = ""
-    if index.method == "entropy" and index.zero_handling == "shift":
-        zero = say("zero_shift", epsilon=f"{index.epsilon:g}")
-    elif index.method == "entropy" and index.zero_handling == "squeeze":
-        zero = say("zero_squeeze", low=f"{index.epsilon:g}", high=f"{1 - index.epsilon:g}")
-    return say("index_note", index=index.label or index.name, method=say(f"method_{index.method}"),
-               scope=say(f"scope_{index.scope}"), zero=zero)
+    alike: dict[tuple, list[str]] = {}
+    for index in study.indices:
+        zero = ""
+        if index.method == "entropy" and index.zero_handling == "shift":
+            zero = say("zero_shift", epsilon=f"{index.epsilon:g}")
+        elif index.method == "entropy" and index.zero_handling == "squeeze":
+            zero = say("zero_squeeze", low=f"{index.epsilon:g}", high=f"{1 - index.epsilon:g}")
+        alike.setdefault((index.method, index.scope, zero), []).append(index.label or index.name)
+    return [say("index_note", index=say.join(names), method=say(f"method_{method}"), scope=say(f"scope_{scope}"), zero=zero)
+            for (method, scope, zero), names in alike.items()]
 
 
 def table4(results: Results, study: Study, fmt: Format) -> Table:
     """Indicator weights grouped by index and dimension, with dimension subtotals."""
     say = TableWords.of(study)
-    groups, notes = [], []
+    groups = []
     for index in study.indices:
         result = results.indices[index.name]
         weights = result.weights
@@ -157,8 +160,7 @@ def table4(results: Results, study: Study, fmt: Format) -> Table:
                                  fmt.number(part[indicator.column])]))
             rows.append(Row(say("subtotal", dimension=dimension.name), [Cell(""), Cell(""), fmt.number(part.sum())]))
         groups.append(Group(index.label or index.name, rows))
-        notes.append(index_words(study, index))
-    notes.append(say("direction_note"))
+    notes = index_words(study) + [say("direction_note")]
     header = [[Span(say("dimension")), Span(say("direction")), Span(say("weight"))]]
     return say.table(study, "table4", header, groups, notes, stubhead=say("indicator"), numeric=(False, False, True))
 

@@ -309,3 +309,17 @@ def test_a_column_that_did_not_converge_says_so_in_each_language(demo):
            "shows them." in english
     assert any(n.endswith("(4)：迭代3SLS未收敛，所列为最后一次（第5次）迭代的估计值，与Stata的reg3相同。") for n in chinese)
     assert not any("did not converge" in n for t in tables(results, study) for n in t.notes)
+
+
+def test_indices_weighted_alike_share_one_note(demo, variants):
+    study, results = demo
+    t4 = next(t for t in tables(results, study) if t.id == "table4")
+    assert t4.notes[0] == ("New quality productivity and Manufacturing transformation and upgrading: entropy weights, on "
+                           "indicators min-max normalised over all entities and periods together.")
+    study, results = variants
+    t4 = next(t for t in tables(results, study) if t.id == "table4")
+    assert t4.notes[:2] == (
+        "New quality productivity: entropy weights, on indicators min-max normalised over all entities and periods "
+        "together; normalised values shifted by 0.0001 before taking logs.",
+        "Manufacturing transformation and upgrading: entropy weights, on indicators min-max normalised and weighted "
+        "within each period; normalised values mapped into [0.0001, 0.9999] before taking logs.")
