@@ -46,10 +46,11 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
 
 
 def extra_tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
-    """Tables after the paper's nine: the chapter's, then the model diagnostics."""
+    """Tables after the paper's nine: the model diagnostics, which the manuscript prints after Table 9, then the
+    chapter's."""
     fmt = fmt or Format.from_settings(study.tables)
     diagnostics = [diagnostics_table(results, study, fmt.for_table("diagnostics"))] if results.diagnostics else []
-    return chapter_tables(results, study, fmt) + diagnostics
+    return diagnostics + chapter_tables(results, study, fmt)
 
 
 def _title(study: Study, table_id: str) -> str:
