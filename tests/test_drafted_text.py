@@ -227,3 +227,54 @@ def test_chinese_text_is_written_in_chinese(demo):
     assert not re.findall(r"[A-Za-z]{3,}", rest), re.findall(r"[A-Za-z]{3,}", rest)
     assert not re.search(r"[\u4e00-\u9fff][,.;:()]|[,.;:(][\u4e00-\u9fff]", every), "ASCII punctuation beside Chinese"
     assert "，" in every and "。" in every and "；" in every and "（" in every
+
+
+# the manuscript's method and data sections
+
+PSEUDO_CODE = re.compile(r"sqrt\(|sum_|\b[A-Za-z]_\{?[A-Za-z0-9]{1,2}\b|x-bar|y-bar|= 2 |\bsigma\b|/ \(")  # e_j, p_ij ...
+
+
+@pytest.fixture(scope="module")
+def manuscripts(demo):
+    from report import assemble
+    from report.document import Paragraph, TableBlock
+    from report.narrative import Narrative
+    study, results = demo
+    out = {}
+    for language in ("en", "zh"):
+        chosen = study.model_copy(update={"document": study.document.model_copy(update={"language": language})})
+        blocks = assemble(results, chosen, Narrative()).manuscript.blocks
+        out[language] = ([plain(b.text) for b in blocks if isinstance(b, Paragraph)],
+                         [b for b in blocks if isinstance(b, (Paragraph, TableBlock))])
+    return out
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_method_text_never_repeats_a_formula_as_text(manuscripts, language):
+    paragraphs, _ = manuscripts[language]
+    repeated = [p for p in paragraphs if PSEUDO_CODE.search(p)]
+    assert not repeated, repeated
+
+
+@pytest.mark.parametrize("language, source", [("en", "Data: "), ("zh", "资料来源：")])
+def test_the_data_source_is_stated_once_in_the_data_section(manuscripts, language, source):
+    paragraphs, _ = manuscripts[language]
+    assert sum(p.count(source) for p in paragraphs) == 1
+    assert paragraphs[0].count(source) == 1  # the data section's paragraph, the first the manuscript writes
+
+
+def test_the_data_sentence_in_each_language(manuscripts):
+    assert manuscripts["en"][0][0].startswith("The sample has 360 observations on 30 entities (Province) over 12 "
+                                             "periods (2011-2022).")
+    zh = manuscripts["zh"][0][0]
+    assert zh.startswith("样本共包含360个观测值，涵盖30个个体（Province），时间跨度为2011—2022年（共12期）。")
+    assert "units" not in zh and "本文使用合成的演示数据" in zh
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_diagnostics_table_follows_its_paragraph(manuscripts, language):
+    from report.document import TableBlock
+    _, blocks = manuscripts[language]
+    at = next(k for k, b in enumerate(blocks) if isinstance(b, TableBlock) and b.table.id == "diagnostics")
+    assert ("Table 10 reports the diagnostics" if language == "en" else "表10报告了") in plain(blocks[at - 1].text)
+    assert blocks[at - 2].table.id == "table9"  # after the heterogeneity section, in the order of the numbers
