@@ -231,7 +231,7 @@ def test_chinese_text_is_written_in_chinese(demo):
 
 # the manuscript's method and data sections
 
-PSEUDO_CODE = re.compile(r"sqrt\(|sum_|\b[A-Za-z]_\{?[A-Za-z0-9]{1,2}\b|x-bar|y-bar|= 2 |\bsigma\b|/ \(")  # e_j, p_ij ...
+PSEUDO_CODE = re.compile(r"sqrt\(|sum_|\b[A-Za-z]_\{?[A-Za-z0-9]{1,2}\b|x-bar|y-bar|= 2 |\bsigma|/ \(")  # e_j, p_ij ...
 
 
 @pytest.fixture(scope="module")
