@@ -73,10 +73,9 @@ def dumps(narrative: Narrative) -> str:
     return tomli_w.dumps(narrative.model_dump(), multiline_strings=True)
 
 
-
 def results_text(results: Results, study: Study, ref=lambda item: item, fmt: Format | None = None) -> dict[str, list[str]]:
-    """Result paragraphs drafted from the numbers in the study's language, keyed by section: indices, coupling, model,
-    diagnostics, robustness, heterogeneity and the chapter's.
+    """Result paragraphs drafted from the numbers in the study's language, keyed by section in the manuscript's order:
+    indices, coupling, model, robustness, heterogeneity, diagnostics and the chapter's.
 
     ``ref`` turns an id such as "table5" or "figure1" into the cross-reference printed for it ("Table 5", "表5").
     """
@@ -89,12 +88,12 @@ def results_text(results: Results, study: Study, ref=lambda item: item, fmt: For
         text["coupling"] = _coupling_paragraphs(results, study, ref, say)
     if results.main:
         text["model"] = _model_paragraphs(results, study, ref, say)
-    if results.diagnostics is not None:
-        text["diagnostics"] = [_diagnostics_paragraph(results, study, ref, say)]
     if results.robustness:
         text["robustness"] = [_robustness_paragraph(results, study, ref, say)]
     if results.by_group:
         text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, say)]
+    if results.diagnostics is not None:
+        text["diagnostics"] = [_diagnostics_paragraph(results, study, ref, say)]
     return text | chapter_text(results, study, ref, say)
 
 

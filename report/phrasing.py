@@ -36,10 +36,10 @@ class Phrasing:
     fmt: Format
 
     @classmethod
-    def of(cls, language: str, fmt: Format) -> "Phrasing":
+    def of(cls, language: str, fmt: Format) -> Phrasing:
         return cls(catalogue_language(language), fmt)
 
-    def with_format(self, fmt: Format) -> "Phrasing":
+    def with_format(self, fmt: Format) -> Phrasing:
         return Phrasing(self.language, fmt)
 
     @property

@@ -174,7 +174,8 @@ def test_diagnostics_paragraph_when_the_tests_pass(demo):
     assert "weak instruments, for" not in text and "caution" not in text and "The Sargan test rejects" not in text
     assert "The Sargan test does not reject the overidentifying restrictions at the 5% level for the equation" in text
     assert "The system Hansen-Sargan test does not reject" in text
-    assert "The Hausman test does not reject that 3SLS and 2SLS estimate the same coefficients (chi-squared(5) = 4.000, p = 0.550)." in text
+    assert ("The Hausman test does not reject that 3SLS and 2SLS estimate the same coefficients "
+            "(chi-squared(5) = 4.000, p = 0.550).") in text
     assert "The Breusch-Pagan test does not reject that the 2SLS residuals of the equations are independent" in text
 
 
