@@ -7,7 +7,7 @@ from analysis.names import Names
 from analysis.results import Results
 from analysis.study import Study
 
-from .phrasing import ALPHA, Phrasing
+from .phrasing import ALPHA, Phrasing, numbered
 
 SOURCES = ("share_w", "share_nb", "share_t")  # Dagum's contributions: within, net between, transvariation
 LAGS = ("synchronous", "U1_lags", "U2_lags")  # the relative development types
@@ -63,13 +63,8 @@ def _lisa(results: Results, study: Study, ref, say: Phrasing) -> str:
         sentences.append(say("lisa", period=say.period(period), high=counts.get("HH", 0), high_members=members(part, "HH"),
                              low=counts.get("LL", 0), low_members=members(part, "LL"), insignificant=counts.get("ns", 0),
                              total=len(part)))
-    exhibits = [ref("lisa"), ref("moran_scatter")] + ([ref("lisa_map")] if "lisa_map" in _known(ref) else [])
+    exhibits = [ref("lisa"), ref("moran_scatter")] + ([ref("lisa_map")] if numbered(ref, "lisa_map") else [])
     return say.sentences(sentences + [say("lisa_exhibits", exhibits=say.join(exhibits))])
-
-
-def _known(ref) -> set[str]:
-    """The exhibit ids ref prints as numbered (those it does not know come back unchanged)."""
-    return {i for i in ("lisa_map", "density") if ref(i) != i}
 
 
 def _dagum(results: Results, study: Study, ref, say: Phrasing) -> str:
@@ -99,7 +94,7 @@ def _density(results: Results, study: Study, ref, say: Phrasing) -> str:
     text = say("density", measure=study.density.measure, direction=say(f"peak_{direction}"),
                start=say.number(first.x), first=say.period(first.period), end=say.number(last.x),
                last=say.period(last.period), low=say.number(first.density), high=say.number(last.density))
-    return say.sentences([text, say("density_figure", figure=ref("density")) if "density" in _known(ref) else ""])
+    return say.sentences([text, say("density_figure", figure=ref("density")) if numbered(ref, "density") else ""])
 
 
 def _markov(results: Results, study: Study, ref, say: Phrasing) -> str:

@@ -21,7 +21,7 @@ from analysis.tables import column_numbers
 from analysis.text import clean_text, decode_text
 
 from .chapter_text import chapter_text
-from .phrasing import ALPHA, Phrasing, finite
+from .phrasing import ALPHA, Phrasing, finite, numbered
 
 WEAK_F = 10  # the rule of thumb for weak instruments: a first-stage F below it
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
@@ -97,6 +97,11 @@ def results_text(results: Results, study: Study, ref=lambda item: item, fmt: For
     return text | chapter_text(results, study, ref, say)
 
 
+def _figures(ref, say: Phrasing, *figure_ids: str) -> list[str]:
+    """A sentence citing each figure the Report has, saying what it shows."""
+    return [say(f"figure_{f}", figure=ref(f)) for f in figure_ids if numbered(ref, f)]
+
+
 def _indices_paragraph(results: Results, study: Study, ref, say: Phrasing) -> str:
     means = results.index_means
     periods = means[study.panel.time]
@@ -140,7 +145,7 @@ def _coupling_paragraphs(results: Results, study: Study, ref, say: Phrasing) -> 
     sentences.append(say("coordinated", period=say.period(coordinated.iloc[0].period)) if len(coordinated)
                      else say("dissonant"))
     sentences.append(say("coupling_range", low=say.number(by_period.C.min()), high=say.number(by_period.C.max())))
-    paragraphs = [say.sentences(sentences)]
+    paragraphs = [say.sentences(sentences + _figures(ref, say, "d_by_region", "d_heatmap", "d_map"))]
     by_group = results.coupling.by_group
     if by_group is not None:
         names = Names.of(study, say.fmt)
@@ -263,7 +268,8 @@ def _model_paragraphs(results: Results, study: Study, ref, say: Phrasing) -> lis
     method = METHODS[best.method].label
     methods = say.join([say("method_column", method=METHODS[r.method].label, column=say.column(column[id(r)]))
                         for r in runs])
-    paragraphs = [say("model_lead", table=ref("table7"), methods=methods, method=method, column=say.column(column[id(best)]))]
+    paragraphs = [say.sentences([say("model_lead", table=ref("table7"), methods=methods, method=method,
+                                     column=say.column(column[id(best)])), *_figures(ref, say, "coefficients")])]
     cross = []
     for k, eq in enumerate(equations):
         effects = _effects(best, k, say, names)
@@ -406,7 +412,8 @@ def _heterogeneity_paragraph(results: Results, study: Study, ref, say: Phrasing)
     names = Names.of(study, say.fmt)
     group = study.panel.group
     group_label = say.label(study.label(group))
-    sentences = [say("heterogeneity_lead", table=ref("table9"), group=group_label)]
+    sentences = [say("heterogeneity_lead", table=ref("table9"), group=group_label),
+                 *_figures(ref, say, "coefficients_groups")]
 
     def listed(items) -> str:
         return say.join([say("group_estimate", name=g, value=say.number(e.estimate)) for g, e in items])

@@ -137,5 +137,10 @@ class Phrasing:
         return self(f"{key}_{'one' if count == 1 else 'many'}", count=count, **values)
 
 
+def numbered(ref, item: str) -> bool:
+    """Whether the exhibit is in the Report: ref returns an id it does not know unchanged."""
+    return ref(item) != item
+
+
 def finite(value) -> bool:
     return value is not None and math.isfinite(value)
