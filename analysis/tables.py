@@ -40,10 +40,11 @@ def tables(results: Results, study: Study, fmt: Format | None = None) -> list[Ta
 
 
 def extra_tables(results: Results, study: Study, fmt: Format | None = None) -> list[Table]:
-    """Tables after the paper's nine: the chapter's, then the model diagnostics."""
+    """Tables after the paper's nine: the model diagnostics, which the manuscript prints after Table 9, then the
+    chapter's."""
     fmt = fmt or Format.from_settings(study.tables)
     diagnostics = [diagnostics_table(results, study, fmt.for_table("diagnostics"))] if results.diagnostics else []
-    return with_sources(chapter_tables(results, study, fmt) + diagnostics, results, study, first=False)
+    return with_sources(diagnostics + chapter_tables(results, study, fmt), results, study, first=False)
 
 
 def with_sources(built: list[Table], results: Results, study: Study, *, first: bool) -> list[Table]:

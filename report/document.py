@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from analysis.names import Names
 from analysis.results import Results
 from analysis.study import Study
-from analysis.table import Table
-from analysis.tables import coupling_note
+from analysis.table import Format, Table
 
 from .narrative import Narrative
+from .phrasing import Phrasing
 from .strings import words
 
 if TYPE_CHECKING:
@@ -267,7 +267,8 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     equation_numbers the Report's number of each display equation id; ref(id) the cross-reference to an exhibit.
     """
     w = words(exhibits.language)
-    by_id = {b.table.id: b for b in exhibits.paper}
+    say = Phrasing.of(exhibits.language, Format())
+    by_id = {b.table.id: b for b in exhibits.tables}
     fig = {b.figure.id: b for b in exhibits.figures}
     templates = equation_templates()
     equations = display_equations(study)
@@ -276,6 +277,10 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         """The group's Equation blocks, numbered as the Report's cross-reference map numbers them."""
         ids = [i for i in equations if i.removeprefix(f"eq:{group}").isdigit()]
         return [_equation(equations[i], equation_numbers[i]) for i in ids]
+
+    def method(spec: dict) -> dict:
+        """A method's intro and outro in the document's language."""
+        return spec.get(say.language, spec)
 
     def paragraphs(key):
         return [Paragraph(p) for p in text.get(key, [])]
@@ -286,43 +291,40 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     blocks: list = [Heading(w["abstract"], 1, "abstract", numbered=False), *author("abstract")]
     blocks += [Heading(w["introduction"], 1, "introduction"), *author("introduction"),
                Heading(w["literature"], 1, "literature"), *author("literature"), Heading(w["method"], 1, "method")]
-    blocks += _data_blocks(results, study, w)
+    blocks += _data_blocks(results, study, w, say)
     if study.indices:
         blocks.append(Heading(w["indices_method"], 2, "indices_method"))
-        for method in dict.fromkeys(i.method for i in study.indices):
-            names = ", ".join(i.label or i.name for i in study.indices if i.method == method)
-            spec = templates[method]
-            blocks += [Paragraph(f"{names}: {spec['intro']}"), *numbered(method)]
+        for index_method in dict.fromkeys(i.method for i in study.indices):
+            names = say.join([i.label or i.name for i in study.indices if i.method == index_method])
+            spec = method(templates[index_method])
+            blocks += [Paragraph(say("indices_intro", names=names, intro=spec["intro"])), *numbered(index_method)]
             if spec["outro"]:
                 blocks.append(Paragraph(spec["outro"]))
     if study.coupling:
-        spec = templates["coupling"][study.coupling.formula]
-        blocks += [Heading(w["coupling_method"], 2, "coupling_method"), Paragraph(spec["intro"]), *numbered("coupling"),
-                   Paragraph(f"{coupling_note(results, study)} The ten coordination levels are listed in {ref('table1')}."),
-                   by_id["table1"]]
+        blocks += [Heading(w["coupling_method"], 2, "coupling_method"),
+                   Paragraph(method(templates["coupling"][study.coupling.formula])["intro"]), *numbered("coupling"),
+                   Paragraph(_coupling_outro(study, say, ref)), by_id["table1"]]
     if study.model:
-        blocks += [Heading(w["model_method"], 2, "model_method"),
-                   Paragraph("The simultaneous equation system is"), *numbered("system"),
-                   Paragraph("Every dependent variable is treated as endogenous and every exogenous variable of the "
-                             "system instruments each equation, as in Stata's reg3. The variables are described in "
-                             f"{ref('table2')} and summarised in {ref('table3')}."),
+        blocks += [Heading(w["model_method"], 2, "model_method"), Paragraph(say("system_intro")), *numbered("system"),
+                   Paragraph(say("system_outro", described=ref("table2"), summarised=ref("table3"))),
                    by_id["table2"], by_id["table3"]]
     blocks.append(Heading(w["results"], 1, "results"))
-    for key, table_ids, figure_ids, lead in (
-            ("indices", ("table4",), ("figure1",), "table4"),
-            ("coupling", ("table5", "table6"), ("d_by_region", "d_heatmap", "d_map"), None),
-            ("model", ("table7",), ("coefficients",), None),
-            ("robustness", ("table8",), (), None),
-            ("heterogeneity", ("table9",), ("coefficients_groups",), None)):
+    for key, heading, table_ids, figure_ids, lead in (
+            ("indices", w["indices_results"], ("table4",), ("figure1",), "table4"),
+            ("coupling", w["coupling_results"], ("table5", "table6"), ("d_by_region", "d_heatmap", "d_map"), None),
+            ("model", w["model_results"], ("table7",), ("coefficients",), None),
+            ("robustness", w["robustness_results"], ("table8",), (), None),
+            ("heterogeneity", w["heterogeneity_results"], ("table9",), ("coefficients_groups",), None),
+            ("diagnostics", say("diagnostics_heading"), ("diagnostics",), (), None)):
         present = [by_id[t] for t in table_ids if t in by_id]
         if not present:
             continue
-        intro = [Paragraph(f"{ref(lead)} gives the weight of every indicator.")] if lead else []
+        intro = [Paragraph(say("weights_lead", table=ref(lead)))] if lead else []
         exhibits_here = [*intro, present[0], *paragraphs(key), *present[1:]] if lead else [*paragraphs(key), *present]
-        blocks += [Heading(w[key + "_results"], 2, f"{key}_results"), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
-    if results.chapter is not None:  # after Tables 1-9, as its tables and figures are numbered
+        blocks += [Heading(heading, 2, f"{key}_results"), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
+    if results.chapter is not None:  # after Tables 1-9 and the diagnostics, as its tables and figures are numbered
         blocks += [Heading(w["chapter_results"], 2, "chapter_results"),
-                   *_chapter_blocks(results, exhibits, text, numbered, templates)]
+                   *_chapter_blocks(results, exhibits, text, numbered, templates, say)]
     blocks += [Heading(w["conclusions"], 1, "conclusions"), *author("conclusions"),
                Heading(w["suggestions"], 1, "suggestions"), *author("suggestions"),
                Heading(w["references"], 1, "references", numbered=False), *author("references")]
@@ -331,20 +333,35 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
                     study.document.headings)
 
 
+def _coupling_outro(study: Study, say: Phrasing, ref) -> str:
+    """What the formulas leave to words: which index is U1 and U2, the weights a and b, how C, T and D are averaged,
+    and the levels."""
+    coupling = study.coupling
+    u1, u2 = (say.label(study.label(name)) for name in coupling.indices)
+    low, high = coupling.rescale
+    how = (say("coupling_entity") if coupling.mode == "entity"
+           else say("coupling_replication", low=f"{low:g}", high=f"{high:g}"))
+    return say.sentences([say("coupling_indices", u1=u1, u2=u2, a=f"{coupling.a:g}", b=f"{coupling.b:g}"), how,
+                          say("coupling_levels", table=ref("table1"))])
+
+
 CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",), ("lisa_map",)),
                     ("dagum", ("dagum", "dagum_within"), ()), ("density", (), ("density",)),
                     ("markov", ("markov",), ()), ("obstacle", ("obstacle",), ()),
                     ("development", ("development",), ()))
 
 
-def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numbered, templates: dict) -> list:
+def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numbered, templates: dict,
+                    say: Phrasing) -> list:
     """The chapter: its weights and formulas, then each section's text, tables and figures, then what was not computed."""
     chapter = results.chapter
     tables = {b.table.id: b for b in exhibits.extra}
     figures = {b.figure.id: b for b in exhibits.figures}
-    blocks = [Paragraph(f"Spatial weights: {chapter.conventions['spatial']}")] if "spatial" in chapter.conventions else []
+    blocks = ([Paragraph(say("spatial_weights", convention=chapter.conventions["spatial"]))]
+              if "spatial" in chapter.conventions else [])
     for method, spec in templates["chapter"].items():
         if formulas := numbered(f"chapter_{method}"):  # the method, as the study asks for it
+            spec = spec.get(say.language, spec)
             blocks += [Paragraph(spec["intro"]), *formulas, Paragraph(spec["outro"])]
     for section, table_ids, figure_ids in CHAPTER_EXHIBITS:
         blocks += [*(Paragraph(p) for p in text.get(f"chapter_{section}", [])),
@@ -352,20 +369,24 @@ def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numb
     return blocks + [Paragraph(p) for p in text.get("chapter_problems", [])]
 
 
-def _data_blocks(results: Results, study: Study, w: dict) -> list:
+def _data_blocks(results: Results, study: Study, w: dict, say: Phrasing) -> list:
+    """The sample in one sentence and the data source, stated here once."""
     summary = results.panel_summary
-    text = f"The sample has {summary.rows} observations"
+    entities = periods = ""
     entity = study.panel.entity
     if entity and summary.entities:
-        labelled = study.label(entity) != entity
-        text += f" on {summary.entities} " + (f"{study.label(entity).lower()} units" if labelled else "entities")
+        entities = say("data_entities", count=summary.entities)
+        entities += say.aside(study.label(entity)) if study.label(entity) != entity else ""
     if study.panel.time and summary.periods:
-        text += f" over {summary.periods} periods ({summary.first_period}-{summary.last_period})"
-    text += "."
+        periods = say("data_periods", count=summary.periods, span=say.periods(summary.first_period, summary.last_period))
+    sentences = [say("data_sample", rows=summary.rows, entities=entities, periods=periods)]
     if summary.balanced is False:
-        text += " The panel is unbalanced."
-    text += "".join(f" {note}" for note in results.source_notes())
-    return [Heading(w["data"], 2, "data"), Paragraph(text)]
+        sentences.append(say("data_unbalanced"))
+    if results.data_source:
+        sentences.append(say("data_source", source=results.data_source))
+    if results.synthetic and say("official_marker") not in results.data_source:
+        sentences.append(say("synthetic_data"))
+    return [Heading(w["data"], 2, "data"), Paragraph(say.sentences(sentences))]
 
 
 def tables_only(study: Study, exhibits, synthetic: bool) -> Document:

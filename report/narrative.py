@@ -1,24 +1,29 @@
 """What the author writes (title, abstract, conclusions ...) and the results text drafted from the numbers."""
 from __future__ import annotations
 
+import math
 import tomllib
-from functools import partial
+from dataclasses import dataclass
 from typing import Annotated
 
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError
 
 from analysis.errors import UserError
+from analysis.estimation import critical_value
+from analysis.formula import parse_term
 from analysis.methods import METHODS
-from analysis.results import ModelRun, Results
 from analysis.names import Names
+from analysis.results import ModelRun, Results
 from analysis.study import WORD_PROPERTY, Study, printable, schema_problems
-from analysis.table import Format, significance
+from analysis.table import Format
 from analysis.tables import column_numbers
 from analysis.text import clean_text, decode_text
 
 from .chapter_text import chapter_text
+from .phrasing import ALPHA, Phrasing, finite, numbered
 
+WEAK_F = 10  # the rule of thumb for weak instruments: a first-stage F below it
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
 
 
@@ -68,115 +73,128 @@ def dumps(narrative: Narrative) -> str:
     return tomli_w.dumps(narrative.model_dump(), multiline_strings=True)
 
 
-def significance_level(p_value: float, fmt: Format) -> str | None:
-    """The strictest level the p-value passes, in words, under the tables' star rule (Stata's when they show none)."""
-    level = significance(p_value, fmt.stars if fmt.stars != "none" else "stata")
-    return f"{level[0] * 100:g}%" if level else None
+def results_text(results: Results, study: Study, ref=lambda item: item, fmt: Format | None = None) -> dict[str, list[str]]:
+    """Result paragraphs drafted from the numbers in the study's language, keyed by section in the manuscript's order:
+    indices, coupling, model, robustness, heterogeneity, diagnostics and the chapter's.
 
-
-def results_text(results: Results, study: Study, ref=lambda table_id: table_id, fmt: Format | None = None) -> dict[str, list[str]]:
-    """Result paragraphs drafted from the numbers, keyed by section: indices, coupling, model, robustness, heterogeneity.
-
-    ``ref`` turns an id such as "table5" or "figure1" into the printed reference ("Table 5").
+    ``ref`` turns an id such as "table5" or "figure1" into the cross-reference printed for it ("Table 5", "表5").
     """
     fmt = fmt or Format.from_settings(study.tables)
+    say = Phrasing.of(study.document.language, fmt)
     text: dict[str, list[str]] = {}
     if results.index_means is not None:
-        text["indices"] = [_indices_paragraph(results, study, ref, fmt)]
+        text["indices"] = [_indices_paragraph(results, study, ref, say)]
     if results.coupling is not None:
-        text["coupling"] = _coupling_paragraphs(results, study, ref, fmt)
+        text["coupling"] = _coupling_paragraphs(results, study, ref, say)
     if results.main:
-        text["model"] = _model_paragraphs(results, study, ref, fmt)
+        text["model"] = _model_paragraphs(results, study, ref, say)
     if results.robustness:
-        text["robustness"] = [_robustness_paragraph(results, study, ref, fmt)]
+        text["robustness"] = [_robustness_paragraph(results, study, ref, say)]
     if results.by_group:
-        text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, fmt)]
-    return text | chapter_text(results, study, ref, fmt)
+        text["heterogeneity"] = [_heterogeneity_paragraph(results, study, ref, say)]
+    if results.diagnostics is not None:
+        text["diagnostics"] = [_diagnostics_paragraph(results, study, ref, say)]
+    return text | chapter_text(results, study, ref, say)
 
 
-def _inline(label: str) -> str:
-    """A label inside a sentence: "New quality productivity" becomes "new quality productivity"; "GDP" stays."""
-    return label[0].lower() + label[1:] if len(label) > 1 and label[0].isupper() and label[1].islower() else label
+def _figures(ref, say: Phrasing, *figure_ids: str) -> list[str]:
+    """A sentence citing each figure the Report has, saying what it shows."""
+    return [say(f"figure_{f}", figure=ref(f)) for f in figure_ids if numbered(ref, f)]
 
 
-def _indices_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
+def _indices_paragraph(results: Results, study: Study, ref, say: Phrasing) -> str:
     means = results.index_means
-    period = study.panel.time
-    first, last = means.iloc[0], means.iloc[-1]
-    first_period, last_period = means[period].iloc[0], means[period].iloc[-1]
-    sentences = []
+    periods = means[study.panel.time]
+    first, last = say.period(periods.iloc[0]), say.period(periods.iloc[-1])
+    sentences = [say("indices_lead", figure=ref("figure1"))]
+    growth = {}
     for index in study.indices:
-        start, end = float(first[index.name]), float(last[index.name])
-        direction = "rose" if end > start else "fell" if end < start else "stayed"
-        change = f" ({(end - start) / start * 100:+.0f}%)" if start else ""
-        sentence = f"The mean {_inline(index.label or index.name)} {direction} from {fmt.quote(start)} in {first_period} to {fmt.quote(end)} in {last_period}{change}"
         series = means[index.name].to_numpy()
-        falls = [(means[period].iloc[k], series[k - 1] - series[k]) for k in range(1, len(series)) if series[k] < series[k - 1]]
+        start, end = float(series[0]), float(series[-1])
+        falls = [(periods.iloc[k], series[k - 1] - series[k]) for k in range(1, len(series)) if series[k] < series[k - 1]]
+        fall = ""
         if falls:
-            year, drop = max(falls, key=lambda f: f[1])
-            sentence += f"; its largest fall was in {year}, by {fmt.quote(drop)}"
-        sentences.append(sentence + ".")
-    growth = {i.name: float(last[i.name] - first[i.name]) for i in study.indices}
-    if len(growth) == 2:
-        (a, ga), (b, gb) = sorted(growth.items(), key=lambda kv: -kv[1])
-        sentences.append(f"Over the period {_inline(study.label(a))} grew faster than {_inline(study.label(b))} "
-                         f"({fmt.quote(ga)} against {fmt.quote(gb)} index points).")
-    return f"{ref('figure1')} shows the yearly national means of the indices. " + " ".join(sentences)
+            period, drop = max(falls, key=lambda f: f[1])
+            fall = say("index_fall", period=say.period(period), drop=say.number(drop))
+        label = say.label(index.label or index.name)
+        sentences.append(say("index_change", index=label, moved=say.trend(start, end), start=say.number(start),
+                             first=first, end=say.number(end), last=last, change=say.percent_change(start, end), fall=fall))
+        growth[label] = end - start
+    if len(growth) == 2 and len(set(growth.values())) == 2:
+        (faster, a), (slower, b) = sorted(growth.items(), key=lambda kv: -kv[1])
+        sentences.append(say("index_faster", faster=faster, slower=slower, a=say.number(a), b=say.number(b)))
+    return say.sentences(sentences)
 
 
-def _coupling_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[str]:
-    names = Names.of(study, fmt)
+def _coupling_paragraphs(results: Results, study: Study, ref, say: Phrasing) -> list[str]:
     by_period = results.coupling.by_period
     first, last = by_period.iloc[0], by_period.iloc[-1]
     levels = study.coupling.levels
-    text = (f"The mean coupling coordination degree D moved from {fmt.quote(first.D)} in {first.period} "
-            f"(level {first.level}, {levels[first.level - 1].lower()}) to {fmt.quote(last.D)} in {last.period} "
-            f"(level {last.level}, {levels[last.level - 1].lower()}), as {ref('table5')} reports.")
-    changes = [f"level {r.level} in {r.period}" for prev, r in zip(by_period.itertuples(), by_period.iloc[1:].itertuples())
-               if r.level != prev.level]
+
+    def level(row) -> str:
+        return say("level", level=row.level, name=say.label(levels[row.level - 1]))
+
+    sentences = [say("coupling_path", moved=say.trend(first.D, last.D), start=say.number(first.D),
+                     first=say.period(first.period), first_level=level(first), end=say.number(last.D),
+                     last=say.period(last.period), last_level=level(last), table=ref("table5"))]
+    changes = [say("level_change", level=r.level, period=say.period(r.period))
+               for prev, r in zip(by_period.itertuples(), by_period.iloc[1:].itertuples()) if r.level != prev.level]
     if changes:
-        text += " The level of the mean changed to " + ", ".join(changes) + "."
+        sentences.append(say("level_changes", changes=say.series(changes)))
     coordinated = by_period[by_period.level >= 6]
-    if len(coordinated):
-        text += f" D first reached the coordination range (level 6 or above) in {coordinated.iloc[0].period}."
-    else:
-        text += " The mean D stayed in the dissonance range (levels 1-5) throughout."
-    text += f" The mean coupling degree C ranged from {fmt.quote(by_period.C.min())} to {fmt.quote(by_period.C.max())}."
-    paragraphs = [text]
+    sentences.append(say("coordinated", period=say.period(coordinated.iloc[0].period)) if len(coordinated)
+                     else say("dissonant"))
+    sentences.append(say("coupling_range", low=say.number(by_period.C.min()), high=say.number(by_period.C.max())))
+    paragraphs = [say.sentences(sentences + _figures(ref, say, "d_by_region", "d_heatmap", "d_map"))]
     by_group = results.coupling.by_group
     if by_group is not None:
+        names = Names.of(study, say.fmt)
         groups = [c for c in by_group.columns if c not in ("period", "All")]
         final = by_group.iloc[-1]
-        final_period = by_group["period"].iloc[-1]
+        final_period = say.period(by_group["period"].iloc[-1])
         ranked = sorted(groups, key=lambda g: -final[g])
         leads = {g: int((by_group[groups].idxmax(axis=1) == g).sum()) for g in groups}
         leader = max(leads, key=leads.get)
-        name = partial(names.value, study.panel.group)
-        paragraphs.append(
-            f"By {_inline(study.label(study.panel.group))} ({ref('table6')}), in {final_period} "
-            + ", ".join(f"{name(g)} had D = {fmt.quote(final[g])}" for g in ranked)
-            + f". {name(leader)} had the highest mean D in {leads[leader]} of {len(by_group)} periods"
-            + (f", and {name(ranked[-1])} the lowest in {final_period}." if ranked[-1] != leader else "."))
+
+        def name(g) -> str:
+            return names.value(study.panel.group, g)
+
+        lowest = say("group_lowest", name=name(ranked[-1]), period=final_period) if ranked[-1] != leader else ""
+        values = say.series([say("group_value", name=name(g), value=say.number(final[g])) for g in ranked])
+        paragraphs.append(say.sentences([
+            say("group_path", group=say.label(study.label(study.panel.group)), table=ref("table6"),
+                period=final_period, values=values),
+            say("group_leader", leader=name(leader), count=leads[leader], total=len(by_group), lowest=lowest)]))
     return paragraphs
 
 
-def _effects(run: ModelRun, k: int, fmt: Format, names: Names) -> list[tuple[str, float, str | None]]:
-    """(term label, estimate, significance level in words or None) for each non-constant term of equation k."""
+@dataclass(frozen=True)
+class Effect:
+    """One coefficient of one fitted equation, as the text speaks of it."""
+
+    term: str  # the term's name in the formula: "ln(education)"
+    label: str  # as printed inside a sentence
+    estimate: float
+    std_error: float
+    level: str | None  # the significance level in words, None when not significant
+
+
+def _effects(run: ModelRun, k: int, say: Phrasing, names: Names) -> list[Effect]:
+    """The non-constant terms of equation k of the run."""
     if not run.fit:
         return []
-    return [(names.term(t.term), t.estimate, significance_level(t.p_value, fmt))
+    return [Effect(t.term, say.term(names, t.term), t.estimate, t.std_error, say.level(t.p_value))
             for t in run.fit.equations[k].terms if t.term != "_cons"]
 
 
-def _describe_effects(effects, dependent: str, fmt: Format) -> str:
-    significant = [f"{label} ({'+' if est > 0 else '-'}{fmt.quote(abs(est))}, {level} level)"
-                   for label, est, level in effects if level]
-    insignificant = [label for label, _, level in effects if not level]
-    text = f"In the equation for {dependent}, "
-    text += ("the significant terms are " + "; ".join(significant)) if significant else "no term is significant"
-    if insignificant:
-        text += "; " + ", ".join(insignificant) + (" is" if len(insignificant) == 1 else " are") + " not significant"
-    return text + "."
+def _effect(run: ModelRun, k: int, term: str, say: Phrasing, names: Names) -> Effect | None:
+    return next((e for e in _effects(run, k, say, names) if e.term == term), None)
+
+
+def _reverses(effects: list[Effect]) -> bool:
+    """A sign reversal: significant estimates of the same coefficient on both sides of zero (an insignificant one of
+    the other sign is only not significant)."""
+    return len({e.estimate > 0 for e in effects if e.level}) == 2
 
 
 def _preferred(runs: list[ModelRun]) -> ModelRun:
@@ -184,79 +202,242 @@ def _preferred(runs: list[ModelRun]) -> ModelRun:
     return next((r for r in runs if r.method == "3sls" and r.fit), next((r for r in reversed(runs) if r.fit), runs[-1]))
 
 
-def _model_paragraphs(results: Results, study: Study, ref, fmt: Format) -> list[str]:
+def _equation_sentence(effects: list[Effect], dependent: str, say: Phrasing) -> str:
+    significant = [say("significant_term", term=e.label, value=say.signed(e.estimate), level=e.level)
+                   for e in effects if e.level]
+    if not significant:
+        return say("equation_none", dependent=dependent)
+    insignificant = [e.label for e in effects if not e.level]
+    rest = say.plural("not_significant", len(insignificant), terms=say.join(insignificant)) if insignificant else ""
+    return say("equation_terms", dependent=dependent, terms=say.clauses(significant), rest=rest)
+
+
+def _where(effect: Effect, dependent: str, say: Phrasing) -> str:
+    return say("term_in_equation", term=effect.label, dependent=dependent, value=say.number(effect.estimate))
+
+
+def _cross_sentence(cross: list[tuple[Effect, str]], say: Phrasing) -> str:
+    """What the endogenous variables' coefficients on each other say, hedged: associations, not causes."""
+    significant = [(e, dep) for e, dep in cross if e.level]
+    if not significant:
+        return say("cross_none")
+    if len(significant) < len(cross):
+        return say("cross_partial", significant=say.join([_where(e, d, say) for e, d in significant]),
+                   insignificant=say.join([_where(e, d, say) for e, d in cross if not e.level]))
+    signs = {e.estimate > 0 for e, _ in cross}
+    if len(signs) == 2:
+        return say("cross_opposite", details=say.clauses([_where(e, d, say) for e, d in cross]))
+    return say("cross_positive" if signs == {True} else "cross_negative")
+
+
+def _method_reversals(runs: list[ModelRun], column: dict, equations, say: Phrasing, names: Names) -> list[str]:
+    """A sentence for each coefficient whose sign differs between the estimators, one of them significant."""
+    sentences = []
+    for k, eq in enumerate(equations):
+        dependent = say.term(names, eq.dependent)
+        for term in dict.fromkeys(e.term for r in runs for e in _effects(r, k, say, names)):
+            found = [(r, _effect(r, k, term, say, names)) for r in runs]
+            found = [(r, e) for r, e in found if e]
+            if _reverses([e for _, e in found]):
+                values = [say("method_value", method=METHODS[r.method].label, column=say.column(column[id(r)]),
+                              value=say.number(e.estimate)) + ("" if e.level else say("not_significant_aside"))
+                          for r, e in found]
+                sentences.append(say("method_reversal", term=found[0][1].label, dependent=dependent,
+                                     values=say.series(values)))
+    return sentences
+
+
+def _negative_r2(runs: list[tuple[str, ModelRun]], equations, say: Phrasing, names: Names) -> list[str]:
+    """A sentence for each equation fitted with a negative R-squared, which instrumental variables allow."""
+    sentences = []
+    for where, run in runs:
+        for eq, fit in zip(equations, run.fit.equations if run.fit else ()):
+            if finite(fit.r2) and fit.r2 < 0:
+                sentences.append(say("negative_r2", where=where, dependent=say.term(names, eq.dependent),
+                                     value=say.number(fit.r2)))
+    return sentences
+
+
+def _model_paragraphs(results: Results, study: Study, ref, say: Phrasing) -> list[str]:
     runs = results.main
     best = _preferred(runs)
     column = dict(zip(map(id, runs), column_numbers(results)[0]))
     equations = study.model.parsed
-    names = Names.of(study, fmt)
+    names = Names.of(study, say.fmt)
     dependents = {eq.dependent.name for eq in equations}
-    name = METHODS[best.method].label
-    paragraphs = [f"{ref('table7')} reports the system estimated by " + ", ".join(
-        f"{METHODS[r.method].label} {column[id(r)]}" for r in runs)
-        + f". The discussion uses the {name} estimates in column {column[id(best)]}."]
+    method = METHODS[best.method].label
+    methods = say.join([say("method_column", method=METHODS[r.method].label, column=say.column(column[id(r)]))
+                        for r in runs])
+    paragraphs = [say.sentences([say("model_lead", table=ref("table7"), methods=methods, method=method,
+                                     column=say.column(column[id(best)])), *_figures(ref, say, "coefficients")])]
     cross = []
     for k, eq in enumerate(equations):
-        effects = _effects(best, k, fmt, names)
-        paragraphs.append(_describe_effects(effects, _inline(names.term(eq.dependent)), fmt))
-        cross += [(eq, label, est, level) for (label, est, level), t in zip(effects, eq.regressors) if t.name in dependents]
-    if len(cross) >= 2 and all(level for *_, level in cross):
-        signs = {est > 0 for *_, est, _ in cross}
-        kind = "mutually reinforcing" if signs == {True} else "mutually dampening" if signs == {False} else "of opposite signs"
-        paragraphs.append(f"The endogenous variables affect each other significantly in both directions; the effects are {kind}.")
-    ols = next((r for r in runs if r.method == "ols" and r.fit), None)
+        effects = _effects(best, k, say, names)
+        dependent = say.term(names, eq.dependent)
+        paragraphs.append(_equation_sentence(effects, dependent, say))
+        cross += [(e, dependent, k) for e in effects if parse_term(e.term).name in dependents]
+    if len(cross) >= 2:
+        paragraphs.append(_cross_sentence([(e, dependent) for e, dependent, _ in cross], say))
+    fitted = [r for r in runs if r.fit]
+    checks = _method_reversals(fitted, column, equations, say, names)
+    checks += _negative_r2([(say.column(column[id(r)]), r) for r in fitted], equations, say, names)
+    ols = next((r for r in fitted if r.method == "ols"), None)
     if ols and cross and best is not ols:
-        eq, label, est, _ = cross[0]
-        k = equations.index(eq)
-        ols_est = next(e for lab, e, _ in _effects(ols, k, fmt, names) if lab == label)
-        paragraphs.append(f"OLS, which ignores the simultaneity, puts the coefficient of {label} in the equation for "
-                          f"{_inline(names.term(eq.dependent))} at {fmt.quote(ols_est)} against {fmt.quote(est)} by {name}.")
+        effect, dependent, k = cross[0]
+        if ols_effect := _effect(ols, k, effect.term, say, names):
+            checks.append(say("ols_comparison", term=effect.label, dependent=dependent,
+                              ols=say.number(ols_effect.estimate), estimate=say.number(effect.estimate), method=method))
+    if checks:
+        paragraphs.append(say.sentences(checks))
     return paragraphs
 
 
-def _robustness_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
-    runs = [r for r in results.robustness if r.fit]
+def _diagnostics_paragraph(results: Results, study: Study, ref, say: Phrasing) -> str:
+    """Instrument strength, overidentification, the Hausman test where it is a test of its own, residual correlation."""
+    d = results.diagnostics
+    say = say.with_format(say.fmt.for_table("diagnostics"))
+    names = Names.of(study, say.fmt)
+    dependent = {eq.name: say.term(names, eq.dependent) for eq in study.model.parsed}
+    sentences = [say("diagnostics_lead", table=ref("diagnostics"))]
+    first = [f for f in d.first_stage if finite(f.test.statistic)]
+    weak = [say("weak_item", regressor=say.term(names, f.regressor), dependent=dependent[f.equation],
+                value=say.number(f.test.statistic)) for f in first if f.test.statistic < WEAK_F]
+    if weak:
+        sentences.append(say("weak_instruments", items=say.join(weak), threshold=WEAK_F))
+    elif first:
+        sentences.append(say("strong_instruments", value=say.number(min(f.test.statistic for f in first)),
+                             threshold=WEAK_F))
+
+    def test(t) -> str:
+        return say("test_result", statistic=say.chi2(t.statistic, t.df), p=say.p(t.p_value))
+
+    tested = [(name, t) for name, t in d.sargan if finite(t.p_value)]
+    rejected = [say("sargan_item", dependent=dependent[name], test=test(t)) for name, t in tested if t.p_value < ALPHA]
+    kept = [say("sargan_item", dependent=dependent[name], test=test(t)) for name, t in tested if t.p_value >= ALPHA]
+    if rejected:
+        sentences.append(say("sargan_rejects", alpha=say.alpha(), items=say.join(rejected)))
+    if kept:
+        sentences.append(say("sargan_accepts", alpha=say.alpha(), items=say.join(kept)))
+    system = d.system_sargan
+    if finite(system.p_value):
+        sentences.append(say("system_rejects" if system.p_value < ALPHA else "system_accepts", test=test(system)))
+    if rejected or (finite(system.p_value) and system.p_value < ALPHA):
+        sentences.append(say("overidentification_caution"))
+    if not tested and not finite(system.p_value):
+        sentences.append(say("exactly_identified"))
+    hausman = d.hausman
+    if finite(hausman.p_value):
+        if finite(system.statistic) and math.isclose(hausman.statistic, system.statistic, rel_tol=1e-6):
+            sentences.append(say("hausman_identity", statistic=say.number(hausman.statistic)))
+        else:
+            sentences.append(say("hausman_rejects" if hausman.p_value < ALPHA else "hausman_accepts", test=test(hausman)))
+    pairs = [say("correlation_pair", first=dependent[a], second=dependent[b], value=say.number(d.residual_correlation[i][j]))
+             for i, a in enumerate(d.equations) for j, b in enumerate(d.equations) if i < j]
+    bp = d.breusch_pagan
+    if pairs and finite(bp.p_value):
+        sentences.append(say("correlation_rejects" if bp.p_value < ALPHA else "correlation_accepts",
+                             pairs=say.clauses(pairs), test=test(bp)))
+    return say.sentences(sentences)
+
+
+def _robustness_paragraph(results: Results, study: Study, ref, say: Phrasing) -> str:
+    """Each coefficient judged by sign, significance and size against the main estimate's 95% interval."""
+    fitted = [(column, r) for column, r in zip(column_numbers(results)[1], results.robustness) if r.fit]
     best = _preferred(results.main)
-    equations = study.model.parsed
-    names = Names.of(study, fmt)
-    stable, changed = [], []
-    for k, eq in enumerate(equations):
-        for label, est, level in _effects(best, k, fmt, names):
-            kept = [next(((e, lv) for lab, e, lv in _effects(r, k, fmt, names) if lab == label), None) for r in runs]
-            kept = [x for x in kept if x is not None]
-            same = all((e > 0) == (est > 0) and bool(lv) == bool(level) for e, lv in kept)
-            (stable if same else changed).append(f"{label} ({_inline(names.term(eq.dependent))})")
-    text = f"{ref('table8')} drops one variable at a time ({len(runs)} models). "
-    text += ("Every coefficient keeps its sign and significance." if not changed else
-             f"{len(stable)} of {len(stable) + len(changed)} coefficients keep their sign and significance; "
-             + "those that change in at least one model are " + ", ".join(changed) + ".")
-    failed = [r for r in results.robustness if not r.fit]
+    names = Names.of(study, say.fmt)
+    margin = critical_value(best.fit) if best.fit else math.nan
+    stable, changed = 0, []
+    for k, eq in enumerate(study.model.parsed):
+        dependent = say.term(names, eq.dependent)
+        for main in _effects(best, k, say, names):
+            found = [(say.column(column), e) for column, r in fitted if (e := _effect(r, k, main.term, say, names))]
+            low, high = main.estimate - margin * main.std_error, main.estimate + margin * main.std_error
+            reasons = []
+            if _reverses([main] + [e for _, e in found]):
+                flipped = [c for c, e in found if e.level and (e.estimate > 0) != (main.estimate > 0)]
+                reasons.append(say.plural("sign_changes", len(flipped), columns=say.join(flipped)))
+            for key, columns in (("loses_significance", [c for c, e in found if main.level and not e.level]),
+                                 ("gains_significance", [c for c, e in found if e.level and not main.level])):
+                if columns:
+                    reasons.append(say.plural(key, len(columns), columns=say.join(columns)))
+            outside = [(c, e) for c, e in found if not low <= e.estimate <= high]
+            if outside:
+                values = [e.estimate for _, e in found]
+                reasons.append(say.plural("size_changes", len(outside), columns=say.join([c for c, _ in outside]),
+                                          low=say.number(min(values)), high=say.number(max(values)),
+                                          main=say.number(main.estimate)))
+            if reasons:
+                changed.append(say("changed_item", term=main.label, dependent=dependent, reasons=say.series(reasons)))
+            else:
+                stable += 1
+    sentences = [say("robustness_lead", table=ref("table8"), count=len(fitted))]
+    if changed:
+        sentences.append(say.plural("robustness_some", stable, total=stable + len(changed), changes=say.clauses(changed)))
+    else:
+        sentences.append(say("robustness_all"))
+    failed = len(results.robustness) - len(fitted)
     if failed:
-        text += f" {len(failed)} model(s) could not be estimated (see the notes)."
-    return text
+        sentences.append(say.plural("failed_models", failed))
+    return say.sentences(sentences)
 
 
-def _heterogeneity_paragraph(results: Results, study: Study, ref, fmt: Format) -> str:
+def _difference(a: Effect, b: Effect) -> tuple[float, float]:
+    """z and its two-sided p for the difference of two estimates from separate samples (independent)."""
+    z = (a.estimate - b.estimate) / math.hypot(a.std_error, b.std_error)
+    return z, math.erfc(abs(z) / math.sqrt(2))
+
+
+def _group_comparison(found: list[tuple[str, Effect]], say: Phrasing) -> str:
+    """Which significant group estimates differ significantly; insignificant ones are never ranked."""
+    significant = sorted([(g, e) for g, e in found if e.level], key=lambda ge: -ge[1].estimate)
+    if len(significant) < 2:
+        return ""
+    pairs = [(high, low, *_difference(a, b)) for k, (high, a) in enumerate(significant) for low, b in significant[k + 1:]]
+    different = [say("difference_pair", high=high, low=low, z=say.number(z), p=say.p(p))
+                 for high, low, z, p in pairs if p < ALPHA]
+    if len(pairs) == 1:
+        high, low, z, p = pairs[0]
+        pair = say("difference_pair", high=high, low=low, z=say.number(z), p=say.p(p))
+        return say("difference_one" if different else "difference_one_none", alpha=say.alpha(), pairs=pair)
+    if not different:
+        return say("differences_none", alpha=say.alpha())
+    key = "differences_all" if len(different) == len(pairs) else "differences_some"
+    return say(key, alpha=say.alpha(), pairs=say.clauses(different))
+
+
+def _heterogeneity_paragraph(results: Results, study: Study, ref, say: Phrasing) -> str:
     runs = results.by_group
     equations = study.model.parsed
     dependents = {eq.dependent.name for eq in equations}
-    names = Names.of(study, fmt)
+    names = Names.of(study, say.fmt)
     group = study.panel.group
-    sentences = []
+    group_label = say.label(study.label(group))
+    sentences = [say("heterogeneity_lead", table=ref("table9"), group=group_label),
+                 *_figures(ref, say, "coefficients_groups")]
+
+    def listed(items) -> str:
+        return say.join([say("group_estimate", name=g, value=say.number(e.estimate)) for g, e in items])
+
     for k, eq in enumerate(equations):
+        dependent = say.term(names, eq.dependent)
         for t in eq.regressors:
             if t.name not in dependents:
                 continue
-            label = names.term(t)
-            values = [(names.value(group, r.sample), e, lv) for r in runs
-                      for lab, e, lv in _effects(r, k, fmt, names) if lab == label]
-            if not values:
+            found = [(names.value(group, r.sample), e) for r in runs if (e := _effect(r, k, t.name, say, names))]
+            if not found:
                 continue
-            ranked = sorted(values, key=lambda v: -v[1])
-            parts = [f"{g} {fmt.quote(e)}{'' if lv else ' (not significant)'}" for g, e, lv in ranked]
-            sentences.append(f"The effect of {label} on {_inline(names.term(eq.dependent))} is largest in {ranked[0][0]} "
-                             f"and smallest in {ranked[-1][0]} ({'; '.join(parts)}).")
+            significant = [(g, e) for g, e in found if e.level]
+            insignificant = [(g, e) for g, e in found if not e.level]
+            key = "group_all" if not insignificant else "group_none" if not significant else "group_some"
+            sentences.append(say(key, term=say.term(names, t), dependent=dependent, group=group_label,
+                                 significant=listed(significant), insignificant=listed(insignificant)))
+            if _reverses([e for _, e in found]):
+                sentences.append(say("group_reversal", group=group_label,
+                                     positive=listed([(g, e) for g, e in found if e.estimate > 0]),
+                                     negative=listed([(g, e) for g, e in found if e.estimate <= 0])))
+            sentences.append(_group_comparison(found, say))
+    sentences += _negative_r2([(names.value(group, r.sample), r) for r in runs], equations, say, names)
     failed = [names.value(group, r.sample) for r in runs if not r.fit]
     if failed:
-        sentences.append("The system could not be estimated for " + ", ".join(failed) + " (see the table notes).")
-    return f"{ref('table9')} estimates the system separately by {_inline(study.label(study.panel.group))}. " + " ".join(sentences)
+        sentences.append(say("groups_failed", groups=say.join(failed)))
+    return say.sentences(sentences)

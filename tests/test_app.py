@@ -94,8 +94,9 @@ def test_demo_start_shows_all_nine_tables_figures_and_the_synthetic_label():
     app = start()
     assert app.session_state["tab"] == "Results"
     tables = printed_tables(app)
-    assert list(tables) == [f"Table {k}" for k in range(1, 17)]  # 10-16: the chapter (17, the diagnostics, apart)
-    assert cells(tables["Table 10"], "2011")[0].startswith("0.385")  # Global Moran's I of D in 2011
+    # 10, the diagnostics, apart; 11-17: the chapter
+    assert list(tables) == [f"Table {k}" for k in (*range(1, 10), *range(11, 18))]
+    assert cells(tables["Table 11"], "2011")[0].startswith("0.385")  # Global Moran's I of D in 2011
     assert all('class="academic"' in html for html in tables.values())
     assert cells(tables["Table 1"], "[0.9, 1.0]") == ["10", "Quality coordination"]
     assert "Synthetic demonstration data, not official statistics." in messages(app.info)
@@ -128,7 +129,7 @@ def test_table_settings_and_narrative_edits_never_re_estimate(counted_runs):
     after = cells(printed_tables(app)["Table 7"], manufacture)
     assert all(re.fullmatch(r"−?\d+\.\d{2}(\*{1,3})?", c) for c in after), after
     app.segmented_control(key=f"inference_{revision(app)}").set_value("t").run()
-    assert "t statistics in parentheses." in printed_tables(app)["Table 7"]
+    assert "t statistics (3SLS, I3SLS: z statistics) in parentheses." in printed_tables(app)["Table 7"]
     show(app, "Narrative")
     app.text_area(key="narrative0.conclusions").set_value("Both systems reinforce each other.").run()
     assert app.session_state[state.NARRATIVE].conclusions == "Both systems reinforce each other."

@@ -39,8 +39,8 @@ def rows(t, group=None):
 def test_chapter_tables_are_numbered_after_the_paper_tables(demo):
     _, _, report = demo
     numbers = {b.table.id: b.number for b in report.tables}
-    assert [numbers[t] for t in CHAPTER_TABLES] == list(range(10, 17))  # after Tables 1-9, before the diagnostics
-    assert report.ref("moran") == "Table 10"
+    assert [numbers[t] for t in CHAPTER_TABLES] == list(range(11, 18))  # after Tables 1-9 and the diagnostics
+    assert report.ref("moran") == "Table 11" and report.ref("diagnostics") == "Table 10"
 
 
 def test_moran_table_holds_the_statistics_of_every_period(demo):
@@ -179,7 +179,7 @@ def test_manuscript_section_has_formulas_text_tables_and_figures(demo):
     assert "Its largest source is the net differences between groups" in text
     dagum = results.chapter.dagum.overall
     assert f"{100 * dagum['share_nb'].min():.3f}% to {100 * dagum['share_nb'].max():.3f}%" in text
-    assert "Table 10 gives the statistics" in text
+    assert "Table 11 gives the statistics" in text
     assert f"(Q = {fmt.quote(results.chapter.markov.homogeneity['Q'])}" in text
 
 

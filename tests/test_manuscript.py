@@ -33,7 +33,7 @@ def demo():
 def test_manuscript_has_every_table_figure_and_equation(demo):
     study, _, results, files = demo
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
-    assert len(word.tables) == 9 + 7  # and the chapter's: Moran, LISA, Dagum (2), Markov, obstacles, development
+    assert len(word.tables) == 9 + 1 + 7  # the diagnostics, the chapter's: Moran, LISA, Dagum (2), Markov, obstacles, development
     assert len(word.inline_shapes) == 6 + 3  # Figure 1, D by region, heat map, map, two coefficient plots; the chapter's
     equations = list(word.element.body.iter(f"{MATH}oMath"))
     system_lines = sum(len(lines) for lines, _ in system_equations(study))
@@ -41,7 +41,7 @@ def test_manuscript_has_every_table_figure_and_equation(demo):
     assert len(equations) == 6 + 3 + system_lines + 4  # entropy, coupling, the system, Moran, Dagum (2), obstacle
     captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
     tables = sorted(int(c.split(".")[0].split()[1]) for c in captions if c.startswith("Table "))
-    assert tables == list(range(1, 17))  # Table 17, the diagnostics, is in the tables document
+    assert tables == list(range(1, 18))  # Table 10, the diagnostics, beside the paragraph that reads them
     assert sum(c.startswith("Figure ") for c in captions) == 9
 
 
@@ -63,7 +63,7 @@ def test_results_text_names_tables_by_their_printed_numbers(demo):
     study, _, results, files = demo
     body = "\n".join(p.text for p in WordDocument(io.BytesIO(files["manuscript.docx"])).paragraphs)
     assert "as Table 5 reports" in body and "Table 7 reports the system estimated by OLS (1)" in body
-    assert "Figure 1 shows the yearly national means" in body
+    assert "Figure 1 shows the yearly means" in body
     assert "table5" not in body and "figure1" not in body
 
 
@@ -136,7 +136,7 @@ def test_author_reference_document_supplies_the_styles(demo, tmp_path):
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
     assert word.styles["Normal"].font.name == "Arial"
     assert word.styles["Heading 1"].font.size == 203200
-    assert len(word.tables) == 16  # Tables 1-9 and the chapter's seven
+    assert len(word.tables) == 17  # Tables 1-9, the diagnostics and the chapter's seven
 
 
 def test_bundle_reproduces_the_run(demo):

@@ -5,7 +5,8 @@ from analysis import examples
 from analysis.errors import UserError
 from analysis.pipeline import run
 from analysis.table import Format
-from report.narrative import Narrative, dumps, loads, results_text, significance_level
+from report.narrative import Narrative, dumps, loads, results_text
+from report.phrasing import inline, significance_level
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +18,12 @@ def demo():
 
 def test_every_section_is_drafted_and_refers_through_ref(demo):
     _, _, text = demo
-    assert set(text) == {"indices", "coupling", "model", "robustness", "heterogeneity"} | {
+    assert set(text) == {"indices", "coupling", "model", "diagnostics", "robustness", "heterogeneity"} | {
         f"chapter_{s}" for s in ("moran", "lisa", "dagum", "density", "markov", "obstacle", "development")}
     assert text["indices"][0].startswith("<figure1> shows")
     assert "<table5>" in text["coupling"][0] and "<table6>" in text["coupling"][1]
-    assert text["model"][0].startswith("<table7> reports the system estimated by OLS (1), 2SLS (2), 3SLS (3), I3SLS (4)")
+    assert text["model"][0].startswith("<table7> reports the system estimated by OLS (1), 2SLS (2), 3SLS (3) and I3SLS (4)")
+    assert text["diagnostics"][0].startswith("<diagnostics> reports the diagnostics")
 
 
 def test_index_sentences_carry_the_first_and_last_yearly_means(demo):
@@ -35,7 +37,7 @@ def test_index_sentences_carry_the_first_and_last_yearly_means(demo):
 def test_coupling_sentence_follows_the_yearly_levels(demo):
     _, results, text = demo
     by_period = results.coupling.by_period
-    assert f"moved from {by_period.D.iloc[0]:.3f} in 2011 (level {by_period.level.iloc[0]}" in text["coupling"][0]
+    assert f"rose from {by_period.D.iloc[0]:.3f} in 2011 (level {by_period.level.iloc[0]}" in text["coupling"][0]
     if (by_period.level < 6).all():
         assert "stayed in the dissonance range" in text["coupling"][0]
 
@@ -47,7 +49,7 @@ def test_model_sentences_name_exactly_the_significant_terms(demo):
     for term in three.fit.equations[0].terms:
         if term.term == "_cons":
             continue
-        label = f"ln {study.label(term.term[3:-1])}" if term.term.startswith("ln(") else study.label(term.term)
+        label = f"ln {inline(study.label(term.term[3:-1]))}" if term.term.startswith("ln(") else inline(study.label(term.term))
         assert label != term.term
         if term.p_value < 0.05:
             assert f"{label} ({'+' if term.estimate > 0 else '-'}{abs(term.estimate):.3f}" in first_equation

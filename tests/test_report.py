@@ -77,9 +77,9 @@ def test_numbers_are_decided_once_and_read_by_every_renderer(demo):
     rep = assemble(results, study, Narrative())
     assert [b.number for b in rep.tables] == list(range(1, len(rep.tables) + 1))
     assert rep.references["table7"] == "Table 7" and rep.references["figure1"] == "Figure 1"
-    assert rep.references["diagnostics"] == f"Table {len(rep.tables)}"
+    assert rep.references["diagnostics"] == "Table 10"  # after Table 9, before the chapter's
     in_manuscript = [b for b in rep.manuscript.blocks if isinstance(b, TableBlock)]
-    assert [b.number for b in in_manuscript] == list(range(1, len(rep.tables)))  # all but the diagnostics, in order
+    assert [b.number for b in in_manuscript] == list(range(1, len(rep.tables) + 1))  # every table, in order
     paragraphs = " ".join(plain(b.text) for b in rep.manuscript.blocks if isinstance(b, Paragraph))
     assert "as Table 5 reports" in paragraphs
 

@@ -119,7 +119,7 @@ def test_no_test_is_printed_twice_in_the_diagnostics_table(demo):
     d = results.diagnostics
     assert hausman_is_system_sargan(d)  # the demo prints 38.599 with df 5 for both
     assert f"{d.hausman.statistic:.3f}" == f"{d.system_sargan.statistic:.3f}" == "38.599" and d.hausman.df == 5
-    table = extra_tables(results, study)[-1]
+    table = _diagnostics(extra_tables(results, study))
     tested = [(row.cells[0].text, row.cells[1].text) for _, row in table.rows() if row.cells[1].text]
     assert len(tested) == len(set(tested)) and tested.count(("38.599", "5")) == 1
     assert not any("Hausman" in g.label for g in table.groups)
@@ -143,7 +143,7 @@ def test_the_hausman_test_is_shown_where_it_is_another_test():
     study, results, frame = small_system(["y1 ~ y2 + x1 + x2", "y2 ~ y1 + x3 + x4", "y3 ~ y1 + y2 + x5"])
     d = results.diagnostics
     assert (d.system_sargan.df, d.hausman.df) == (6, 5) and not hausman_is_system_sargan(d)
-    table = extra_tables(results, study)[-1]
+    table = _diagnostics(extra_tables(results, study))
     hausman = next(g for g in table.groups if g.label == "Hausman test, 3SLS against 2SLS")
     assert hausman.rows[0].cells[0].value == d.hausman.statistic
     assert not any("equals the system Hansen-Sargan" in n for n in table.notes)
@@ -156,7 +156,7 @@ def test_exactly_identified_equations_claim_no_identity():
     study, results, _ = small_system(["y1 ~ y2 + x1 + x2 + x3 + x5", "y2 ~ y1 + x1 + x3 + x4 + x5"])
     d = results.diagnostics
     assert d.hausman.statistic is None and d.system_sargan.statistic is None and not hausman_is_system_sargan(d)
-    notes = extra_tables(results, study)[-1].notes
+    notes = _diagnostics(extra_tables(results, study)).notes
     assert "The Hausman test of 3SLS against 2SLS has nothing to test here: the two estimators coincide." in notes
     assert not any("equals the system Hansen-Sargan" in n for n in notes)
 
@@ -323,3 +323,7 @@ def test_indices_weighted_alike_share_one_note(demo, variants):
         "together; normalised values shifted by 0.0001 before taking logs.",
         "Manufacturing transformation and upgrading: entropy weights, on indicators min-max normalised and weighted "
         "within each period; normalised values mapped into [0.0001, 0.9999] before taking logs.")
+
+
+def _diagnostics(tables):
+    return next(t for t in tables if t.id == "diagnostics")
