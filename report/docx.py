@@ -203,12 +203,13 @@ def add_table(document, table: Table, number: int, language: str = "en") -> None
                                    style=document.styles["Caption Label"].style_id))
         last = k == len(parts) - 1
         _add_table_part(document, table, entries, fit, tabs, keep_with_notes=last and bool(table.notes))
+    paragraph = None
     for k, note in enumerate(table.notes):
         paragraph = _paragraph(document, "Table Note")
         paragraph.paragraph_format.keep_with_next = k < len(table.notes) - 1
         paragraph._p.append(_run(note))
     if fit.landscape:
-        _section_break(document, landscape=True)
+        _section_break(document, landscape=True, last=paragraph)
 
 
 def tables_document(tables: list[Table], title: str, *, author: str = "", created: datetime | None = None) -> bytes:
@@ -285,9 +286,9 @@ def _style_size(document, name: str) -> Pt:
     return Pt(int(size.get(qn("w:val"))) / 2) if size is not None else DEFAULT_SIZE
 
 
-def _section_break(document, *, landscape: bool) -> None:
-    """End the section here: a paragraph carrying the section's properties (the document's last section's, turned to
-    landscape if asked), so the next content starts a new page."""
+def _section_break(document, *, landscape: bool, last=None) -> None:
+    """End the section with the paragraph last, or a new empty one: it carries the section's properties (the
+    document's last section's, turned to landscape if asked), so the next content starts a new page."""
     final = document.element.body.find(qn("w:sectPr"))
     properties = deepcopy(final) if final is not None else OxmlElement("w:sectPr")
     if landscape:
@@ -296,7 +297,7 @@ def _section_break(document, *, landscape: bool) -> None:
         size.set(qn("w:w"), height)
         size.set(qn("w:h"), width)
         size.set(qn("w:orient"), WD_ORIENT.LANDSCAPE.name.lower())
-    paragraph = _paragraph(document, "Table Note")
+    paragraph = last if last is not None else _paragraph(document, "Table Note")
     paragraph._p.get_or_add_pPr().append(properties)
 
 
