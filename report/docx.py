@@ -24,6 +24,7 @@ import zlib
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -33,7 +34,6 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, Twips
 from lxml import etree
-from pathlib import Path
 
 from analysis.catalogue import words as catalogue
 from analysis.errors import UserError
@@ -68,6 +68,8 @@ _P_PR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", 
                        "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
                        "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
                        "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_P_PR_AFTER_KEEP = ("w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl", "w:numPr",
+                    "w:suppressLineNumbers", "w:pBdr", *_P_PR_AFTER_BORDERS)
 _TC_PR_AFTER_BORDERS = ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
 
 
@@ -268,11 +270,11 @@ def _fit(document, table: Table) -> _Fit:
                 section.page_height - section.top_margin - section.bottom_margin)
     landscape = portrait[::-1]
     trials = (("Table Text", portrait, False), ("Table Text", landscape, True), ("Table Text Small", landscape, True))
-    for style, (width, height), turned in trials:
+    for style, page, turned in trials:
         size = _style_size(document, style)
-        if sum(_narrowest_widths(table, size)) <= width:
+        if sum(_narrowest_widths(table, size)) <= page[0]:
             break
-    return _Fit(style, size, _column_widths(table, width, size), turned, Emu(height).pt)
+    return _Fit(style, size, _column_widths(table, page[0], size), turned, Emu(page[1]).pt)
 
 
 def _style_size(document, name: str) -> Pt:
@@ -457,10 +459,6 @@ def _keep_together(word_table, keep_last: bool) -> None:
                 paragraph.get_or_add_pPr().insert_element_before(_attributed("w:keepNext"), *_P_PR_AFTER_KEEP)
 
 
-_P_PR_AFTER_KEEP = ("w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl", "w:numPr",
-                    "w:suppressLineNumbers", "w:pBdr", *_P_PR_AFTER_BORDERS)
-
-
 def _layout(word_table, table: Table, widths: list[int]) -> None:
     """Full text width, the given column widths, no borders, header repeated on each page, rows never split."""
     word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -536,7 +534,8 @@ def _write_cell(cell, content: Cell, numeric: bool, tab: int | None, style: str)
         _write(cell, content.text + content.stars, WD_ALIGN_PARAGRAPH.LEFT, style)
         return
     number = tab is not None and content.is_number
-    paragraph = _write(cell, "".join(content.parts(MINUS)), WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER, style)
+    alignment = WD_ALIGN_PARAGRAPH.LEFT if number else WD_ALIGN_PARAGRAPH.CENTER
+    paragraph = _write(cell, "".join(content.parts(MINUS)), alignment, style)
     if number:
         # Word and LibreOffice align a table cell on its decimal tab without a tab character.
         paragraph.paragraph_format.tab_stops.add_tab_stop(tab, WD_TAB_ALIGNMENT.DECIMAL)
@@ -587,7 +586,8 @@ def _rule(cell, edge: str, size: int) -> None:
 
 def _order_edges(borders) -> None:
     """tcBorders children in the schema's order: top, left (start), bottom, right (end)."""
-    order = {qn(f"w:{edge}"): i for i, edge in enumerate(("top", "start", "left", "bottom", "end", "right", "insideH", "insideV"))}
+    edges = ("top", "start", "left", "bottom", "end", "right", "insideH", "insideV")
+    order = {qn(f"w:{edge}"): i for i, edge in enumerate(edges)}
     for child in sorted(borders, key=lambda c: order.get(c.tag, 99)):
         borders.append(child)
 
@@ -599,13 +599,9 @@ def _ensure_styles(document) -> None:
     missing = [name for name in STYLES if name not in document.styles]
     if not missing:
         return
-    shipped = _shipped_styles()
+    shipped = Document(str(REFERENCE)).styles
     for name in missing:
         document.styles.element.append(deepcopy(shipped[name].element))
-
-
-def _shipped_styles():
-    return Document(str(REFERENCE)).styles
 
 
 def _apply_language(document, language: str, profile: str) -> None:
@@ -633,8 +629,7 @@ def _apply_language(document, language: str, profile: str) -> None:
 def _set_east_asian(style, font: str) -> None:
     """The style's East Asian font slot, keeping its Latin font (the Normal style's Times New Roman when unset)."""
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for slot in ("w:eastAsiaTheme",):
-        fonts.attrib.pop(qn(slot), None)
+    fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
     fonts.set(qn("w:eastAsia"), font)
     fonts.set(qn("w:hint"), "eastAsia")
     if style.name == "Normal" and fonts.get(qn("w:ascii")) is None:
@@ -774,7 +769,10 @@ def _write_equation(document, block: blocks.Equation, context: _Context) -> None
     p.append(parse_xml(etree.tostring(display(block.lines, names))))
     before, after = _label_parts(context.words["equation_ref"], word="")
     p.append(_run("\t" + before.strip()))
-    number = lambda q: _add_field(q, "SEQ Equation \\* ARABIC", str(block.number))  # noqa: E731
+
+    def number(q):
+        _add_field(q, "SEQ Equation \\* ARABIC", str(block.number))
+
     if block.id:
         _bookmarked(p, blocks.anchor(block.id), number)
     else:

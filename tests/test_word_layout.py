@@ -91,8 +91,8 @@ def test_a_restyled_reference_document_restyles_every_table_cell_and_caption(dem
     runs = [(p, r) for p in paragraphs for r in p.iter(qn("w:r")) if r.find(qn("w:t")) is not None]
     assert len(runs) > 1000  # every caption and cell run of the demo's 16 tables and 9 figures
     assert {_resolved(document, p, r, "w:rFonts", "w:ascii") for p, r in runs} == {RESTYLED}
-    for paragraph, run in runs:
-        properties = run.find(qn("w:rPr"))
+    for _, word_run in runs:
+        properties = word_run.find(qn("w:rPr"))
         assert properties is None or (properties.find(qn("w:rFonts")), properties.find(qn("w:sz"))) == (None, None)
     sizes = {_resolved(document, p, r, "w:sz", "w:val") for p, r in runs}
     assert sizes <= {"20", "16"}  # Table Text and Caption (10 pt), Table Text Small (8 pt): never smaller
@@ -100,8 +100,8 @@ def test_a_restyled_reference_document_restyles_every_table_cell_and_caption(dem
 
 def test_every_data_table_paragraph_is_at_least_eight_points(manuscript):
     for paragraph in _captions_and_cells(manuscript):
-        for run in paragraph.iter(qn("w:r")):
-            size = _resolved(manuscript, paragraph, run, "w:sz", "w:val")
+        for word_run in paragraph.iter(qn("w:r")):
+            size = _resolved(manuscript, paragraph, word_run, "w:sz", "w:val")
             assert int(size) >= SMALLEST_SIZE.pt * 2
 
 
@@ -139,7 +139,7 @@ def test_references_in_the_text_are_ref_fields_showing_the_printed_name(manuscri
 def test_each_equation_is_one_math_object_with_a_seq_number_at_the_right_margin(demo, manuscript):
     equations = [p for p in manuscript.element.body.iter(qn("w:p")) if p.find(f"{MATH}oMath") is not None]
     assert len(equations) == len(demo.equations)
-    for paragraph, (equation_id, number) in zip(equations, demo.equations.items()):
+    for paragraph, number in zip(equations, demo.equations.values()):
         assert len(paragraph.findall(f"{MATH}oMath")) == 1
         assert "SEQ Equation" in "".join(t.text for t in paragraph.iter(qn("w:instrText")))
         text = "".join(t.text for t in paragraph.iter(qn("w:t")))
