@@ -114,12 +114,18 @@ def _run(text: str | None, *, style: str = "", bold: bool = False, italic: bool 
         if superscript:
             properties.append(_valued("w:vertAlign", "superscript"))
         run.append(properties)
-    if text is not None:
-        content = OxmlElement("w:t")
-        content.set(qn("xml:space"), "preserve")
-        content.text = _xml_text(text)
-        run.append(content)
+    for piece in re.split("([\t\n])", text or ""):  # tabs and line breaks as Word's own elements, as Word writes them
+        if piece in _BREAKS:
+            run.append(OxmlElement(_BREAKS[piece]))
+        elif piece:
+            content = OxmlElement("w:t")
+            content.set(qn("xml:space"), "preserve")
+            content.text = _xml_text(piece)
+            run.append(content)
     return run
+
+
+_BREAKS = {"\t": "w:tab", "\n": "w:br"}
 
 
 def _valued(tag: str, value: str):
