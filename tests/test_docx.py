@@ -268,3 +268,16 @@ def test_control_characters_pasted_into_text_do_not_break_the_document():
     texts = [p.text for p in document.paragraphs] + [c.text for row in document.tables[0].rows for c in row.cells]
     assert "Doc " in texts and "Note " in texts and "Label " in texts
     assert not any(ch in "".join(texts) for ch in "\x00\x07\x0b\x0c\x1f")
+
+
+def test_a_table_too_wide_even_for_a_landscape_page_takes_the_small_style_never_a_smaller_size():
+    from analysis.table import Cell, Group, Row, Span, Table
+    columns = 16
+    table = Table("wide", "Wide", [[Span(f"Without ln(variable_{j})") for j in range(columns)]],
+                  [Group("", [Row("Constant", [Cell(-123.4567, 4, "***") for _ in range(columns)])])])
+    document = Document(io.BytesIO(tables_document([table], "Wide")))
+    styles = {p.style.name for row in document.tables[0].rows for cell in row.cells for p in cell.paragraphs}
+    assert styles == {"Table Text Small"} and document.styles["Table Text Small"].font.size == Pt(8)
+    assert not any(p.find(qn("w:sz")) is not None for p in document.element.body.iter(qn("w:rPr")))
+    orientation = [s.find(qn("w:pgSz")).get(qn("w:orient")) for s in document.element.body.iter(qn("w:sectPr"))]
+    assert orientation == [None, "landscape", None]  # before it, its own page, after it
