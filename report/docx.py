@@ -276,11 +276,10 @@ def _fit(document, table: Table) -> _Fit:
                 section.page_height - section.top_margin - section.bottom_margin)
     landscape = portrait[::-1]
     trials = (("Table Text", portrait, False), ("Table Text", landscape, True), ("Table Text Small", landscape, True))
-    for style, page, turned in trials:
-        size = _style_size(document, style)
-        if sum(_narrowest_widths(table, size)) <= page[0]:
-            break
-    return _Fit(style, size, _column_widths(table, page[0], size), turned, Emu(page[1]).pt)
+    fitting = [trial for trial in trials if sum(_narrowest_widths(table, _style_size(document, trial[0]))) <= trial[1][0]]
+    style, (width, height), turned = fitting[0] if fitting else trials[-1]
+    size = _style_size(document, style)
+    return _Fit(style, size, _column_widths(table, width, size), turned, Emu(height).pt)
 
 
 def _style_size(document, name: str) -> Pt:
@@ -357,8 +356,8 @@ def _column_widths(table: Table, available: int, size) -> list[int]:
     if sum(natural) <= available or sum(least) >= available:
         chosen = natural if sum(natural) <= available else least
         return [int(available * n / sum(chosen)) for n in chosen]
-    slack, wanted = available - sum(least), [n - m for n, m in zip(natural, least)]
-    return [int(m + slack * more / sum(wanted)) for m, more in zip(least, wanted)]
+    slack, wanted = available - sum(least), [n - m for n, m in zip(natural, least, strict=True)]
+    return [int(m + slack * more / sum(wanted)) for m, more in zip(least, wanted, strict=True)]
 
 
 def _number_extent(cells: list[Cell]) -> tuple[float, float] | None:
@@ -406,7 +405,8 @@ def _entry_height(entry: _Entry, fit: _Fit) -> float:
         lines = _lines(entry, sum(fit.widths), fit.size)
     else:
         lines = max(_lines(text, width, fit.size)
-                    for text, width in zip([entry.label, *(c.text + c.stars for c in entry.cells)], fit.widths))
+                    for text, width in zip([entry.label, *(c.text + c.stars for c in entry.cells)], fit.widths,
+                                           strict=True))
     return lines * fit.size.pt * LINE
 
 
@@ -481,7 +481,7 @@ def _layout(word_table, table: Table, widths: list[int]) -> None:
     for side in ("left", "right"):
         margins.append(_attributed(f"w:{side}", w=str(CELL_MARGIN.twips), type="dxa"))
     properties.insert_element_before(margins, *_TBL_PR_AFTER_MARGINS)
-    for column, column_width in zip(word_table.columns, widths):
+    for column, column_width in zip(word_table.columns, widths, strict=True):
         column.width = column_width
     for index, row in enumerate(word_table.rows):
         row_properties = row._tr.get_or_add_trPr()
@@ -525,7 +525,7 @@ def _fill_body(word_table, table: Table, entries: list[_Entry], tabs: list[int |
             _write(cells[0].merge(cells[-1]), entry, WD_ALIGN_PARAGRAPH.LEFT, style, italic=True)
             continue
         _write(cells[0], entry.label, WD_ALIGN_PARAGRAPH.LEFT, style)
-        for cell, content, numeric, tab in zip(cells[1:], entry.cells, table.numeric, tabs):
+        for cell, content, numeric, tab in zip(cells[1:], entry.cells, table.numeric, tabs, strict=True):
             _write_cell(cell, content, numeric, tab, style)
         if entry.rule_above:
             for cell in cells:

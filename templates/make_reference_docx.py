@@ -8,7 +8,7 @@ Table Text, Table Text Small (a wide table's last resort, 8 pt), Table Note, Equ
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt, RGBColor
 LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "SimSun"
 SMALLEST_TABLE_SIZE = 8  # points: no table text is set smaller
-CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 OUTPUT = Path(__file__).resolve().parent / "reference.docx"
 
 

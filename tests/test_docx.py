@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from tests.sample_tables import HOSTILE, all_tables, coefficient_table, descript
 
 LATIN_FONT, EAST_ASIAN_FONT = "Times New Roman", "SimSun"
 GOLDEN = Path(__file__).parent / "golden"
-CREATED = datetime(2024, 5, 1, tzinfo=timezone.utc)
+CREATED = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +80,8 @@ def test_three_rules_on_the_right_rows_and_no_others(document, position):
         printed += [_row_label(tr) for tr in rows[headers:] if len(tr.tc_lst) > 1]
         for index, tr in enumerate(rows):
             for tc in tr.tc_lst:
-                assert _edge(tc, "top") == ((("single", HEAVY_RULE) if index == 0 else
-                                             ("single", THIN_RULE) if index in rule_above else None))
+                assert _edge(tc, "top") == (("single", HEAVY_RULE) if index == 0 else
+                                            ("single", THIN_RULE) if index in rule_above else None)
                 expected_bottom = (("single", THIN_RULE) if index == headers - 1 else
                                    ("single", HEAVY_RULE) if index == len(rows) - 1 else None)
                 assert _edge(tc, "bottom") == expected_bottom
@@ -117,7 +117,7 @@ def test_group_labels_are_italic_rows_merged_across_the_table(document):
     table = coefficient_table()
     _, group_rows = _word_rows(table)
     word = document.tables[0]
-    for index, group in zip(group_rows, [g for g in table.groups if g.label]):
+    for index, group in zip(group_rows, [g for g in table.groups if g.label], strict=True):
         tcs = word.rows[index]._tr.tc_lst
         assert len(tcs) == 1 and int(tcs[0].tcPr.find(qn("w:gridSpan")).get(qn("w:val"))) == table.ncols + 1
         runs = tcs[0].findall(f".//{qn('w:r')}")
@@ -126,7 +126,7 @@ def test_group_labels_are_italic_rows_merged_across_the_table(document):
 
 
 def test_header_rows_repeat_and_rows_do_not_split(document):
-    for parts, table in zip(_parts_by_table(document), all_tables()):
+    for parts, table in zip(_parts_by_table(document), all_tables(), strict=True):
         for part in parts:
             for index, tr in enumerate(part.tr_lst):
                 assert tr.trPr.find(qn("w:cantSplit")) is not None
@@ -193,7 +193,8 @@ def test_core_properties_are_set_and_the_xml_is_reproducible():
     first = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
     second = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
     properties = Document(io.BytesIO(first)).core_properties
-    assert (properties.title, properties.author, properties.created, properties.modified) == ("Tables", "Author", CREATED, CREATED)
+    assert (properties.title, properties.author, properties.created, properties.modified) == \
+        ("Tables", "Author", CREATED, CREATED)
     assert _parts(first) == _parts(second)
 
 

@@ -1,6 +1,7 @@
 """The Word manuscript as a journal takes it: styles that restyle everything, tables that page well, bookmarks and
 fields for every cross-reference and equation number, Chinese fonts through the styles."""
 import io
+import itertools
 import re
 import subprocess
 
@@ -139,14 +140,14 @@ def test_references_in_the_text_are_ref_fields_showing_the_printed_name(manuscri
 def test_each_equation_is_one_math_object_with_a_seq_number_at_the_right_margin(demo, manuscript):
     equations = [p for p in manuscript.element.body.iter(qn("w:p")) if p.find(f"{MATH}oMath") is not None]
     assert len(equations) == len(demo.equations)
-    for paragraph, number in zip(equations, demo.equations.values()):
+    for paragraph, number in zip(equations, demo.equations.values(), strict=True):
         assert len(paragraph.findall(f"{MATH}oMath")) == 1
         assert "SEQ Equation" in "".join(t.text for t in paragraph.iter(qn("w:instrText")))
         text = "".join(t.text for t in paragraph.iter(qn("w:t")))
         assert text.endswith(f"({number})")
         stops = paragraph.findall(f"{qn('w:pPr')}/{qn('w:tabs')}/{qn('w:tab')}")
         assert [s.get(qn("w:val")) for s in stops] == ["center", "right"]
-    system = [p for p, eq in zip(equations, demo.equations) if eq.startswith("eq:system")]
+    system = [p for p, eq in zip(equations, demo.equations, strict=True) if eq.startswith("eq:system")]
     assert [len(p.find(f"{MATH}oMath/{MATH}eqArr").findall(f"{MATH}e")) for p in system] == [3, 3]  # lines in one display
 
 
@@ -250,7 +251,7 @@ def test_libreoffice_never_puts_a_coefficient_and_its_bracket_on_different_pages
 
 def _pairs(rows):
     """Each coefficient row with the bracket row under it."""
-    return [(row, under) for row, under in zip(rows, rows[1:])
+    return [(row, under) for row, under in itertools.pairwise(rows)
             if row.label.strip() and not under.label.strip() and any(c.brackets for c in under.cells)]
 
 
