@@ -28,6 +28,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
@@ -611,25 +612,27 @@ def _ensure_styles(document) -> None:
 
 
 def _apply_language(document, language: str, profile: str) -> None:
-    """Chinese text in 宋体 (headings 黑体) through the styles' East Asian font slot, Latin text in the styles' own
-    font, the East Asian language marked zh-CN; and the journal profile's sizes, set on the styles."""
+    """The journal profile's sizes, set on the styles; for Chinese, text in 宋体 (headings 黑体) through the styles'
+    East Asian font slot, Latin text in the styles' own font, the East Asian language marked zh-CN, and paragraphs
+    indented by two characters of the body size."""
     styles = document.styles
-    if language.startswith("zh"):
-        for name in ("Normal", *STYLES, "Title", "Heading 1", "Heading 2", "Heading 3"):
-            if name in styles and styles[name].type == 1:
-                role = "heading" if name.startswith(("Heading", "Title")) else "body"
-                _set_east_asian(styles[name], CHINESE_FONTS[role])
-        language_mark = styles["Normal"].element.get_or_add_rPr().find(qn("w:lang"))
-        if language_mark is None:
-            language_mark = OxmlElement("w:lang")
-            styles["Normal"].element.get_or_add_rPr().append(language_mark)
-        language_mark.set(qn("w:val"), "en-US")
-        language_mark.set(qn("w:eastAsia"), "zh-CN")
-        indent = styles["Normal"].element.get_or_add_pPr().get_or_add_ind()
-        indent.set(qn("w:firstLineChars"), "200")  # two characters, as Chinese paragraphs begin
     for name, size in PROFILE_SIZES.get(profile, {}).items():
         if name in styles:
             styles[name].font.size = Pt(size)
+    if not language.startswith("zh"):
+        return
+    for name in ("Normal", *STYLES, "Title", "Heading 1", "Heading 2", "Heading 3"):
+        if name in styles and styles[name].type == WD_STYLE_TYPE.PARAGRAPH:
+            _set_east_asian(styles[name], CHINESE_FONTS["heading" if name.startswith(("Heading", "Title")) else "body"])
+    normal = styles["Normal"]
+    language_mark = normal.element.get_or_add_rPr().find(qn("w:lang"))
+    if language_mark is None:
+        language_mark = OxmlElement("w:lang")
+        normal.element.get_or_add_rPr().insert_element_before(language_mark, "w:eastAsianLayout", "w:specVanish",
+                                                               "w:oMath")
+    language_mark.set(qn("w:val"), "en-US")
+    language_mark.set(qn("w:eastAsia"), "zh-CN")
+    normal.paragraph_format.first_line_indent = Pt(2 * _style_size(document, "Normal").pt)
 
 
 def _set_east_asian(style, font: str) -> None:

@@ -196,6 +196,8 @@ def test_chinese_documents_set_songti_and_the_chinese_core_sizes_through_the_sty
     assert styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "SimHei"
     assert (styles["Normal"].font.size, styles["Table Text"].font.size, styles["Table Note"].font.size) == \
         (Pt(10.5), Pt(9), Pt(9))  # 五号 body, 小五 tables and notes
+    assert styles["Normal"].paragraph_format.first_line_indent == Pt(21)  # two characters
+    assert styles["Table Text"].paragraph_format.first_line_indent == 0
     caption = next(p for p in document.paragraphs if p.style.name == "Caption")
     assert caption.text == f"表1 {coefficient_table().title}"
     for properties in document.element.body.iter(qn("w:rPr")):  # nothing per run
