@@ -31,7 +31,8 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
     if "docx" in formats or "zip" in formats:
         images = {f.id: built.figure_file(f, "png") for f in figures}
         key = ("docx tables", hashlib.sha256(reference_docx or b"").hexdigest())
-        tables = built.made(key, lambda: docx.word_tables(rep.tables, reference=reference_docx, language=rep.language))
+        tables = built.made(key, lambda: docx.word_tables(rep.tables, reference=reference_docx, language=rep.language,
+                                                          profile=rep.study.document.profile))
         for name, document in (("manuscript.docx", rep.manuscript), ("tables.docx", rep.supplement)):
             files[name] = docx.render_document(document, images, reference=reference_docx, tables=tables)
         files |= {f"figures/{name}.png": png for name, png in images.items()}

@@ -38,6 +38,19 @@ def omml(latex: str, names: dict[str, str] | None = None) -> etree._Element:
     return root
 
 
+def display(lines, names: dict[str, str] | None = None) -> etree._Element:
+    """One m:oMath for a display equation: a single line as it is, several lines stacked in an equation array (m:eqArr)
+    inside the one math object, so the equation stays one display however it is broken."""
+    if len(lines) == 1:
+        return omml(lines[0], names)
+    root = etree.Element(_m("oMath"))
+    stack = etree.SubElement(root, _m("eqArr"))
+    for line in lines:
+        row = etree.SubElement(stack, _m("e"))
+        row.extend(list(omml(line, names)))
+    return root
+
+
 def _unwrap(box: etree._Element) -> None:
     """Replace <m:box><m:e>children</m:e></m:box> by the children themselves."""
     parent, position = box.getparent(), box.getparent().index(box)

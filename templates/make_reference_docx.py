@@ -1,12 +1,14 @@
 """Writes templates/reference.docx, the Word template of every generated document.
 
 Run `python templates/make_reference_docx.py` after changing a style here; commit the result.
-Styles: Title, Heading 1-3, Normal (body), Caption, Table Text, Table Note.
+Every font and size of a generated document comes from these named styles, so a journal's reference document or
+a restyle changes them all: Title, Heading 1-3, Normal (body), Caption with its Caption Label (the bold "Table 1."),
+Table Text, Table Text Small (a wide table's last resort, 8 pt), Table Note, Equation and Bibliography.
 """
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -17,7 +19,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "SimSun"
-CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+SMALLEST_TABLE_SIZE = 8  # points: no table text is set smaller
+CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 OUTPUT = Path(__file__).resolve().parent / "reference.docx"
 
 
@@ -57,6 +60,15 @@ def paragraph_style(document, name: str):
     return style
 
 
+def character_style(document, name: str):
+    styles = document.styles
+    if name in styles:
+        return styles[name]
+    style = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+    style.quick_style = True
+    return style
+
+
 def define_styles(document) -> None:
     body = document.styles["Normal"]
     set_fonts(body.font, 12)
@@ -76,12 +88,28 @@ def define_styles(document) -> None:
     set_fonts(caption.font, 10)
     set_paragraph(caption.paragraph_format, before=12, after=6, alignment=WD_ALIGN_PARAGRAPH.CENTER, keep_with_next=True)
 
-    set_fonts(paragraph_style(document, "Table Text").font, 10)
-    set_paragraph(document.styles["Table Text"].paragraph_format)
+    character_style(document, "Caption Label").font.bold = True
+
+    table_text = paragraph_style(document, "Table Text")
+    set_fonts(table_text.font, 10)
+    set_paragraph(table_text.paragraph_format)
+    small = paragraph_style(document, "Table Text Small")
+    small.base_style = table_text  # its font follows Table Text's; only the size is its own
+    small.font.size = Pt(SMALLEST_TABLE_SIZE)
 
     note = paragraph_style(document, "Table Note")
     set_fonts(note.font, 9)
     set_paragraph(note.paragraph_format, after=0, alignment=WD_ALIGN_PARAGRAPH.JUSTIFY)
+
+    equation = paragraph_style(document, "Equation")
+    set_fonts(equation.font, 12)
+    set_paragraph(equation.paragraph_format, before=6, after=6)
+
+    bibliography = paragraph_style(document, "Bibliography")
+    set_fonts(bibliography.font, 12)
+    set_paragraph(bibliography.paragraph_format, after=6)
+    bibliography.paragraph_format.left_indent = Pt(24)
+    bibliography.paragraph_format.first_line_indent = Pt(-24)  # a hanging indent
 
 
 def set_page(document) -> None:

@@ -1,10 +1,10 @@
-"""Word tables: the three-line rules on the right rows, no vertical lines, fonts and formats on everything."""
+"""Word tables: the three-line rules on the right rows, no vertical lines, every font and size from a named style."""
 from __future__ import annotations
 
 import importlib.util
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import etree
 
-from report.docx import EAST_ASIAN_FONT, HEAVY_RULE, LATIN_FONT, REFERENCE, THIN_RULE, add_table, tables_document
-from tests.sample_tables import HOSTILE, all_tables, coefficient_table, hostile_table
+from report.docx import HEAVY_RULE, REFERENCE, STYLES, THIN_RULE, add_table, tables_document
+from tests.sample_tables import HOSTILE, all_tables, coefficient_table, descriptive_table, hostile_table
 
+LATIN_FONT, EAST_ASIAN_FONT = "Times New Roman", "SimSun"
 GOLDEN = Path(__file__).parent / "golden"
-CREATED = datetime(2024, 5, 1, tzinfo=timezone.utc)
+CREATED = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -44,33 +45,53 @@ def _word_rows(table):
     return body, group_rows
 
 
+def _parts_by_table(document) -> list[list]:
+    """The Word tables of each captioned table: one, or its page-sized parts."""
+    parts: list[list] = []
+    for element in document.element.body:
+        if element.tag == qn("w:p") and "SEQ Table" in "".join(t.text for t in element.iter(qn("w:instrText"))):
+            parts.append([])
+        elif element.tag == qn("w:tbl"):
+            parts[-1].append(element)
+    return parts
+
+
 def test_one_word_table_per_table_with_a_numbered_caption_above(document):
     tables = all_tables()
-    assert len(document.tables) == len(tables)
-    captions = [p.text for p in document.paragraphs if p.text.startswith("Table ")]
-    assert captions == [f"Table {n}. {t.title}" for n, t in enumerate(tables, start=1)]
+    assert [len(parts) for parts in _parts_by_table(document)] == [1, 1, 1, 1, 2]  # the indicator table needs two pages
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions == [f"Table {n}. {t.title}" for n, t in enumerate(tables, start=1)] + ["Table 5 (continued)"]
     fields = [t.text.split() for t in document.element.body.iter(qn("w:instrText"))]
     assert fields == [["SEQ", "Table", "\\*", "ARABIC"]] * len(tables)
 
 
 @pytest.mark.parametrize("position", range(len(all_tables())))
 def test_three_rules_on_the_right_rows_and_no_others(document, position):
+    """Each part of a table is a whole three-line table; together the parts hold every row once."""
     table = all_tables()[position]
-    word = document.tables[position]
-    rows = word._tbl.tr_lst
-    assert len(rows) == len(table.header) + sum(len(g.rows) + bool(g.label.strip()) for g in table.groups)
     body, _ = _word_rows(table)
-    rule_above = {index for index, row in body if row.rule_above}
-    last_header = len(table.header) - 1
-    for index, tr in enumerate(rows):
-        for tc in tr.tc_lst:
-            assert _edge(tc, "top") == ((("single", HEAVY_RULE) if index == 0 else
-                                         ("single", THIN_RULE) if index in rule_above else None))
-            expected_bottom = (("single", THIN_RULE) if index == last_header else
-                               ("single", HEAVY_RULE) if index == len(rows) - 1 else None)
-            assert _edge(tc, "bottom") == expected_bottom
-            for side in ("left", "right", "start", "end", "insideH", "insideV"):
-                assert _edge(tc, side) is None
+    headers = len(table.header)
+    labels = [row.label for _, row in body]
+    printed = []
+    for part in _parts_by_table(document)[position]:
+        rows = part.tr_lst
+        rule_above = {k for k, tr in enumerate(rows) if k >= headers and _row_label(tr) in
+                      {row.label for _, row in body if row.rule_above and row.label}}
+        printed += [_row_label(tr) for tr in rows[headers:] if len(tr.tc_lst) > 1]
+        for index, tr in enumerate(rows):
+            for tc in tr.tc_lst:
+                assert _edge(tc, "top") == (("single", HEAVY_RULE) if index == 0 else
+                                            ("single", THIN_RULE) if index in rule_above else None)
+                expected_bottom = (("single", THIN_RULE) if index == headers - 1 else
+                                   ("single", HEAVY_RULE) if index == len(rows) - 1 else None)
+                assert _edge(tc, "bottom") == expected_bottom
+                for side in ("left", "right", "start", "end", "insideH", "insideV"):
+                    assert _edge(tc, side) is None
+    assert printed == labels
+
+
+def _row_label(tr) -> str:
+    return "".join(t.text for t in tr.tc_lst[0].iter(qn("w:t")))
 
 
 def test_table_borders_are_switched_off(document):
@@ -96,42 +117,33 @@ def test_group_labels_are_italic_rows_merged_across_the_table(document):
     table = coefficient_table()
     _, group_rows = _word_rows(table)
     word = document.tables[0]
-    for index, group in zip(group_rows, [g for g in table.groups if g.label]):
+    for index, group in zip(group_rows, [g for g in table.groups if g.label], strict=True):
         tcs = word.rows[index]._tr.tc_lst
         assert len(tcs) == 1 and int(tcs[0].tcPr.find(qn("w:gridSpan")).get(qn("w:val"))) == table.ncols + 1
         runs = tcs[0].findall(f".//{qn('w:r')}")
         assert "".join(r.findtext(qn("w:t")) for r in runs) == group.label
-        assert all(r.find(f"{qn('w:rPr')}/{qn('w:i')}").get(qn("w:val")) == "1" for r in runs)
+        assert all(r.find(f"{qn('w:rPr')}/{qn('w:i')}") is not None for r in runs)
 
 
 def test_header_rows_repeat_and_rows_do_not_split(document):
-    for word, table in zip(document.tables, all_tables()):
-        for index, row in enumerate(word.rows):
-            properties = row._tr.trPr
-            assert properties.find(qn("w:cantSplit")) is not None
-            assert (properties.find(qn("w:tblHeader")) is not None) == (index < len(table.header))
+    for parts, table in zip(_parts_by_table(document), all_tables(), strict=True):
+        for part in parts:
+            for index, tr in enumerate(part.tr_lst):
+                assert tr.trPr.find(qn("w:cantSplit")) is not None
+                assert (tr.trPr.find(qn("w:tblHeader")) is not None) == (index < len(table.header))
 
 
-def test_every_run_names_all_fonts_and_a_size(document):
-    title = document.paragraphs[0]._p
-    runs = [r for r in document.element.body.iter(qn("w:r")) if r.getparent() is not title]
+def test_no_run_or_paragraph_mark_sets_a_font_or_size(document):
+    runs = list(document.element.body.iter(qn("w:r")))
     assert len(runs) > 250  # the check reaches every caption, cell and note run
-    for run in runs:
-        fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
-        assert fonts is not None, etree.tostring(run)
-        assert [fonts.get(qn(f"w:{slot}")) for slot in ("ascii", "hAnsi", "eastAsia", "cs")] == \
-            [LATIN_FONT, LATIN_FONT, EAST_ASIAN_FONT, LATIN_FONT]
-        assert run.find(f"{qn('w:rPr')}/{qn('w:sz')}") is not None
+    for properties in document.element.body.iter(qn("w:rPr")):
+        assert {etree.QName(child).localname for child in properties} <= {"rStyle", "b", "i", "vertAlign"}, \
+            etree.tostring(properties)
 
 
-def test_every_cell_paragraph_has_no_indent_no_spacing_and_single_lines(document):
+def test_every_cell_paragraph_is_in_the_table_text_style(document):
     for word in document.tables:
-        for paragraph in word._tbl.iter(qn("w:p")):
-            properties = paragraph.find(qn("w:pPr"))
-            indent = properties.find(qn("w:ind"))
-            spacing = properties.find(qn("w:spacing"))
-            assert [indent.get(qn(f"w:{a}")) for a in ("firstLine", "left", "right")] == ["0", "0", "0"]
-            assert [spacing.get(qn(f"w:{a}")) for a in ("before", "after", "line", "lineRule")] == ["0", "0", "240", "auto"]
+        assert {p.style.name for row in word.rows for cell in row.cells for p in cell.paragraphs} == {"Table Text"}
 
 
 def test_numbers_sit_on_a_decimal_tab_with_a_true_minus_and_superscript_stars(document):
@@ -147,14 +159,13 @@ def test_numbers_sit_on_a_decimal_tab_with_a_true_minus_and_superscript_stars(do
     assert len(positions) == 1  # one tab position per column
 
 
-def test_notes_follow_the_table_in_nine_point(document):
+def test_notes_follow_the_table_in_the_table_note_style(document):
     body = list(document.element.body)
     table = document.tables[0]._tbl
     notes = coefficient_table().notes
     following = body[body.index(table) + 1: body.index(table) + 1 + len(notes)]
     assert ["".join(t.text for t in p.iter(qn("w:t"))) for p in following] == list(notes)
-    for paragraph in following:
-        assert {r.find(f"{qn('w:rPr')}/{qn('w:sz')}").get(qn("w:val")) for r in paragraph.iter(qn("w:r"))} == {"18"}
+    assert {p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}").get(qn("w:val")) for p in following} == {"TableNote"}
 
 
 def test_hostile_text_is_kept_literally(document):
@@ -182,7 +193,8 @@ def test_core_properties_are_set_and_the_xml_is_reproducible():
     first = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
     second = tables_document(all_tables(), "Tables", author="Author", created=CREATED)
     properties = Document(io.BytesIO(first)).core_properties
-    assert (properties.title, properties.author, properties.created, properties.modified) == ("Tables", "Author", CREATED, CREATED)
+    assert (properties.title, properties.author, properties.created, properties.modified) == \
+        ("Tables", "Author", CREATED, CREATED)
     assert _parts(first) == _parts(second)
 
 
@@ -217,20 +229,34 @@ def test_reference_document_styles():
     assert (body.font.name, body.font.size, body.paragraph_format.first_line_indent, body.paragraph_format.line_spacing) == \
         (LATIN_FONT, Pt(12), Pt(24), 1.5)
     assert body.element.rPr.rFonts.get(qn("w:eastAsia")) == EAST_ASIAN_FONT
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "Table Text", "Table Note"):
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "Table Text", "Table Note", "Equation"):
         style = styles[name]
         assert style.font.name == LATIN_FONT and style.paragraph_format.first_line_indent == 0, name
     assert (styles["Table Text"].font.size, styles["Table Note"].font.size) == (Pt(10), Pt(9))
+    assert set(STYLES) <= {style.name for style in styles}
+    small = styles["Table Text Small"]
+    assert (small.base_style.name, small.font.size, small.font.name) == ("Table Text", Pt(8), None)  # Table Text's font
+    assert styles["Caption Label"].font.bold
+    bibliography = styles["Bibliography"].paragraph_format
+    assert (bibliography.left_indent, bibliography.first_line_indent) == (Pt(24), Pt(-24))  # a hanging indent
 
 
-def test_a_table_too_wide_for_the_page_is_set_smaller_not_cut(document):
-    def sizes(word):
-        return {r.find(f"{qn('w:rPr')}/{qn('w:sz')}").get(qn("w:val")) for r in word._tbl.iter(qn("w:r"))}
+def test_a_table_spans_the_text_width_and_a_wide_one_turns_to_a_landscape_page(document):
+    def grid(word):
+        return [int(c.get(qn("w:w"))) for c in word._tbl.tblGrid.iter(qn("w:gridCol"))]
 
-    assert sizes(document.tables[0]) == {"20"}  # the coefficient table fits in 10 pt
-    assert sizes(document.tables[1]) == {"18"}  # the descriptive table needs 9 pt
-    grid = [int(c.get(qn("w:w"))) for c in document.tables[1]._tbl.tblGrid.iter(qn("w:gridCol"))]
-    assert abs(sum(grid) - Cm(21 - 2 * 2.54).twips) <= len(grid)  # the full text width, no more
+    assert abs(sum(grid(document.tables[0])) - Cm(21 - 2 * 2.54).twips) <= len(grid(document.tables[0]))
+    assert abs(sum(grid(document.tables[1])) - Cm(29.7 - 2 * 2.54).twips) <= len(grid(document.tables[1]))
+    body = list(document.element.body)
+    table = document.tables[1]._tbl
+    breaks = [(k, p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}/{qn('w:pgSz')}")) for k, p in enumerate(body)
+              if p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None]
+    assert len(breaks) == 2  # the section before it, portrait, and its own, landscape
+    (before, portrait), (after, landscape) = breaks
+    assert before < body.index(table) < after and body[before + 1].find(f".//{qn('w:instrText')}") is not None
+    assert portrait.get(qn("w:orient")) is None and landscape.get(qn("w:orient")) == "landscape"
+    assert (landscape.get(qn("w:w")), landscape.get(qn("w:h"))) == (portrait.get(qn("w:h")), portrait.get(qn("w:w")))
+    assert body[after].find(f".//{qn('w:t')}").text == descriptive_table().notes[-1]  # the notes on the landscape page
 
 
 def test_control_characters_pasted_into_text_do_not_break_the_document():
@@ -243,3 +269,16 @@ def test_control_characters_pasted_into_text_do_not_break_the_document():
     texts = [p.text for p in document.paragraphs] + [c.text for row in document.tables[0].rows for c in row.cells]
     assert "Doc " in texts and "Note " in texts and "Label " in texts
     assert not any(ch in "".join(texts) for ch in "\x00\x07\x0b\x0c\x1f")
+
+
+def test_a_table_too_wide_even_for_a_landscape_page_takes_the_small_style_never_a_smaller_size():
+    from analysis.table import Cell, Group, Row, Span, Table
+    columns = 16
+    table = Table("wide", "Wide", [[Span(f"Without ln(variable_{j})") for j in range(columns)]],
+                  [Group("", [Row("Constant", [Cell(-123.4567, 4, "***") for _ in range(columns)])])])
+    document = Document(io.BytesIO(tables_document([table], "Wide")))
+    styles = {p.style.name for row in document.tables[0].rows for cell in row.cells for p in cell.paragraphs}
+    assert styles == {"Table Text Small"} and document.styles["Table Text Small"].font.size == Pt(8)
+    assert not any(p.find(qn("w:sz")) is not None for p in document.element.body.iter(qn("w:rPr")))
+    orientation = [s.find(qn("w:pgSz")).get(qn("w:orient")) for s in document.element.body.iter(qn("w:sectPr"))]
+    assert orientation == [None, "landscape", None]  # before it, its own page, after it

@@ -33,14 +33,16 @@ def demo():
 def test_manuscript_has_every_table_figure_and_equation(demo):
     study, _, results, files = demo
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
-    assert len(word.tables) == 9 + 1 + 7  # the diagnostics, the chapter's: Moran, LISA, Dagum (2), Markov, obstacles, development
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    continued = sum(c.endswith("(continued)") for c in captions)  # the parts of a table longer than a page
+    # the diagnostics, the chapter's: Moran, LISA, Dagum (2), Markov, obstacles, development
+    assert len(word.tables) == 9 + 1 + 7 + continued
     assert len(word.inline_shapes) == 6 + 3  # Figure 1, D by region, heat map, map, two coefficient plots; the chapter's
     equations = list(word.element.body.iter(f"{MATH}oMath"))
     system_lines = sum(len(lines) for lines, _ in system_equations(study))
-    assert system_lines == 6  # each of the two equations broken over three lines
-    assert len(equations) == 6 + 3 + system_lines + 4  # entropy, coupling, the system, Moran, Dagum (2), obstacle
-    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
-    tables = sorted(int(c.split(".")[0].split()[1]) for c in captions if c.startswith("Table "))
+    assert system_lines == 6  # each of the two equations broken over three lines, in one math object
+    assert len(equations) == 6 + 3 + 2 + 4  # entropy, coupling, the system, Moran, Dagum (2), obstacle
+    tables = sorted(int(c.split(".")[0].split()[1]) for c in captions if c.startswith("Table ") and "(continued)" not in c)
     assert tables == list(range(1, 18))  # Table 10, the diagnostics, beside the paragraph that reads them
     assert sum(c.startswith("Figure ") for c in captions) == 9
 
@@ -136,7 +138,10 @@ def test_author_reference_document_supplies_the_styles(demo, tmp_path):
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
     assert word.styles["Normal"].font.name == "Arial"
     assert word.styles["Heading 1"].font.size == 203200
-    assert len(word.tables) == 17  # Tables 1-9, the diagnostics and the chapter's seven
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    # Tables 1-9, the diagnostics and the chapter's seven
+    assert len(word.tables) == 17 + sum(c.endswith("(continued)") for c in captions)
+    assert {"Table Text", "Table Note", "Caption Label"} <= {s.name for s in word.styles}  # the shipped ones added
 
 
 def test_bundle_reproduces_the_run(demo):
