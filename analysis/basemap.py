@@ -28,6 +28,7 @@ SOUTH_SEA = (106.5, 2.5, 123.0, 24.5)  # lon/lat box of the inset
 INSET_SCALE = 0.5  # the inset's scale as a share of the main map's
 SCALE_BAR_KM = (100, 200, 250, 500, 1000, 2000)
 SCALE_BAR_SHARE = 0.2  # of the panel's width, about
+MESSAGE_NAMES = 5  # feature names a message quotes
 SIMPLIFY_PX = 0.25  # detail finer than this is not printed
 
 
@@ -37,6 +38,7 @@ class BaseMap:
 
     geometries: tuple  # shapely geometries
     names: tuple[frozenset[str], ...]  # per feature, the keys (name_keys) its names match under
+    titles: tuple[str, ...]  # per feature, its first name, for messages
     file: str  # the author's file name; "" for the shipped outline
     standard: bool  # the author declared it the map to print (study.map.base)
 
@@ -143,8 +145,10 @@ def _shapefile_features(parts: dict[str, bytes], key: str) -> list[dict]:
             reader = shapefile.Reader(shp=io.BytesIO(parts["shp"]), dbf=io.BytesIO(parts["dbf"]),
                                       shx=io.BytesIO(parts["shx"]) if "shx" in parts else None, encoding=encoding)
             return reader.__geo_interface__["features"]
-        except UnicodeDecodeError:
-            continue
+        except (UnicodeDecodeError, shapefile.dbfFileException) as error:
+            if "decode" in str(error):  # text in another encoding: try the next
+                continue
+            raise UserError(Problem(f"the Shapefile cannot be read: {error}", key=key)) from None
         except Exception as error:  # pyshp raises its own and struct errors on a damaged file
             raise UserError(Problem(f"the Shapefile cannot be read: {error}", key=key)) from None
     raise UserError(Problem("the Shapefile's attributes are neither UTF-8 nor GB18030 text", key=key))
@@ -168,8 +172,9 @@ def _base_map(features: list[dict], name_fields: tuple[str, ...], file: str, sta
         fields = sorted({k for p in properties for k in p})
         raise UserError(Problem(f"no feature of the base map has the property '{name_fields[0]}'; its properties "
                                 f"are {', '.join(fields) or 'none'}", key="map.name_field"))
-    names = tuple(frozenset(k for value in _names(p, name_fields) for k in _keys(value)) for p in properties)
-    return BaseMap(geometries, names, file, standard)
+    values = [_names(p, name_fields) for p in properties]
+    names = tuple(frozenset(k for value in v for k in _keys(value)) for v in values)
+    return BaseMap(geometries, names, tuple(str(v[0]) if v else "" for v in values), file, standard)
 
 
 def _names(properties: dict, fields: tuple[str, ...]) -> list:
@@ -191,9 +196,10 @@ def base_map_names(base: BaseMap, entities: list) -> dict:
     of them (an entity naming two features counts as not found)."""
     found, missing = base.match(entities)
     if len(found) < len(entities) / 2:
+        named = ", ".join(t for t in base.titles[:MESSAGE_NAMES] if t)
         raise UserError(Problem(f"the base map {base.file} names {len(found)} of the {len(entities)} entities; not "
-                                f"found: {', '.join(map(str, missing))}", key="map.base" if base.standard else
-                                "spatial.boundary"))
+                                f"found: {', '.join(sorted(map(str, missing)))}; its features are named, e.g., {named}",
+                                key="map.base" if base.standard else "spatial.boundary"))
     return found
 
 

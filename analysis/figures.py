@@ -52,6 +52,7 @@ VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#2
            "#bddf26", "#fde725"]
 LEVEL_SHADES = ["#f2f2f2", "#ffffff"]
 NO_DATA = "#ffffff"
+LEGEND_INDENT = 90  # pixels left of a series legend's labels: the y axis and the legend's symbol
 BAND_MARGIN = 0.02  # D shown beyond the data's range before a further level band is drawn
 _PANEL_HEADER = alt.Header(labelAnchor="start", labelFontWeight="bold", labelPadding=3)
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -204,8 +205,9 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
 def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int, w,
                   y_domain: tuple[float, float] | None = None) -> alt.LayerChart:
     """Lines with point markers, one per series, told apart by colour, dash pattern and marker shape."""
+    # The legend starts below the plot, right of the y axis: a longer label is cut short rather than by the edge.
     legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width),
-                        symbolSize=50, symbolStrokeWidth=0, labelLimit=0)
+                        symbolSize=50, symbolStrokeWidth=0, labelLimit=width - LEGEND_INDENT)
     y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(inline(long)).encode(
         x=_period_axis(long["period"], x_title),
