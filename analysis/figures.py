@@ -299,7 +299,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
         if grouped else []
     order = _entity_order(data, groups)
     time_title = key_title(study, keys.time, "period")
-    legend_width = 60  # the gradient, its labels and the gap before it
+    legend_width = 64  # the gradient, its labels (wider in a CJK font) and the gap before it
     width = WIDTH["column"] - _text_width(order) - legend_width
     chart = alt.Chart(inline(data.drop(columns="entity_key"))).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("period:O", title=time_title, axis=alt.Axis(labelAngle=-90, labelPadding=3)),
