@@ -39,7 +39,7 @@ SMALL_FONT_SIZE = 10  # 7.2 pt
 # The first installed family wins in the exporter and a string with a glyph it lacks is set in an arbitrary
 # font, so a chart with Chinese text is set in a CJK serif that also has Latin letters.
 LATIN_SERIF = "Times New Roman, Liberation Serif, Tinos, serif"
-CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, Songti SC, SimSun, serif"
+CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, FandolSong, Songti SC, SimSun, serif"
 INK = "#000000"
 # Okabe-Ito colours, and marker shapes and dash patterns so that series stay apart in grey print.
 COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]

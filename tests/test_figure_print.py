@@ -25,7 +25,7 @@ from analysis.study import TABLE1_LEVELS
 from analysis.text import unsafe_characters
 from report import figures as export_module
 from report.figures import LATEX_FONT, WORD_FONT, export, spec_of
-from report.renderer import RenderFailed, render
+from report.renderer import RenderFailed, render, tex_font_directories
 
 HOSTILE = {"entity": "Bei\x01jing", "group": "Ea\x0cst", "label": "Pro\u2028ductivity \\ 1", "time": "ye\x01ar"}
 
@@ -353,3 +353,13 @@ def test_chinese_text_is_at_least_7_pt_where_the_documents_place_each_figure(chi
         width, sizes = svg_font_sizes(export(figure, "svg").decode())
         assert width <= F.WIDTH[figure.width] + 0.5, figure.id
         assert min(sizes) * F.WIDTH[figure.width] / width * 72 / F.PX_PER_INCH >= F.MIN_POINTS, figure.id
+
+
+@pytest.mark.skipif(not tex_font_directories() or shutil.which("pdffonts") is None,
+                    reason="needs TeX's Fandol fonts and poppler's pdffonts")
+def test_the_renderer_sets_text_in_the_tex_installation_s_chinese_serif(tmp_path):
+    # FandolSong lies in TeX's tree, outside the system's font list: only the registered folder finds it.
+    spec = {"data": {"values": [{"a": "耦合协调度", "b": 1}]}, "mark": "bar", "config": {"font": "FandolSong"},
+            "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}}}
+    pdf = render("svg_to_pdf", render("vegalite_to_svg", spec))
+    assert any(row[0].split("+")[-1].startswith("FandolSong") for row in pdf_fonts(pdf, tmp_path))
