@@ -7,7 +7,7 @@ import pandas as pd
 
 from .basemap import BaseMap, study_map
 from .chapter_tables import spaced_periods
-from .figures import (COLOURS, DASHES, HEIGHT, WIDTH, Figure, _figure, _fit, _legend_columns, _period_text,
+from .figures import (COLOURS, DASHES, HEIGHT, WIDTH, Figure, _figure, _fit, caption, _legend_columns, _period_text,
                       english_only, inline, key_title, map_entities, map_notes, map_panel, source_notes,
                       unmatched_notes, value_of, words_of)
 from .results import Results
@@ -55,8 +55,8 @@ def moran_scatter(results: Results, study: Study) -> Figure:
     chart = alt.layer(rules, line, points).properties(width=size, height=HEIGHT[size])
     notes = (w["moran_note"].format(period=_period_text(period), slope=f"{slope:.3f}", measure=measure),
              *english_only(study, results.chapter.conventions["lisa"]), *source_notes(results, study))
-    return _figure("moran_scatter", w["moran_title"].format(measure=measure, period=_period_text(period)), _fit(chart),
-                   notes)
+    return _figure("moran_scatter", caption(study, "moran_title", measure=measure, period=_period_text(period)),
+                   _fit(chart), notes)
 
 
 def _cluster_colour(present: list[str], w) -> alt.Color:
@@ -86,7 +86,7 @@ def lisa_map(results: Results, study: Study, base_map: BaseMap | None = None) ->
                                    periods=w["list_separator"].join(_period_text(p) for p in periods)),
              *english_only(study, results.chapter.conventions["lisa"]),
              *unmatched_notes(study, lisa["entity"], matched), *map_notes(base, study), *source_notes(results, study))
-    return _figure("lisa_map", w["lisa_title"], chart, notes, width="full")
+    return _figure("lisa_map", caption(study, "lisa_title"), chart, notes, width="full")
 
 
 def density_curves(results: Results, study: Study) -> Figure | None:
@@ -113,4 +113,4 @@ def density_curves(results: Results, study: Study) -> Figure | None:
     chart = chart.properties(width=width, height=HEIGHT[width])
     notes = (w["density_note"].format(measure=measure, periods=w["list_separator"].join(series)),
              *english_only(study, density.convention), *source_notes(results, study))
-    return _figure("density", w["density_title"].format(measure=measure), _fit(chart), notes)
+    return _figure("density", caption(study, "density_title", measure=measure), _fit(chart), notes)

@@ -65,6 +65,7 @@ class Figure:
     chart: alt.TopLevelMixin
     notes: tuple[str, ...]
     width: Literal["column", "full"] = "column"
+    english_title: str = ""  # a bilingual (zh+en) document's second caption
 
 
 def figures(results: Results, study: Study, base_map: BaseMap | None = None) -> list[Figure]:
@@ -81,8 +82,19 @@ def figure_key(study: Study) -> str:
     return dumps(study.model_copy(update={"tables": TableSettings()}))
 
 
-def _figure(figure_id: str, title: str, chart: alt.TopLevelMixin, notes, width: str = "column") -> Figure:
-    return Figure(figure_id, text(title), _style(chart), tuple(text(n) for n in notes), width)
+def _figure(figure_id: str, title: tuple[str, str], chart: alt.TopLevelMixin, notes, width: str = "column") -> Figure:
+    return Figure(figure_id, text(title[0]), _style(chart), tuple(text(n) for n in notes), width, text(title[1]))
+
+
+def caption(study: Study, key: str, **fields) -> tuple[str, str]:
+    """A figure's title in the document language and, in a bilingual document, in English; a field given as a
+    function of the study is worded in each language."""
+    def worded(language_study: Study) -> str:
+        values = {k: v(language_study) if callable(v) else v for k, v in fields.items()}
+        return words_of(language_study)[key].format(**values)
+    if study.document.language != "zh+en":
+        return worded(study), ""
+    return worded(study), worded(study.model_copy(update={"document": study.document.model_copy(update={"language": "en"})}))
 
 
 # Names and words as printed -------------------------------------------------------------------------------------------
@@ -180,7 +192,7 @@ def figure1(results: Results, study: Study) -> Figure | None:
     periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
     methods = w["list_separator"].join(w[f"weights_{m}"] for m in sorted({i.method for i in study.indices}))
     notes = (w["figure1_note"].format(time=key_name(study, time, "period"), methods=methods), *source_notes(results, study))
-    return _figure("figure1", w["figure1_title"].format(periods=periods), _fit(chart), notes)
+    return _figure("figure1", caption(study, "figure1_title", periods=periods), _fit(chart), notes)
 
 
 def d_by_region(results: Results, study: Study) -> Figure | None:
@@ -199,7 +211,7 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
     who = w["who_groups"].format(group=key_name(study, group, "group")) if coupling.by_group is not None else w["who_all"]
     notes = (w["d_by_region_note"].format(who=who), *english_only(study, coupling.convention),
              *source_notes(results, study))
-    return _figure("d_by_region", w["d_by_region_title"], _fit(chart), notes, width="full")
+    return _figure("d_by_region", caption(study, "d_by_region_title"), _fit(chart), notes, width="full")
 
 
 def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int, w,
@@ -319,7 +331,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
     how = w["grouped_by"].format(group=key_name(study, keys.group, "group")) if grouped else ""
     notes = (w["heatmap_note"].format(how=how), *english_only(study, results.coupling.convention),
              *source_notes(results, study))
-    return _figure("d_heatmap", w["heatmap_title"], chart, notes)
+    return _figure("d_heatmap", caption(study, "heatmap_title"), chart, notes)
 
 
 def _entity_order(data: pd.DataFrame, groups: list[str]) -> list[str]:
@@ -361,7 +373,7 @@ def d_map(results: Results, study: Study, periods: list | None = None, base_map:
     notes = (w["map_note"].format(periods=w["list_separator"].join(_period_text(p) for p in periods)),
              *unmatched_notes(study, data["entity_key"], matched), *map_notes(base, study),
              *source_notes(results, study))
-    return _figure("d_map", w["map_title"], chart, notes, width="full")
+    return _figure("d_map", caption(study, "map_title"), chart, notes, width="full")
 
 
 def map_entities(base: BaseMap, entities: list) -> dict | None:
@@ -438,7 +450,7 @@ def coefficients(results: Results, study: Study) -> Figure | None:
     """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
     runs = results.main
     labels = {id(run): f"({k}) {METHODS[run.method].label}" for k, run in enumerate(runs, start=1)}
-    return _coefficient_figure("coefficients", words_of(study)["coefficients_title"], runs,
+    return _coefficient_figure("coefficients", caption(study, "coefficients_title"), runs,
                                lambda run: labels[id(run)], results, study)
 
 
@@ -448,13 +460,13 @@ def coefficients_groups(results: Results, study: Study) -> Figure | None:
     if not runs:
         return None
     group = study.panel.group
-    title = words_of(study)["coefficients_groups_title"].format(group=key_name(study, group, "group"),
-                                                                 method=METHODS[runs[0].method].label)
+    title = caption(study, "coefficients_groups_title", group=lambda s: key_name(s, group, "group"),
+                    method=METHODS[runs[0].method].label)
     return _coefficient_figure("coefficients_groups", title, runs, lambda run: value_of(study, group, run.sample),
                                results, study)
 
 
-def _coefficient_figure(figure_id: str, title: str, runs: list[ModelRun], series_of, results: Results,
+def _coefficient_figure(figure_id: str, title: tuple[str, str], runs: list[ModelRun], series_of, results: Results,
                         study: Study) -> Figure | None:
     fitted = [r for r in runs if r.fit is not None]
     if not fitted:

@@ -363,3 +363,17 @@ def test_the_renderer_sets_text_in_the_tex_installation_s_chinese_serif(tmp_path
             "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}}}
     pdf = render("svg_to_pdf", render("vegalite_to_svg", spec))
     assert any(row[0].split("+")[-1].startswith("FandolSong") for row in pdf_fonts(pdf, tmp_path))
+
+
+def test_a_bilingual_document_s_figures_carry_an_english_title_too(demo, chinese):
+    study, results, english = demo
+    bilingual = {f.id: f for f in F.figures(results, chinese_study(study, "zh+en"))}
+    for k, figure in bilingual.items():
+        assert figure.title == chinese[2][k].title and figure.notes == chinese[2][k].notes, k
+        assert not english[k].english_title and not chinese[2][k].english_title, k
+        if k != "coefficients_groups":  # the one title with an author's label in it
+            assert figure.english_title == english[k].title, k
+    assert bilingual["coefficients_groups"].english_title == "Estimates by 区域 (3SLS)"  # the author's label
+    plain = study.model_copy(update={"document": study.document.model_copy(update={"language": "zh+en"})})
+    groups = F.coefficients_groups(results, plain)
+    assert (groups.title, groups.english_title) == ("分Region的估计结果（3SLS）", "Estimates by region (3SLS)")  # its label, "Region"
