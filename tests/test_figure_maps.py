@@ -234,3 +234,22 @@ def test_the_study_names_its_base_map_and_approval(tmp_path):
     assert study_map(study) is shipped_map()
     path = write_geojson(tmp_path / "m.geojson", author_features())
     assert study_map(with_map(study, base=path)).standard
+
+
+def test_the_map_section_round_trips_through_the_study_file_and_refuses_unknown_keys(tmp_path):
+    from analysis.study import dumps, loads
+    study = with_map(default_study(), base="maps/china.shp", name_field="NAME", approval=APPROVAL)
+    again = loads(dumps(study))
+    assert again.map == study.map and f'approval = "{APPROVAL}"' in dumps(study)
+    with pytest.raises(UserError, match="map.approvel"):
+        loads(dumps(default_study()).replace('[map]\n', '[map]\napprovel = "GS"\n'))
+
+
+def test_a_map_of_elsewhere_is_projected_on_its_own_parallels_without_the_inset(demo, tmp_path):
+    study, results = demo
+    moved = [{**f, "geometry": shapely.geometry.mapping(shapely.affinity.translate(shape(f["geometry"]), -190))}
+             for f in author_features()]
+    figure = F.d_map(results, with_map(study, base=write_geojson(tmp_path / "moved.geojson", moved)))
+    assert words("figures")["projection"] in figure.notes
+    assert not layout(study_map(with_map(study, base=str(tmp_path / "moved.geojson"))), F.MAP_WIDTH, F.MAP_HEIGHT,
+                      "km", "", 0.0).inset
