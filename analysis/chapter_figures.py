@@ -7,9 +7,28 @@ import pandas as pd
 
 from .basemap import BaseMap, study_map
 from .chapter_tables import spaced_periods
-from .figures import (COLOURS, DASHES, HEIGHT, WIDTH, Figure, _figure, _fit, caption, _legend_columns, _period_text,
-                      english_only, inline, key_title, map_entities, map_notes, map_panel, source_notes,
-                      unmatched_notes, value_of, words_of)
+from .figures import (
+    COLOURS,
+    DASHES,
+    HEIGHT,
+    WIDTH,
+    Figure,
+    _figure,
+    _fit,
+    _legend_columns,
+    _period_text,
+    caption,
+    english_only,
+    inline,
+    key_title,
+    map_entities,
+    map_notes,
+    map_panel,
+    source_notes,
+    unmatched_notes,
+    value_of,
+    words_of,
+)
 from .results import Results
 from .study import Study
 

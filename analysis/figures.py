@@ -12,7 +12,6 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import altair as alt
@@ -200,8 +199,10 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
     if results.coupling is None:
         return None
     coupling, group, w = results.coupling, study.panel.group, words_of(study)
-    wide = coupling.by_group if coupling.by_group is not None else coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
-    names = {c: w["all"] if c == "All" else value_of(study, group, c) for c in wide.columns if c != "period"}
+    wide = coupling.by_group if coupling.by_group is not None else \
+        coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
+    names = {c: w["all"] if c == "All" else value_of(study, group, c)
+             for c in wide.columns if c != "period"}
     long = wide.melt(id_vars="period", var_name="series", value_name="D")
     long["series"] = long["series"].map(names)
     low, high = _band_range(long["D"])

@@ -144,7 +144,8 @@ def test_a_gbk_shapefile_without_a_code_page_file_is_read(tmp_path):
     ({"base": "{dir}/bad.geojson", "name_field": "PROVINCE"}, "features",
      r"no feature of the base map has the property 'PROVINCE'; its properties are AREA_KM2, ENG_NAME, NAME "
      r"\(key 'map.name_field'\)"),
-    ({"base": "{dir}/bad.geojson"}, "counties", "names 0 of the 30 entities; not found: Anhui, Beijing, Chongqing, .*, Zhejiang; its features are named, e.g., "
+    ({"base": "{dir}/bad.geojson"}, "counties",
+     "names 0 of the 30 entities; not found: Anhui, Beijing, Chongqing, .*, Zhejiang; its features are named, e.g., "
      "County 0, County 1, County 2, County 3, County 4 \\(key 'map.base'\\)"),
     ({"base": "{dir}/bad.geojson"}, "metres", "not longitude and latitude in degrees"),
 ])
@@ -202,7 +203,7 @@ def test_the_inset_and_the_scale_bar_cover_no_province_and_the_bar_is_the_length
     owner = [k for k, g in drawn.areas.items() for _ in shapely.get_parts(shape(g))]
     tree = shapely.STRtree(parts)
     i, j = tree.query(parts, predicate="intersects")
-    overlaps = [shapely.intersection(parts[a], parts[b]).area for a, b in zip(i, j) if owner[a] != owner[b]]
+    overlaps = [shapely.intersection(parts[a], parts[b]).area for a, b in zip(i, j, strict=True) if owner[a] != owner[b]]
     assert max(overlaps) < 5.0  # px²: simplified neighbours share borders; a province in the inset would cover hundreds
     left, top, w, h = drawn.inset
     frame = shapely.box(left, top, left + w, top + h)

@@ -376,4 +376,5 @@ def test_a_bilingual_document_s_figures_carry_an_english_title_too(demo, chinese
     assert bilingual["coefficients_groups"].english_title == "Estimates by 区域 (3SLS)"  # the author's label
     plain = study.model_copy(update={"document": study.document.model_copy(update={"language": "zh+en"})})
     groups = F.coefficients_groups(results, plain)
-    assert (groups.title, groups.english_title) == ("分Region的估计结果（3SLS）", "Estimates by region (3SLS)")  # its label, "Region"
+    # the group's label, "Region", as the author wrote it
+    assert (groups.title, groups.english_title) == ("分Region的估计结果（3SLS）", "Estimates by region (3SLS)")
