@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from .spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES, name_keys
 from .study import Study
 
 MAX_BYTES = 50 * 2**20
+MAPS_KEPT = 4  # base maps read and laid out kept per process (a map of 50 MB takes a few hundred MB parsed)
 SHIPPED_NAME_FIELDS = ("adcode", "name_zh", "name_en")
 CENTRAL_MERIDIAN, STANDARD_PARALLELS = 105.0, (25.0, 47.0)  # China's customary Albers projection
 MAINLAND = (70.0, 17.5, 136.0, 54.0)  # lon/lat box of the main map; the islands further south go in the inset
@@ -66,12 +67,8 @@ class BaseMap:
 
 # Reading ----------------------------------------------------------------------------------------------------------
 
-def shipped_map() -> BaseMap:
-    return _shipped()
-
-
 @cache
-def _shipped() -> BaseMap:
+def shipped_map() -> BaseMap:
     collection = json.loads(SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))
     return _base_map(collection["features"], SHIPPED_NAME_FIELDS, "", False, "map.base")
 
@@ -89,7 +86,7 @@ def study_map(study: Study) -> BaseMap:
     return _read_path(path, stamp.st_mtime_ns, stamp.st_size, study.map.name_field, key, key == "map.base")
 
 
-@cache
+@lru_cache(maxsize=MAPS_KEPT)
 def _read_path(path: str, _mtime: int, size: int, name_field: str, key: str, standard: bool) -> BaseMap:
     if size > MAX_BYTES:
         raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key=key))
@@ -103,9 +100,11 @@ def _read_path(path: str, _mtime: int, size: int, name_field: str, key: str, sta
     return _base_map(features, (name_field,) if name_field else (), file.name, standard, key)
 
 
+@lru_cache(maxsize=MAPS_KEPT)
 def read_base_map(file_name: str, data: bytes, name_field: str = "") -> BaseMap:
     """An uploaded base map: GeoJSON (.geojson, .json) or a zipped Shapefile (.zip with .shp, .shx, .dbf and,
-    if any, .prj and .cpg). The app passes it to figures() instead of the file the study names."""
+    if any, .prj and .cpg). The app passes it to figures() instead of the file the study names; the same upload
+    gives the same map, whose layout is then reused."""
     if len(data) > MAX_BYTES:
         raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key="map.base"))
     if file_name.lower().endswith(".zip"):
@@ -234,14 +233,10 @@ class Layout:
     inset: tuple[float, float, float, float] | None  # left, top, width, height of the South China Sea inset
 
 
+@lru_cache(maxsize=2 * MAPS_KEPT)
 def layout(base: BaseMap, width: int, max_height: int, unit: str, inset_name: str, label_width: float) -> Layout:
     """The map fitted to width (and at most max_height), the inset in the bottom right corner below the main map's
     shapes there, the scale bar in the bottom left below them; label_width: the inset name's width in pixels."""
-    return _layout(base, width, max_height, unit, inset_name, label_width)
-
-
-@cache
-def _layout(base: BaseMap, width: int, max_height: int, unit: str, inset_name: str, label_width: float) -> Layout:
     import shapely
     from shapely.geometry import MultiPolygon, mapping
     geometries = np.array(base.geometries, dtype=object)

@@ -11,13 +11,13 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Literal
 
 import altair as alt
 import pandas as pd
 
-from .basemap import BaseMap, base_map_names, layout, study_map
+from .basemap import MAPS_KEPT, BaseMap, base_map_names, layout, study_map
 from .catalogue import words
 from .estimation import critical_value
 from .levels import level_names
@@ -427,7 +427,7 @@ def map_panel(base: BaseMap, rows: alt.InlineData, tooltip: list, colour: alt.Co
         type="identity", scale=1, translate=[0, 0]).properties(width=MAP_WIDTH, height=height)
 
 
-@cache
+@lru_cache(maxsize=2 * MAPS_KEPT)
 def _map_data(base: BaseMap, unit: str, inset_name: str) -> tuple:
     """The base map's layout as inline data once per map and language (see inline)."""
     drawn = layout(base, MAP_WIDTH, MAP_HEIGHT, unit, inset_name, _text_width([inset_name], SMALL_FONT_SIZE))

@@ -254,3 +254,13 @@ def test_a_map_of_elsewhere_is_projected_on_its_own_parallels_without_the_inset(
     assert words("figures")["projection"] in figure.notes
     assert not layout(study_map(with_map(study, base=str(tmp_path / "moved.geojson"))), F.MAP_WIDTH, F.MAP_HEIGHT,
                       "km", "", 0.0).inset
+
+
+def test_an_upload_read_again_is_the_same_map_and_its_layout_is_reused(tmp_path):
+    data = json.dumps({"type": "FeatureCollection", "features": author_features()}).encode()
+    first = read_base_map("m.geojson", data)
+    assert read_base_map("m.geojson", data) is first
+    layout(first, F.MAP_WIDTH, F.MAP_HEIGHT, "km", "", 0.0)
+    hits = layout.cache_info().hits
+    layout(read_base_map("m.geojson", data), F.MAP_WIDTH, F.MAP_HEIGHT, "km", "", 0.0)
+    assert layout.cache_info().hits == hits + 1
