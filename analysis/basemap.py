@@ -23,6 +23,7 @@ from .study import Study
 MAX_BYTES = 50 * 2**20
 MAPS_KEPT = 4  # base maps read and laid out kept per process (a map of 50 MB takes a few hundred MB parsed)
 SHIPPED_NAME_FIELDS = ("adcode", "name_zh", "name_en")
+SHAPEFILE_PARTS = ("shp", "shx", "dbf", "prj", "cpg")
 CENTRAL_MERIDIAN, STANDARD_PARALLELS = 105.0, (25.0, 47.0)  # China's customary Albers projection
 MAINLAND = (70.0, 17.5, 136.0, 54.0)  # lon/lat box of the main map; the islands further south go in the inset
 SOUTH_SEA = (106.5, 2.5, 123.0, 24.5)  # lon/lat box of the inset
@@ -92,9 +93,10 @@ def _read_path(path: str, _mtime: int, size: int, name_field: str, key: str, sta
         raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key=key))
     file = Path(path)
     if file.suffix.lower() == ".shp":
-        parts = {p.suffix.lower()[1:]: p.read_bytes() for p in file.parent.glob(file.stem + ".*")
-                 if p.suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg")}
-        features = _shapefile_features(parts, key)
+        siblings = {part: file.with_suffix(f".{part}") for part in SHAPEFILE_PARTS}
+        siblings.update({part: file.with_suffix(f".{part.upper()}") for part in SHAPEFILE_PARTS
+                         if not siblings[part].exists()})
+        features = _shapefile_features({part: f.read_bytes() for part, f in siblings.items() if f.exists()}, key)
     else:
         features = _geojson_features(file.read_bytes(), key)
     return _base_map(features, (name_field,) if name_field else (), file.name, standard, key)
@@ -107,17 +109,31 @@ def read_base_map(file_name: str, data: bytes, name_field: str = "") -> BaseMap:
     gives the same map, whose layout is then reused."""
     if len(data) > MAX_BYTES:
         raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key="map.base"))
+    if file_name.lower().endswith(".shp"):
+        raise UserError(Problem("a Shapefile is several files: upload the .shp zipped with its .shx and .dbf (and "
+                                ".prj, .cpg if any)", key="map.base"))
     if file_name.lower().endswith(".zip"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                parts = {Path(n).suffix.lower()[1:]: archive.read(n) for n in archive.namelist()
-                         if Path(n).suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg")}
-        except (zipfile.BadZipFile, OSError):
-            raise UserError(Problem(f"{file_name} is not a readable zip archive", key="map.base")) from None
-        features = _shapefile_features(parts, "map.base")
+        features = _shapefile_features(_zipped_parts(file_name, data), "map.base")
     else:
         features = _geojson_features(data, "map.base")
     return _base_map(features, (name_field,) if name_field else (), file_name, True, "map.base")
+
+
+def _zipped_parts(file_name: str, data: bytes) -> dict[str, bytes]:
+    """The files of the one Shapefile in a zip archive, by suffix; an archive that unpacks to more than MAX_BYTES
+    or holds several Shapefiles is refused."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if Path(m.filename).suffix.lower()[1:] in SHAPEFILE_PARTS]
+            shapes = [m.filename for m in members if m.filename.lower().endswith(".shp")]
+            if len(shapes) > 1:
+                raise UserError(Problem(f"{file_name} holds {len(shapes)} Shapefiles ({', '.join(shapes)}); zip one",
+                                        key="map.base"))
+            if sum(m.file_size for m in members) > MAX_BYTES:
+                raise UserError(Problem(f"{file_name} unpacks to more than {MAX_BYTES // 2**20} MB", key="map.base"))
+            return {Path(m.filename).suffix.lower()[1:]: archive.read(m) for m in members}
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise UserError(Problem(f"{file_name} is not a readable zip archive", key="map.base")) from None
 
 
 def _geojson_features(data: bytes, key: str) -> list[dict]:

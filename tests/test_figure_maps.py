@@ -165,18 +165,34 @@ def test_a_bad_base_map_is_a_message_naming_the_problem(demo, tmp_path, setting,
         F.figures(results, with_map(study, **settings))
 
 
-@pytest.mark.parametrize("name, data, message", [
+def zipped(files: dict[str, bytes]) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return archive.getvalue()
+
+
+@pytest.mark.parametrize("name, files, message", [
     ("map.zip", b"PK broken", "map.zip is not a readable zip archive"),
-    ("map.zip", None, "the Shapefile lacks its .dbf file"),
+    ("map.zip", {"map.shp": "shp"}, "the Shapefile lacks its .dbf file"),
+    ("map.zip", {"a.shp": "shp", "b.shp": "shp", "a.dbf": "dbf"}, r"map.zip holds 2 Shapefiles \(a.shp, b.shp\); zip one"),
+    ("map.zip", {"a.shp": "shp", "a.dbf": b"\0" * (50 * 2**20 + 1)}, "map.zip unpacks to more than 50 MB"),
+    ("map.shp", b"", "upload the .shp zipped with its .shx and .dbf"),
 ])
-def test_a_bad_upload_is_a_message(name, data, message):
-    if data is None:
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w") as z:
-            z.writestr("map.shp", shapefile_parts(author_features())["shp"])
-        data = archive.getvalue()
+def test_a_bad_upload_is_a_message(name, files, message):
+    parts = shapefile_parts(author_features()[:2])
+    data = files if isinstance(files, bytes) else zipped(
+        {n: parts[v] if isinstance(v, str) else v for n, v in files.items()})
     with pytest.raises(UserError, match=message):
         read_base_map(name, data)
+
+
+def test_a_shapefile_with_upper_case_suffixes_is_read(tmp_path):
+    for suffix, data in shapefile_parts(author_features()).items():
+        (tmp_path / f"CHINA.{suffix.upper()}").write_bytes(data)
+    base = study_map(with_map(default_study(), base=str(tmp_path / "CHINA.SHP")))
+    assert len(base.geometries) == 31 and base.file == "CHINA.SHP"
 
 
 def test_the_projection_is_equal_area_and_true_to_scale_on_its_standard_parallels():
