@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from analysis.examples import default_study, demo_panel
 from analysis.pipeline import run
 from analysis.spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES
 from report.figures import export
+from tests.hostile.test_data_files import _zip as zipped
 
 APPROVAL = "GS(2019)1822号"
 
@@ -114,13 +114,10 @@ def test_a_shapefile_on_disk_or_zipped_gives_the_same_map_as_its_geojson(demo, t
     features = author_features()
     for suffix, data in shapefile_parts(features).items():
         (tmp_path / f"provinces.{suffix}").write_bytes(data)
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as z:
-        for suffix, data in shapefile_parts(features).items():
-            z.writestr(f"map/provinces.{suffix}", data)
+    archive = zipped({f"map/provinces.{suffix}": data for suffix, data in shapefile_parts(features).items()})
     geojson = F.d_map(results, with_map(study, base=write_geojson(tmp_path / "p.geojson", features)))
     on_disk = F.d_map(results, with_map(study, base=str(tmp_path / "provinces.shp")))
-    uploaded = F.d_map(results, study, base_map=read_base_map("provinces.zip", archive.getvalue()))
+    uploaded = F.d_map(results, study, base_map=read_base_map("provinces.zip", archive))
     reference = [shape(f["geometry"]).area for f in outline_features(geojson)]
     for figure in (on_disk, uploaded):
         np.testing.assert_allclose([shape(f["geometry"]).area for f in outline_features(figure)], reference, rtol=1e-6)
@@ -129,11 +126,8 @@ def test_a_shapefile_on_disk_or_zipped_gives_the_same_map_as_its_geojson(demo, t
 
 def test_a_gbk_shapefile_without_a_code_page_file_is_read(tmp_path):
     parts = shapefile_parts(author_features(), encoding="gbk")
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as z:
-        for suffix, data in parts.items():
-            z.writestr(f"provinces.{suffix}", data)
-    base = read_base_map("provinces.zip", archive.getvalue(), name_field="NAME")
+    base = read_base_map("provinces.zip", zipped({f"provinces.{suffix}": data for suffix, data in parts.items()}),
+                         name_field="NAME")
     found, missing = base.match(["北京", "内蒙古自治区", "Beijing"])
     assert set(found) == {"北京", "内蒙古自治区"} and missing == ["Beijing"]  # only NAME is read
 
@@ -163,14 +157,6 @@ def test_a_bad_base_map_is_a_message_naming_the_problem(demo, tmp_path, setting,
     settings = {k: v.format(dir=tmp_path) for k, v in setting.items()}
     with pytest.raises(UserError, match=message):
         F.figures(results, with_map(study, **settings))
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return archive.getvalue()
 
 
 @pytest.mark.parametrize("name, files, message", [
