@@ -5,9 +5,30 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .figures import (COLOURS, DASHES, HEIGHT, MAP_NOTES, WIDTH, Figure, _figure, _fit, _legend_columns, _map_panel,
-                      _period_text, inline, match_features, name_of, province_features, value_of)
+from .basemap import BaseMap, study_map
 from .chapter_tables import spaced_periods
+from .figures import (
+    COLOURS,
+    DASHES,
+    HEIGHT,
+    WIDTH,
+    Figure,
+    _figure,
+    _fit,
+    _legend_columns,
+    _period_text,
+    caption,
+    english_only,
+    inline,
+    key_title,
+    map_entities,
+    map_notes,
+    map_panel,
+    source_notes,
+    unmatched_notes,
+    value_of,
+    words_of,
+)
 from .results import Results
 from .study import Study
 
@@ -16,19 +37,19 @@ CLUSTER_COLOURS = {"HH": "#D55E00", "HL": "#E69F00", "LH": "#56B4E9", "LL": "#00
 DENSITY_CURVES = 4  # periods overlaid when the study names none
 
 
-def chapter_figures(results: Results, study: Study) -> list[Figure]:
+def chapter_figures(results: Results, study: Study, base_map: BaseMap | None = None) -> list[Figure]:
     chapter = results.chapter
     if chapter is None:
         return []
     built = [moran_scatter(results, study) if chapter.lisa is not None else None,
-             lisa_map(results, study) if chapter.lisa is not None else None,
+             lisa_map(results, study, base_map) if chapter.lisa is not None else None,
              density_curves(results, study) if chapter.density is not None else None]
     return [f for f in built if f is not None]
 
 
 def moran_scatter(results: Results, study: Study) -> Figure:
     """Standardised values against their spatial lag in the last LISA period; the fitted slope is Moran's I."""
-    lisa = results.chapter.lisa
+    lisa, w = results.chapter.lisa, words_of(study)
     period = lisa["period"].iloc[-1]
     data = lisa[lisa["period"] == period][["entity", "z", "lag", "cluster"]]
     data = data.assign(entity=data["entity"].map(lambda e: value_of(study, study.panel.entity, e)))
@@ -38,11 +59,12 @@ def moran_scatter(results: Results, study: Study) -> Figure:
     scale = alt.Scale(domain=[-edge, edge], nice=False)
     base = alt.Chart(inline(data))
     points = base.mark_point(filled=True, size=30, opacity=1, stroke="#000000", strokeWidth=0.3).encode(
-        x=alt.X("z:Q", title=f"Standardised {measure}", scale=scale),
-        y=alt.Y("lag:Q", title=f"Spatial lag of standardised {measure}", scale=scale),
-        color=_cluster_colour(sorted(set(data["cluster"]), key=list(CLUSTER_COLOURS).index)),
-        tooltip=[alt.Tooltip("entity:N", title=name_of(study, study.panel.entity) or "Entity"),
-                 alt.Tooltip("z:Q", format=".3f"), alt.Tooltip("lag:Q", format=".3f"), alt.Tooltip("cluster:N")])
+        x=alt.X("z:Q", title=w["standardised"].format(measure=measure), scale=scale),
+        y=alt.Y("lag:Q", title=w["spatial_lag"].format(measure=measure), scale=scale),
+        color=_cluster_colour(sorted(set(data["cluster"]), key=list(CLUSTER_COLOURS).index), w),
+        tooltip=[alt.Tooltip("entity:N", title=key_title(study, study.panel.entity, "entity")),
+                 alt.Tooltip("z:Q", format=".3f"), alt.Tooltip("lag:Q", format=".3f"),
+                 alt.Tooltip("cluster:N", title=w["cluster"])])
     line = alt.Chart(inline(pd.DataFrame({"z": [-edge, edge], "lag": [-edge * slope, edge * slope]}))).mark_line(
         color="#000000", strokeWidth=1).encode(x="z:Q", y="lag:Q")
     axes = alt.Chart(inline(pd.DataFrame({"at": [0.0]})))
@@ -50,48 +72,45 @@ def moran_scatter(results: Results, study: Study) -> Figure:
                       axes.mark_rule(color="#7f7f7f", strokeDash=[3, 3]).encode(y="at:Q"))
     size = WIDTH["column"]
     chart = alt.layer(rules, line, points).properties(width=size, height=HEIGHT[size])
-    notes = (f"Each point is an entity in {_period_text(period)}; the line through the origin has slope {slope:.3f}, "
-             f"Global Moran's I of {measure}. Quadrants: HH, LH, LL, HL; colours mark the significant local clusters.",
-             results.chapter.conventions["lisa"], *results.source_notes())
-    return _figure("moran_scatter", f"Moran scatter plot of {measure}, {_period_text(period)}", _fit(chart), notes)
+    notes = (w["moran_note"].format(period=_period_text(period), slope=f"{slope:.3f}", measure=measure),
+             *english_only(study, results.chapter.conventions["lisa"]), *source_notes(results, study))
+    return _figure("moran_scatter", caption(study, "moran_title", measure=measure, period=_period_text(period)),
+                   _fit(chart), notes)
 
 
-def _cluster_colour(present: list[str]) -> alt.Color:
-    return alt.Color("cluster:N", title="Cluster", sort=present,
+def _cluster_colour(present: list[str], w) -> alt.Color:
+    return alt.Color("cluster:N", title=w["cluster"], sort=present,
                      scale=alt.Scale(domain=present, range=[CLUSTER_COLOURS[c] for c in present]),
                      legend=alt.Legend(orient="bottom", direction="horizontal", symbolType="square",
                                        symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
 
 
-def lisa_map(results: Results, study: Study) -> Figure | None:
+def lisa_map(results: Results, study: Study, base_map: BaseMap | None = None) -> Figure | None:
     """The LISA cluster of every province in each LISA period; provinces outside the sample are left blank."""
-    lisa = results.chapter.lisa
-    matched = match_features(lisa["entity"].drop_duplicates().tolist())
-    if len(set(matched.values())) < len(province_features()) / 2:
+    lisa, w, base = results.chapter.lisa, words_of(study), base_map or study_map(study)
+    matched = map_entities(base, lisa["entity"].drop_duplicates().tolist())
+    if matched is None:
         return None
     shown = lisa.assign(feature=lisa["entity"].map(matched)).dropna(subset=["feature"])
     shown = shown.assign(entity=shown["entity"].map(lambda e: value_of(study, study.panel.entity, e)))[
         ["period", "entity", "feature", "cluster", "value"]]
-    colour = _cluster_colour([c for c in CLUSTER_COLOURS if c in set(shown["cluster"])])
-    tooltip = [alt.Tooltip("entity:N", title=name_of(study, study.panel.entity) or "Entity"),
-               alt.Tooltip("value:Q", format=".3f", title=study.lisa.measure), alt.Tooltip("cluster:N", title="Cluster")]
+    colour = _cluster_colour([c for c in CLUSTER_COLOURS if c in set(shown["cluster"])], w)
+    tooltip = [alt.Tooltip("entity:N", title=key_title(study, study.panel.entity, "entity")),
+               alt.Tooltip("value:Q", format=".3f", title=study.lisa.measure), alt.Tooltip("cluster:N", title=w["cluster"])]
     periods = list(dict.fromkeys(lisa["period"]))
-    panels = [_map_panel(inline(shown[shown["period"] == p].drop(columns="period")), tooltip, colour, _period_text(p))
-              for p in periods]
+    panels = [map_panel(base, inline(shown[shown["period"] == p].drop(columns="period")), tooltip, colour,
+                        _period_text(p), w) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
-    unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(lisa["entity"]) - set(matched)})
-    notes = [f"LISA clusters of {study.lisa.measure} in {', '.join(_period_text(p) for p in periods)}: HH and LL "
-             "are significant clusters of high and low values, HL and LH outliers, ns not significant; provinces "
-             "outside the sample are left blank.", results.chapter.conventions["lisa"]]
-    if unmatched:
-        notes.append(f"Not on the map (no matching province): {', '.join(unmatched)}.")
-    return _figure("lisa_map", "Local spatial clusters by province", chart,
-                   (*notes, *MAP_NOTES, *results.source_notes()), width="full")
+    notes = (w["lisa_note"].format(measure=study.lisa.measure,
+                                   periods=w["list_separator"].join(_period_text(p) for p in periods)),
+             *english_only(study, results.chapter.conventions["lisa"]),
+             *unmatched_notes(study, lisa["entity"], matched), *map_notes(base, study), *source_notes(results, study))
+    return _figure("lisa_map", caption(study, "lisa_title"), chart, notes, width="full")
 
 
 def density_curves(results: Results, study: Study) -> Figure | None:
     """Kernel density of the measure over all entities, one curve per chosen period, overlaid."""
-    density = results.chapter.density
+    density, w = results.chapter.density, words_of(study)
     curves = density.curves[density.curves["group"] == "All"]
     periods = spaced_periods(list(dict.fromkeys(curves["period"])), study.density.periods, DENSITY_CURVES)
     if not periods:
@@ -103,14 +122,14 @@ def density_curves(results: Results, study: Study) -> Figure | None:
     legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width))
     chart = alt.Chart(inline(data[["series", "x", "density"]])).mark_line(strokeWidth=1.3).encode(
         x=alt.X("x:Q", title=measure, axis=alt.Axis(format=".1f")),
-        y=alt.Y("density:Q", title="Density"),
+        y=alt.Y("density:Q", title=w["density"]),
         color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=COLOURS[: len(series)]),
                         legend=legend),
         strokeDash=alt.StrokeDash("series:N", sort=series, scale=alt.Scale(domain=series, range=DASHES[: len(series)]),
                                   legend=legend),
-        tooltip=[alt.Tooltip("series:N", title=name_of(study, study.panel.time) or "Period"),
-                 alt.Tooltip("x:Q", format=".3f", title=measure), alt.Tooltip("density:Q", format=".3f")])
+        tooltip=[alt.Tooltip("series:N", title=key_title(study, study.panel.time, "period")),
+                 alt.Tooltip("x:Q", format=".3f", title=measure), alt.Tooltip("density:Q", format=".3f", title=w["density"])])
     chart = chart.properties(width=width, height=HEIGHT[width])
-    notes = (f"Kernel density of {measure} over all entities in {', '.join(series)}.", density.convention,
-             *results.source_notes())
-    return _figure("density", f"Kernel density of {measure}", _fit(chart), notes)
+    notes = (w["density_note"].format(measure=measure, periods=w["list_separator"].join(series)),
+             *english_only(study, density.convention), *source_notes(results, study))
+    return _figure("density", caption(study, "density_title", measure=measure), _fit(chart), notes)

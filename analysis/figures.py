@@ -1,8 +1,9 @@
 """The paper's figures as Altair charts sized for print (100 px per inch); report/ exports them, the app shows them.
 
 Every text that enters a chart is a label (of a variable, index, group or entity, as the study names it)
-cleaned by analysis.text.clean_text, so no character a renderer cannot set reaches one. Figures read the
-results and the study's names, never its printing settings (figure_key).
+cleaned by analysis.text.clean_text, so no character a renderer cannot set reaches one, or a fixed word of
+locales/figures.toml in the study's document language. Figures read the results, the study's names and its
+language, never its printing settings (figure_key).
 """
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from functools import lru_cache
 from typing import Literal
 
 import altair as alt
 import pandas as pd
 
+from .basemap import MAPS_KEPT, BaseMap, base_map_names, layout, study_map
+from .catalogue import words
 from .estimation import critical_value
+from .levels import level_names
 from .methods import METHODS
 from .names import Names
 from .pipeline import group_names
@@ -35,7 +38,7 @@ SMALL_FONT_SIZE = 10  # 7.2 pt
 # The first installed family wins in the exporter and a string with a glyph it lacks is set in an arbitrary
 # font, so a chart with Chinese text is set in a CJK serif that also has Latin letters.
 LATIN_SERIF = "Times New Roman, Liberation Serif, Tinos, serif"
-CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, Songti SC, SimSun, serif"
+CJK_SERIF = "Noto Serif CJK SC, Source Han Serif SC, FandolSong, Songti SC, SimSun, serif"
 INK = "#000000"
 # Okabe-Ito colours, and marker shapes and dash patterns so that series stay apart in grey print.
 COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
@@ -48,15 +51,10 @@ VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#2
            "#bddf26", "#fde725"]
 LEVEL_SHADES = ["#f2f2f2", "#ffffff"]
 NO_DATA = "#ffffff"
+LEGEND_INDENT = 90  # pixels left of a series legend's labels: the y axis and the legend's symbol
 BAND_MARGIN = 0.02  # D shown beyond the data's range before a further level band is drawn
-GEOJSON = Path(__file__).parent / "examples" / "geo" / "echarts4_china_provinces.geojson"
-MAP_NOTES = (
-    "Schematic map: boundaries are for illustration only; a map published in China needs an approved base map (审图号).",
-    "Province boundaries: Apache ECharts 4.9.0 (Apache License 2.0; The Apache Software Foundation).",
-)
 _PANEL_HEADER = alt.Header(labelAnchor="start", labelFontWeight="bold", labelPadding=3)
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
 
 @dataclass(frozen=True)
@@ -66,14 +64,16 @@ class Figure:
     chart: alt.TopLevelMixin
     notes: tuple[str, ...]
     width: Literal["column", "full"] = "column"
+    english_title: str = ""  # a bilingual (zh+en) document's second caption
 
 
-def figures(results: Results, study: Study) -> list[Figure]:
-    """Every figure the results have data for, in the paper's order."""
-    built = [figure1(results, study), d_by_region(results, study), d_heatmap(results, study), d_map(results, study),
-             coefficients(results, study), coefficients_groups(results, study)]
+def figures(results: Results, study: Study, base_map: BaseMap | None = None) -> list[Figure]:
+    """Every figure the results have data for, in the paper's order. base_map: an uploaded map
+    (basemap.read_base_map) instead of the one the study names."""
+    built = [figure1(results, study), d_by_region(results, study), d_heatmap(results, study),
+             d_map(results, study, base_map=base_map), coefficients(results, study), coefficients_groups(results, study)]
     from .chapter_figures import chapter_figures  # it builds on this module's helpers
-    return [f for f in built if f is not None] + chapter_figures(results, study)
+    return [f for f in built if f is not None] + chapter_figures(results, study, base_map)
 
 
 def figure_key(study: Study) -> str:
@@ -81,11 +81,61 @@ def figure_key(study: Study) -> str:
     return dumps(study.model_copy(update={"tables": TableSettings()}))
 
 
-def _figure(figure_id: str, title: str, chart: alt.TopLevelMixin, notes, width: str = "column") -> Figure:
-    return Figure(figure_id, text(title), _style(chart), tuple(text(n) for n in notes), width)
+def _figure(figure_id: str, title: tuple[str, str], chart: alt.TopLevelMixin, notes, width: str = "column") -> Figure:
+    return Figure(figure_id, text(title[0]), _style(chart), tuple(text(n) for n in notes), width, text(title[1]))
 
 
-# Names as printed ------------------------------------------------------------------------------------------------------
+def caption(study: Study, key: str, **fields) -> tuple[str, str]:
+    """A figure's title in the document language and, in a bilingual document, in English; a field given as a
+    function of the study is worded in each language."""
+    def worded(language_study: Study) -> str:
+        values = {k: v(language_study) if callable(v) else v for k, v in fields.items()}
+        return words_of(language_study)[key].format(**values)
+    if study.document.language != "zh+en":
+        return worded(study), ""
+    return worded(study), worded(study.model_copy(update={"document": study.document.model_copy(update={"language": "en"})}))
+
+
+# Names and words as printed -------------------------------------------------------------------------------------------
+
+def words_of(study: Study):
+    """The fixed words of the figures in the study's document language."""
+    return words("figures", study.document.language)
+
+
+def chinese(study: Study) -> bool:
+    return study.document.language.startswith("zh")
+
+
+def source_notes(results: Results, study: Study) -> list[str]:
+    """The data note of every figure, in the document language."""
+    if not chinese(study):
+        return results.source_notes()
+    w = words_of(study)
+    parts = [results.data_source] if results.data_source else []
+    if results.synthetic and "not official statistics" not in results.data_source:
+        parts.append(w["synthetic"])
+    return [w["data"].format(source=" ".join(parts))] if parts else []
+
+
+def english_only(study: Study, *notes: str) -> tuple[str, ...]:
+    """Notes the analysis writes in English (its conventions), kept only in an English figure."""
+    return () if chinese(study) else notes
+
+
+def key_title(study: Study, name: str | None, fallback: str) -> str:
+    """A panel key's label for an axis or tooltip: the study's label, else in English the column's name
+    capitalised, in Chinese the catalogue's word (fallback: its key)."""
+    if name and study.label(name) != name:
+        return title_of(study, name)
+    return title_of(study, name) if name and not chinese(study) else words_of(study)[fallback]
+
+
+def key_name(study: Study, name: str | None, fallback: str) -> str:
+    """key_title for running text: an English word in lower case."""
+    title = key_title(study, name, fallback)
+    return title if chinese(study) else title.lower()
+
 
 def text(value) -> str:
     """Any value as one line of text a renderer can set."""
@@ -130,51 +180,54 @@ def term_of(study: Study, term: str) -> str:
 
 def figure1(results: Results, study: Study) -> Figure | None:
     """Yearly means of each composite index over all entities (the paper's Figure 1)."""
-    means, time = results.index_means, study.panel.time
+    means, time, w = results.index_means, study.panel.time, words_of(study)
     if means is None or means.empty:
         return None
     labels = {i.name: name_of(study, i.name) for i in study.indices if i.name in means.columns}
     long = means.melt(id_vars=time, value_vars=list(labels), var_name="index", value_name="mean")
     long = long.assign(series=long.pop("index").map(labels)).rename(columns={time: "period"})
-    chart = _series_chart(long, "mean", list(labels.values()), title_of(study, time), "Mean index score", WIDTH["column"])
+    chart = _series_chart(long, "mean", list(labels.values()), key_title(study, time, "period"), w["mean_index"],
+                          WIDTH["column"], w)
     periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
-    methods = sorted({i.method for i in study.indices})
-    notes = (f"Means over all entities in each {name_of(study, time)} of the composite indices "
-             f"({', '.join(methods)} weights).", *results.source_notes())
-    return _figure("figure1", f"Yearly means of the composite indices, {periods}", _fit(chart), notes)
+    methods = w["list_separator"].join(w[f"weights_{m}"] for m in sorted({i.method for i in study.indices}))
+    notes = (w["figure1_note"].format(time=key_name(study, time, "period"), methods=methods), *source_notes(results, study))
+    return _figure("figure1", caption(study, "figure1_title", periods=periods), _fit(chart), notes)
 
 
 def d_by_region(results: Results, study: Study) -> Figure | None:
     """Mean coupling coordination degree D over time for all entities and each group, over the level bands of Table 1."""
     if results.coupling is None:
         return None
-    coupling, group = results.coupling, study.panel.group
-    wide = coupling.by_group if coupling.by_group is not None else coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
-    names = {c: "All" if c == "All" else value_of(study, group, c) for c in wide.columns if c != "period"}
+    coupling, group, w = results.coupling, study.panel.group, words_of(study)
+    wide = coupling.by_group if coupling.by_group is not None else \
+        coupling.by_period[["period", "D"]].rename(columns={"D": "All"})
+    names = {c: w["all"] if c == "All" else value_of(study, group, c)
+             for c in wide.columns if c != "period"}
     long = wide.melt(id_vars="period", var_name="series", value_name="D")
     long["series"] = long["series"].map(names)
     low, high = _band_range(long["D"])
-    lines = _series_chart(long, "D", list(names.values()), title_of(study, study.panel.time),
-                          "Coupling coordination degree D", WIDTH["full"], y_domain=(low, high))
-    chart = alt.layer(_level_bands([text(v) for v in study.coupling.levels], low, high), lines)
-    who = f"all entities and each {name_of(study, group).lower()}" if coupling.by_group is not None else "all entities"
-    notes = (f"Mean D for {who}; shaded bands are the coordination levels of Table 1, named on the right.",
-             coupling.convention, *results.source_notes())
-    return _figure("d_by_region", "Coupling coordination degree over time", _fit(chart), notes, width="full")
+    lines = _series_chart(long, "D", list(names.values()), key_title(study, study.panel.time, "period"),
+                          w["d_axis"], WIDTH["full"], w, y_domain=(low, high))
+    chart = alt.layer(_level_bands([text(v) for v in level_names(study)], low, high), lines)
+    who = w["who_groups"].format(group=key_name(study, group, "group")) if coupling.by_group is not None else w["who_all"]
+    notes = (w["d_by_region_note"].format(who=who), *english_only(study, coupling.convention),
+             *source_notes(results, study))
+    return _figure("d_by_region", caption(study, "d_by_region_title"), _fit(chart), notes, width="full")
 
 
-def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int,
+def _series_chart(long: pd.DataFrame, value: str, series: list[str], x_title: str, y_title: str, width: int, w,
                   y_domain: tuple[float, float] | None = None) -> alt.LayerChart:
     """Lines with point markers, one per series, told apart by colour, dash pattern and marker shape."""
+    # The legend starts below the plot, right of the y axis: a longer label is cut short rather than by the edge.
     legend = alt.Legend(title=None, orient="bottom", direction="horizontal", columns=_legend_columns(series, width),
-                        symbolSize=50, symbolStrokeWidth=0, labelLimit=0)
+                        symbolSize=50, symbolStrokeWidth=0, labelLimit=width - LEGEND_INDENT)
     y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(inline(long)).encode(
         x=_period_axis(long["period"], x_title),
         y=alt.Y(f"{value}:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=".2f")),
         color=alt.Color("series:N", scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), sort=series,
                         legend=legend),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip(f"period:{_period_type(long['period'])}", title=x_title),
+        tooltip=[alt.Tooltip("series:N", title=w["series"]), alt.Tooltip(f"period:{_period_type(long['period'])}", title=x_title),
                  alt.Tooltip(f"{value}:Q", format=".3f", title=y_title)])
     # The legend shows the markers; the dash patterns repeat the distinction along the lines.
     lines = base.mark_line(strokeWidth=1.3).encode(
@@ -238,11 +291,11 @@ def _viridis(position: float) -> str:
 
 def _coupling_rows(results: Results, study: Study) -> pd.DataFrame:
     """The entity-period rows of D with entities, groups and levels as printed."""
-    keys = study.panel
+    keys, levels = study.panel, [text(v) for v in level_names(study)]
     data = results.coupling.by_entity.assign(
         entity_key=results.coupling.by_entity["entity"],
         entity=lambda f: f["entity"].map(lambda e: value_of(study, keys.entity, e)),
-        level_label=lambda f: f["level_label"].map(text))
+        level_label=lambda f: f["level"].map(lambda k: levels[int(k) - 1]))
     if "group" in data:
         data["group"] = data["group"].map(lambda g: value_of(study, keys.group, g))
     return data
@@ -252,14 +305,14 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
     """D of every entity in every period, entities grouped and then ranked by their mean D."""
     if results.coupling is None or "entity" not in results.coupling.by_entity:
         return None
-    keys = study.panel
+    keys, w = study.panel, words_of(study)
     data = _coupling_rows(results, study)
     grouped = "group" in data
     groups = [value_of(study, keys.group, g) for g in group_names(results.coupling.by_entity, "group", keys.group_order)] \
         if grouped else []
     order = _entity_order(data, groups)
-    time_title = title_of(study, keys.time)
-    legend_width = 60  # the gradient, its labels and the gap before it
+    time_title = key_title(study, keys.time, "period")
+    legend_width = 64  # the gradient, its labels (wider in a CJK font) and the gap before it
     width = WIDTH["column"] - _text_width(order) - legend_width
     chart = alt.Chart(inline(data.drop(columns="entity_key"))).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("period:O", title=time_title, axis=alt.Axis(labelAngle=-90, labelPadding=3)),
@@ -269,17 +322,17 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
         color=alt.Color("D:Q", title="D", scale=alt.Scale(scheme=SEQUENTIAL, reverse=True),
                         legend=alt.Legend(orient="right", gradientLength=160, gradientThickness=10, format=".2f",
                                           tickCount=5)),
-        tooltip=[alt.Tooltip("entity:N", title=title_of(study, keys.entity)),
+        tooltip=[alt.Tooltip("entity:N", title=key_title(study, keys.entity, "entity")),
                  alt.Tooltip("period:O", title=time_title), alt.Tooltip("D:Q", format=".3f"),
-                 alt.Tooltip("level_label:N", title="Level")])
+                 alt.Tooltip("level_label:N", title=w["level"])])
     chart = chart.properties(width=int(width), height=alt.Step(math.ceil(1.3 * FONT_SIZE)))
     if grouped:
         chart = chart.facet(facet=alt.Facet("group:N", sort=groups, title=None, header=_PANEL_HEADER),
                             columns=1, spacing=6).resolve_scale(y="independent")
-    how = f"grouped by {name_of(study, keys.group).lower()}, " if grouped else ""
-    notes = (f"Entities {how}ranked by their mean D over all periods; darker is higher.", results.coupling.convention,
-             *results.source_notes())
-    return _figure("d_heatmap", "Coupling coordination degree by entity and period", chart, notes)
+    how = w["grouped_by"].format(group=key_name(study, keys.group, "group")) if grouped else ""
+    notes = (w["heatmap_note"].format(how=how), *english_only(study, results.coupling.convention),
+             *source_notes(results, study))
+    return _figure("d_heatmap", caption(study, "heatmap_title"), chart, notes)
 
 
 def _entity_order(data: pd.DataFrame, groups: list[str]) -> list[str]:
@@ -293,105 +346,103 @@ def _entity_order(data: pd.DataFrame, groups: list[str]) -> list[str]:
     return means.sort_values(["rank", "mean"], ascending=[True, False])["entity"].tolist()
 
 
-def d_map(results: Results, study: Study, periods: list | None = None) -> Figure | None:
-    """Choropleth of the coordination level in the chosen periods (first and last by default), if entities are provinces."""
+def d_map(results: Results, study: Study, periods: list | None = None, base_map: BaseMap | None = None) -> Figure | None:
+    """Choropleth of the coordination level in the chosen periods (first and last by default), if the base map names
+    the entities (the shipped outline: half of its provinces)."""
     if results.coupling is None or "entity" not in results.coupling.by_entity:
         return None
+    w, base = words_of(study), base_map or study_map(study)
     data = _coupling_rows(results, study)
-    matched = match_features(data["entity_key"].drop_duplicates().tolist())
-    if len(set(matched.values())) < len(province_features()) / 2:
+    matched = map_entities(base, data["entity_key"].drop_duplicates().tolist())
+    if matched is None:
         return None
     available = sorted(data["period"].unique())
     periods = periods or list(dict.fromkeys([available[0], available[-1]]))
     shown = (data[data["period"].isin(periods)].assign(feature=lambda f: f["entity_key"].map(matched))
              .dropna(subset=["feature"]).drop(columns="entity_key"))
-    levels = [text(v) for v in study.coupling.levels]
+    levels = [text(v) for v in level_names(study)]
     present = [levels[k - 1] for k in sorted(shown["level"].astype(int).unique())]
-    colour = alt.Color("level_label:N", title="Coordination level", sort=present,
+    colour = alt.Color("level_label:N", title=w["coordination_level"], sort=present,
                        scale=alt.Scale(domain=present, range=level_colours(len(present))),
                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=_legend_columns(present, WIDTH["full"]),
                                          labelLimit=0, symbolType="square",
                                          symbolStrokeColor="#595959", symbolStrokeWidth=0.5))
-    tooltip = [alt.Tooltip("entity:N", title=title_of(study, study.panel.entity)), alt.Tooltip("D:Q", format=".3f"),
-               alt.Tooltip("level_label:N", title="Level")]
-    panels = [_map_panel(inline(shown[shown["period"] == p]), tooltip, colour, _period_text(p)) for p in periods]
+    tooltip = [alt.Tooltip("entity:N", title=key_title(study, study.panel.entity, "entity")),
+               alt.Tooltip("D:Q", format=".3f"), alt.Tooltip("level_label:N", title=w["level"])]
+    panels = [map_panel(base, inline(shown[shown["period"] == p]), tooltip, colour, _period_text(p), w) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
-    unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(data["entity_key"]) - set(matched)})
-    notes = [f"Coordination level of D (Table 1) in {', '.join(_period_text(p) for p in periods)}, darker is higher; "
-             "provinces outside the sample are left blank."]
-    if unmatched:
-        notes.append(f"Not on the map (no matching province): {', '.join(unmatched)}.")
-    return _figure("d_map", "Coupling coordination level by province", chart,
-                   (*notes, *MAP_NOTES, *results.source_notes()), width="full")
+    notes = (w["map_note"].format(periods=w["list_separator"].join(_period_text(p) for p in periods)),
+             *unmatched_notes(study, data["entity_key"], matched), *map_notes(base, study),
+             *source_notes(results, study))
+    return _figure("d_map", caption(study, "map_title"), chart, notes, width="full")
 
 
-def _map_panel(rows: alt.InlineData, tooltip: list, colour: alt.Color, title: str) -> alt.LayerChart:
-    """Every outline blank, the matched provinces filled by colour, in a conic equal-area projection centred on China."""
-    outlines = _outlines()
-    background = alt.Chart(outlines).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
+def map_entities(base: BaseMap, entities: list) -> dict | None:
+    """Entity -> feature key; None when the shipped outline names fewer than half of its provinces (the entities are
+    not provinces). The author's map must name half of the entities (basemap.base_map_names)."""
+    if base.file:
+        return base_map_names(base, entities)
+    matched, _ = base.match(entities)
+    return matched if len(set(matched.values())) >= len(base.geometries) / 2 else None
+
+
+def unmatched_notes(study: Study, entities: pd.Series, matched: dict) -> list[str]:
+    unmatched = sorted({value_of(study, study.panel.entity, e) for e in set(entities) - set(matched)})
+    w = words_of(study)
+    return [w["not_on_map"].format(names=w["list_separator"].join(unmatched))] if unmatched else []
+
+
+def map_notes(base: BaseMap, study: Study) -> list[str]:
+    """Where the boundaries come from, whether the map may be printed as it stands, and how it is projected."""
+    w = words_of(study)
+    if base.standard:
+        notes = [w["base_map"].format(file=text(base.file)),
+                 w["approval"].format(approval=text(study.map.approval)) if study.map.approval else w["no_approval"]]
+    else:
+        notes = [w["schematic"], w["boundary_file"].format(file=text(base.file)) if base.file else w["shipped_credit"]]
+    projection = w["projection_china"] if base.is_china() else w["projection"]
+    return [*notes, projection]
+
+
+MAP_WIDTH = int(0.48 * WIDTH["full"])  # two panels side by side
+MAP_HEIGHT = int(0.85 * MAP_WIDTH)  # at most
+
+
+def map_panel(base: BaseMap, rows: alt.InlineData, tooltip: list, colour: alt.Color, title: str, w) -> alt.LayerChart:
+    """Every area blank, the matched ones filled by colour, with the base map's lines, its South China Sea inset and
+    a scale bar, all laid out in pixels by analysis.basemap."""
+    areas, lines, furniture, labels, height = _map_data(base, w["km"], w["south_sea"])
+    background = alt.Chart(areas).mark_geoshape(fill=NO_DATA, stroke="#7f7f7f", strokeWidth=0.4)
     filled = alt.Chart(rows).mark_geoshape(stroke="white", strokeWidth=0.5).encode(color=colour, tooltip=tooltip)
     filled = filled.transform_lookup(lookup="feature",
-                                     from_=alt.LookupData(data=outlines, key="properties.key", fields=["type", "geometry"]))
-    width = int(0.48 * WIDTH["full"])
-    return alt.layer(background, filled, title=alt.TitleParams(text(title), fontSize=FONT_SIZE, fontWeight="normal")).project(
-        type="conicEqualArea", rotate=[-105, 0, 0], parallels=[25, 47]).properties(width=width, height=int(0.78 * width))
+                                     from_=alt.LookupData(data=areas, key="properties.key", fields=["type", "geometry"]))
+    drawn = [background, filled]
+    if lines is not None:
+        drawn.append(alt.Chart(lines).mark_geoshape(filled=False, stroke="#595959", strokeWidth=0.6))
+    drawn.append(alt.Chart(furniture).mark_geoshape(filled=False, stroke=INK, strokeWidth=0.6))
+    drawn += [alt.Chart(labels).mark_text(fontSize=SMALL_FONT_SIZE, color=INK, baseline="alphabetic", align=align)
+              .encode(x=alt.X("x:Q", scale=None), y=alt.Y("y:Q", scale=None), text="text:N")
+              .transform_filter(alt.datum.align == align) for align in ("center", "right")]
+    return alt.layer(*drawn, title=alt.TitleParams(text(title), fontSize=FONT_SIZE, fontWeight="normal")).project(
+        type="identity", scale=1, translate=[0, 0]).properties(width=MAP_WIDTH, height=height)
 
 
-@cache
-def _outlines() -> alt.InlineData:
-    """The province outlines once per process, as one JSON string (see inline)."""
-    collection = json.dumps({"type": "FeatureCollection", "features": province_features()}, separators=(",", ":"))
-    return alt.InlineData(values=collection, format=alt.DataFormat(type="json", property="features"))
+@lru_cache(maxsize=2 * MAPS_KEPT)
+def _map_data(base: BaseMap, unit: str, inset_name: str) -> tuple:
+    """The base map's layout as inline data once per map and language (see inline)."""
+    drawn = layout(base, MAP_WIDTH, MAP_HEIGHT, unit, inset_name, _text_width([inset_name], SMALL_FONT_SIZE))
 
+    def collection(features: list[dict]) -> alt.InlineData:
+        values = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        return alt.InlineData(values=values, format=alt.DataFormat(type="json", property="features"))
 
-@cache
-def _geojson() -> dict:
-    return json.loads(GEOJSON.read_text(encoding="utf-8"))
+    def features(geometries) -> list[dict]:
+        return [{"type": "Feature", "geometry": g, "properties": {}} for g in geometries]
 
-
-def province_features() -> list[dict]:
-    """The province outlines with only what a chart needs: geometry and the adcode as key."""
-    return [{"type": "Feature", "geometry": f["geometry"], "properties": {"key": str(f["properties"]["adcode"])}}
-            for f in _geojson()["features"]]
-
-
-def match_features(entities: list) -> dict:
-    """Entity -> feature key (adcode), by English name, Chinese short name or adcode, whichever matches most."""
-    keys = {str(f["properties"]["adcode"]): f["properties"] for f in _geojson()["features"]}
-    ways = {
-        "name_en": lambda p: _normal_english(p["name_en"]),
-        "name_zh": lambda p: p["name_zh"],
-        "adcode": lambda p: str(p["adcode"]),
-    }
-    entity_forms = {"name_en": _normal_english, "name_zh": _normal_chinese, "adcode": _normal_adcode}
-    best = {}
-    for way, feature_form in ways.items():
-        lookup = {feature_form(p): key for key, p in keys.items()}
-        found = {e: lookup[entity_forms[way](e)] for e in entities if entity_forms[way](e) in lookup}
-        if len(found) > len(best):
-            best = found
-    return best
-
-
-def _normal_english(name) -> str:
-    text = re.sub(r"[^a-z]", "", str(name).casefold())
-    return {"xizang": "tibet", "tibetxizang": "tibet", "neimongol": "innermongolia", "neimenggu": "innermongolia",
-            "hongkongsar": "hongkong", "macau": "macao", "macaosar": "macao"}.get(text, text)
-
-
-def _normal_chinese(name) -> str:
-    text = re.sub(r"\s", "", str(name))
-    for suffix in _PROVINCE_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix) + 1:
-            return text.removesuffix(suffix)
-    return text
-
-
-def _normal_adcode(code) -> str:
-    text = str(code).strip().removesuffix(".0")
-    if not text.isdigit():
-        return ""
-    return text.ljust(6, "0") if len(text) == 2 else text
+    areas = collection([{"type": "Feature", "geometry": g, "properties": {"key": k}} for k, g in drawn.areas.items()])
+    lines = collection(features(drawn.lines)) if drawn.lines else None
+    labels = alt.InlineData(values=json.dumps(drawn.labels, ensure_ascii=False), format=alt.DataFormat(type="json"))
+    return areas, lines, collection(features(drawn.furniture)), labels, math.ceil(drawn.height)
 
 
 # Coefficient plots ----------------------------------------------------------------------------------------------------
@@ -400,7 +451,7 @@ def coefficients(results: Results, study: Study) -> Figure | None:
     """Table 7's estimators side by side: each coefficient with its 95% confidence interval."""
     runs = results.main
     labels = {id(run): f"({k}) {METHODS[run.method].label}" for k, run in enumerate(runs, start=1)}
-    return _coefficient_figure("coefficients", "Estimates of the simultaneous equations by estimator", runs,
+    return _coefficient_figure("coefficients", caption(study, "coefficients_title"), runs,
                                lambda run: labels[id(run)], results, study)
 
 
@@ -410,34 +461,34 @@ def coefficients_groups(results: Results, study: Study) -> Figure | None:
     if not runs:
         return None
     group = study.panel.group
-    return _coefficient_figure("coefficients_groups",
-                               f"Estimates by {name_of(study, group).lower()} ({METHODS[runs[0].method].label})",
-                               runs, lambda run: value_of(study, group, run.sample), results, study)
+    title = caption(study, "coefficients_groups_title", group=lambda s: key_name(s, group, "group"),
+                    method=METHODS[runs[0].method].label)
+    return _coefficient_figure("coefficients_groups", title, runs, lambda run: value_of(study, group, run.sample),
+                               results, study)
 
 
-def _coefficient_figure(figure_id: str, title: str, runs: list[ModelRun], series_of, results: Results,
+def _coefficient_figure(figure_id: str, title: tuple[str, str], runs: list[ModelRun], series_of, results: Results,
                         study: Study) -> Figure | None:
     fitted = [r for r in runs if r.fit is not None]
     if not fitted:
         return None
+    w = words_of(study)
     data = coefficient_frame(fitted, series_of, study)
-    chart = _coefficient_chart(data, list(dict.fromkeys(data["series"])))
-    notes = [f"Each panel is one coefficient on its own scale; points are estimates, bars 95% confidence intervals: "
-             f"{_interval_text(fitted, series_of)}. Intercepts are not shown."]
-    notes += [f"Not estimated: {series_of(r)}: {r.error}" for r in runs if r.fit is None]
-    return _figure(figure_id, title, chart, (*notes, *results.source_notes()), width="full")
+    chart = _coefficient_chart(data, list(dict.fromkeys(data["series"])), w)
+    notes = [w["coefficients_note"].format(intervals=_interval_text(fitted, series_of, w))]
+    notes += [w["not_estimated"].format(series=series_of(r), error=r.error) for r in runs if r.fit is None]
+    return _figure(figure_id, title, chart, (*notes, *source_notes(results, study)), width="full")
 
 
-def _interval_text(runs: list[ModelRun], series_of) -> str:
+def _interval_text(runs: list[ModelRun], series_of, w) -> str:
     """How the intervals were formed, naming the series when estimators differ in their test distribution."""
-    rules = {"t": "estimate ± t(0.975, M·n − K) SE, the t distribution of reg3's small option (M equations, "
-                  "n observations, K coefficients in all)",
-             "z": "estimate ± 1.96 SE (normal)"}
+    rules = {"t": w["interval_t"], "z": w["interval_z"]}
     used = {s: [series_of(r) for r in runs if r.fit.statistic == s] for s in rules}
     used = {s: names for s, names in used.items() if names}
     if len(used) == 1:
         return rules[next(iter(used))]
-    return "; ".join(f"{', '.join(names)}: {rules[s]}" for s, names in used.items())
+    return w["clause_separator"].join(w["rule_for"].format(series=w["list_separator"].join(names), rule=rules[s])
+                                      for s, names in used.items())
 
 
 def coefficient_frame(runs: list[ModelRun], series_of, study: Study) -> pd.DataFrame:
@@ -459,7 +510,7 @@ def coefficient_frame(runs: list[ModelRun], series_of, study: Study) -> pd.DataF
 COEFFICIENT_COLUMNS = 3  # panels side by side in a full-width figure
 
 
-def _coefficient_chart(data: pd.DataFrame, series: list[str]) -> alt.VConcatChart:
+def _coefficient_chart(data: pd.DataFrame, series: list[str], w) -> alt.VConcatChart:
     """One small panel per coefficient, each on its own x scale, the series down its side; a block per equation."""
     series_width = _text_width(series) + 8
     spacing = 12
@@ -469,13 +520,13 @@ def _coefficient_chart(data: pd.DataFrame, series: list[str]) -> alt.VConcatChar
         terms = rows.sort_values("term_order", kind="stable")["term"].drop_duplicates().tolist()
         panels = _wrap_alike(terms, width)
         rows = rows.assign(panel=rows["term"].map(dict(zip(terms, panels))))
-        blocks.append(_coefficient_panels(rows, series, panels, width).properties(
-            title=alt.TitleParams(f"Equation {equation + 1}: {rows['equation'].iloc[0]}", anchor="start",
+        blocks.append(_coefficient_panels(rows, series, panels, width, w).properties(
+            title=alt.TitleParams(w["equation"].format(number=equation + 1, dependent=rows["equation"].iloc[0]), anchor="start",
                                   fontSize=FONT_SIZE, fontWeight="bold", offset=4)))
     return alt.vconcat(*blocks, spacing=14)
 
 
-def _coefficient_panels(rows: pd.DataFrame, series: list[str], panels: list[str], width: int) -> alt.FacetChart:
+def _coefficient_panels(rows: pd.DataFrame, series: list[str], panels: list[str], width: int, w) -> alt.FacetChart:
     base = alt.Chart().encode(
         y=alt.Y("series:N", sort=series, title=None, axis=alt.Axis(labelLimit=0, ticks=False, domain=False)),
         color=alt.Color("series:N", sort=series, scale=alt.Scale(domain=series, range=COLOURS[: len(series)]), legend=None))
@@ -486,9 +537,10 @@ def _coefficient_panels(rows: pd.DataFrame, series: list[str], panels: list[str]
     points = base.mark_point(filled=True, size=30, opacity=1).encode(
         x="estimate:Q",
         shape=alt.Shape("series:N", sort=series, scale=alt.Scale(domain=series, range=SHAPES[: len(series)]), legend=None),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("term:N", title="Coefficient of"),
-                 alt.Tooltip("estimate:Q", format=".4f"), alt.Tooltip("std_error:Q", format=".4f", title="SE"),
-                 alt.Tooltip("low:Q", format=".4f"), alt.Tooltip("high:Q", format=".4f")])
+        tooltip=[alt.Tooltip("series:N", title=w["series"]), alt.Tooltip("term:N", title=w["coefficient_of"]),
+                 alt.Tooltip("estimate:Q", format=".4f", title=w["estimate"]),
+                 alt.Tooltip("std_error:Q", format=".4f", title=w["se"]),
+                 alt.Tooltip("low:Q", format=".4f", title=w["low"]), alt.Tooltip("high:Q", format=".4f", title=w["high"])])
     layered = alt.layer(zero, bars, points, data=inline(rows)).properties(width=width, height=len(series) * 13)
     header = alt.Header(labelAnchor="start", labelPadding=3, labelExpr="split(datum.label, '\\n')")
     return layered.facet(facet=alt.Facet("panel:N", sort=panels, title=None, header=header),
@@ -503,16 +555,17 @@ def _wrap_alike(labels: list[str], width: float) -> list[str]:
 
 
 def _wrap(label: str, width: float) -> str:
-    """The label broken into lines that fit width pixels (newlines; the panel header splits on them)."""
-    per_line = max(8, int(width / (0.55 * FONT_SIZE)))
+    """The label broken into lines that fit width pixels (newlines; the panel header splits on them): between words,
+    and between any two Chinese characters."""
+    tokens = re.findall(rf"\s*(?:{_CJK.pattern}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+)", label)
     lines, line = [], ""
-    for word in label.split(" "):
-        if line and len(line) + 1 + len(word) > per_line:
+    for token in tokens:
+        if line and _text_width([line + token]) > width:
             lines.append(line)
-            line = word
+            line = token.lstrip()
         else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
+            line += token
+    return "\n".join([*lines, line.strip()])
 
 
 # Shared style ---------------------------------------------------------------------------------------------------------

@@ -250,6 +250,14 @@ class DocumentSettings(Section):
     source_note: Literal["first", "every"] = "first"  # the data source under the first table only, or under every one
 
 
+class MapSettings(Section):
+    """The base map of the province maps: the author's standard map and its approval number, or the schematic outline."""
+
+    base: StrictStr = ""  # a GeoJSON or Shapefile (.shp) path; empty: [spatial].boundary if given, else the shipped outline
+    name_field: StrictStr = ""  # the property naming each feature as the panel names entities; empty: any property
+    approval: Text = ""  # the map's approval number (审图号), printed in the figure note
+
+
 class Study(Section):
     """A whole study: panel keys, indices, coupling, model, labels and table settings."""
 
@@ -262,6 +270,7 @@ class Study(Section):
     variables: dict[Name, Variable] = {}
     tables: TableSettings = TableSettings()
     document: DocumentSettings = DocumentSettings()
+    map: MapSettings = MapSettings()
     spatial: SpatialWeights | None = None  # the optional chapter (analysis/sections.py)
     moran: Moran | None = None
     lisa: Lisa | None = None

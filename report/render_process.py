@@ -1,7 +1,8 @@
 """The renderer process: runs vl-convert jobs read from stdin and writes each result to stdout.
 
 Started by report.renderer as a script (python -P), so it imports nothing of the project and starts in a
-tenth of a second. A panic in vl-convert's Rust code aborts this process alone.
+tenth of a second. A panic in vl-convert's Rust code aborts this process alone. Its arguments are font folders
+to use besides the system's.
 """
 import os
 import sys
@@ -15,6 +16,8 @@ def main() -> None:
 
     import vl_convert
 
+    for folder in sys.argv[1:]:
+        vl_convert.register_font_directory(folder)
     jobs = {"vegalite_to_svg": vl_convert.vegalite_to_svg, "svg_to_png": vl_convert.svg_to_png,
             "svg_to_pdf": vl_convert.svg_to_pdf}
     while True:

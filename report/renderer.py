@@ -6,15 +6,29 @@ again after it dies or hangs, so a failure costs one figure, not the next.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+from functools import cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("render_process.py")
 TIMEOUT = 120  # seconds one conversion may take before the renderer is stopped
+# Fonts of the TeX installation the documents are set in, which the system's font list may not hold: the Chinese
+# serif ctex sets by default and Latin Modern.
+TEX_FONTS = ("FandolSong-Regular.otf", "lmroman10-regular.otf")
+
+
+@cache
+def tex_font_directories() -> tuple[str, ...]:
+    """The folders of TEX_FONTS that kpsewhich finds; none without TeX."""
+    if shutil.which("kpsewhich") is None:
+        return ()
+    found = subprocess.run(["kpsewhich", *TEX_FONTS], capture_output=True, text=True, timeout=30).stdout.split()
+    return tuple(dict.fromkeys(str(Path(f).parent) for f in found))
 
 
 class RenderFailed(Exception):
@@ -51,8 +65,8 @@ class Renderer:
 
     def _start(self) -> None:
         # -P: the script's folder (report/) must not shadow modules such as html or docx.
-        self._process = subprocess.Popen([sys.executable, "-P", str(SCRIPT)], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE)
+        self._process = subprocess.Popen([sys.executable, "-P", str(SCRIPT), *tex_font_directories()],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._requests = Connection(os.dup(self._process.stdin.fileno()), readable=False)
         self._replies = Connection(os.dup(self._process.stdout.fileno()), writable=False)
         self._process.stdin.close()

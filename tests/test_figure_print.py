@@ -7,7 +7,9 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 import threading
 import time
 
@@ -17,11 +19,13 @@ import pytest
 from analysis import figures as F
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
+from analysis.levels import CHINESE_LEVELS
 from analysis.pipeline import run
+from analysis.study import TABLE1_LEVELS
 from analysis.text import unsafe_characters
 from report import figures as export_module
 from report.figures import LATEX_FONT, WORD_FONT, export, spec_of
-from report.renderer import RenderFailed, render
+from report.renderer import RenderFailed, render, tex_font_directories
 
 HOSTILE = {"entity": "Bei\x01jing", "group": "Ea\x0cst", "label": "Pro\u2028ductivity \\ 1", "time": "ye\x01ar"}
 
@@ -168,7 +172,7 @@ def test_labels_of_groups_entities_and_variables_print_in_every_figure(demo):
         assert "Eastern region" in text[k] and '"East"' not in text[k], k
     assert "北京" in text["d_heatmap"] and '"Beijing"' not in text["d_heatmap"]
     assert figs["d_heatmap"].chart.to_dict(validate=False)["config"]["font"] == F.CJK_SERIF
-    assert "北京" in text["d_map"] and len(F.match_features(results.coupling.by_entity["entity"].unique())) == 30
+    assert "北京" in text["d_map"]
     labelled = {name for name, v in study.variables.items() if v.label} | {i.name for i in study.indices if i.label}
     for k, figure in figs.items():
         values = set(strings(figure.chart.to_dict(validate=False)))
@@ -221,4 +225,156 @@ def test_map_outlines_are_prepared_once_per_process(demo):
     study, results, _ = demo
     started = time.perf_counter()
     F.d_map(results, study)
-    assert F._outlines.cache_info().hits >= 1 and time.perf_counter() - started < 1
+    assert F._map_data.cache_info().hits >= 1 and time.perf_counter() - started < 1
+
+
+# Chinese figures, fonts in print and labels apart -----------------------------------------------------------------
+
+def svg_texts(svg: str) -> list[tuple[float, float, float, str]]:
+    """(x, y, font size, text) of every text of an SVG, its groups' translations added up."""
+    import xml.etree.ElementTree as ET
+
+    out = []
+
+    def walk(node, dx, dy):
+        move = re.match(r"translate\(([-\d.e]+),([-\d.e]+)\)", node.get("transform", ""))
+        if move:
+            dx, dy = dx + float(move[1]), dy + float(move[2])
+        if node.tag.endswith("text"):
+            size = float(re.match(r"[\d.]+", node.get("font-size", "0"))[0])
+            out.append((dx, dy, size, "".join(node.itertext())))
+        for child in node:
+            walk(child, dx, dy)
+
+    walk(ET.fromstring(svg), 0.0, 0.0)
+    return out
+
+
+def chinese_study(study, language="zh"):
+    """The demo as a Chinese author labels it: every variable, index, group and province in Chinese."""
+    from analysis.spatial import SHIPPED_BOUNDARIES
+    provinces = {f["properties"]["name_en"]: f["properties"]["name_zh"]
+                 for f in json.loads(SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))["features"]}
+    names = {"productivity": "新质生产力", "manufacture": "制造业转型升级", "education": "高等教育", "research": "科研投入",
+             "patent": "专利", "creativity": "创新能力", "information": "信息化", "green": "绿色发展", "efficiency": "效率",
+             "province": "省份", "year": "年份", "region": "区域"}
+    variables = {n: v.model_copy(update={"label": names[n]}) for n, v in study.variables.items()}
+    indices = [i.model_copy(update={"label": names[i.name]}) for i in study.indices]
+    panel = study.panel.model_copy(update={
+        "group_labels": {"East": "东部", "Central": "中部", "West": "西部", "Northeast": "东北"},
+        "entity_labels": provinces})
+    return study.model_copy(update={"variables": variables, "indices": indices, "panel": panel,
+                                    "document": study.document.model_copy(update={"language": language})})
+
+
+# Latin words a Chinese figure prints: estimator names, LISA quadrants, the measure D and the logarithm.
+LATIN_IN_CHINESE = {"OLS", "2SLS", "3SLS", "I3SLS", "HH", "HL", "LH", "LL", "ns", "D", "ln"}
+
+
+@pytest.fixture(scope="module")
+def chinese(demo):
+    study, results, _ = demo
+    study = chinese_study(study)
+    return study, results, {f.id: f for f in F.figures(results, study)}
+
+
+def test_a_chinese_figure_prints_every_word_in_chinese(chinese):
+    study, _, figures = chinese
+    for figure in figures.values():
+        texts = [t for *_, t in svg_texts(export(figure, "svg").decode())]
+        latin = {w for t in texts for w in re.findall(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*", t)} - LATIN_IN_CHINESE
+        assert not latin, (figure.id, latin)
+        assert any(re.search(r"[\u4e00-\u9fff]", t) for t in texts), figure.id
+        assert re.search(r"[\u4e00-\u9fff]", figure.title), figure.id
+        for note in figure.notes[:-1]:  # the last: the data source as the study gives it
+            assert re.search(r"[\u4e00-\u9fff]", note), (figure.id, note)
+
+
+def test_chinese_level_names_are_the_default_unless_the_study_names_its_own(chinese):
+    study, results, figures = chinese
+    legend = set(dataset_values(figures["d_map"], "level_label"))
+    assert legend <= set(CHINESE_LEVELS) and legend
+    english = set(dataset_values(F.d_map(results, default_study_of(study)), "level_label"))
+    assert english <= set(TABLE1_LEVELS) and english
+    own = [f"第{k}级" for k in range(1, 11)]
+    study = study.model_copy(update={"coupling": study.coupling.model_copy(update={"levels": own})})
+    assert set(dataset_values(F.d_map(results, study), "level_label")) <= set(own)
+
+
+def dataset_values(figure, field: str) -> list:
+    spec = figure.chart.to_dict(validate=False)
+    rows = [r for v in spec["datasets"].values() for r in (json.loads(v) if isinstance(v, str) else v)
+            if isinstance(r, dict) and field in r]
+    return [r[field] for r in rows]
+
+
+def default_study_of(study):
+    return study.model_copy(update={"document": study.document.model_copy(update={"language": "en"})})
+
+
+def pdf_fonts(pdf: bytes, tmp_path) -> list[list[str]]:
+    path = tmp_path / "figure.pdf"
+    path.write_bytes(pdf)
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [line.split() for line in lines]
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="needs poppler's pdffonts")
+def test_every_font_is_embedded_in_pdf_latin_modern_for_latex_and_a_cjk_serif_in_chinese(demo, chinese, tmp_path):
+    # pdffonts columns: name, type..., then emb sub uni as yes/no, object id.
+    latex = pdf_fonts(export(demo[2]["d_map"], "pdf"), tmp_path)
+    assert latex and all(row[-5] == "yes" for row in latex)
+    assert {row[0].split("+")[1].split("-")[0] for row in latex} <= {"LMRoman10", "LMRoman12", "LMRoman17",
+                                                                      "LMRoman8", "LMRoman9"}
+    word = pdf_fonts(export(demo[2]["figure1"], "pdf", font=WORD_FONT), tmp_path)
+    assert word and all(row[-5] == "yes" for row in word) and all("Serif" in row[0] or "Times" in row[0] for row in word)
+    for figure in chinese[2].values():
+        fonts = pdf_fonts(export(figure, "pdf"), tmp_path)
+        assert fonts and all(row[-5] == "yes" for row in fonts), figure.id
+        assert all("CJK" in row[0] for row in fonts), (figure.id, [row[0] for row in fonts])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_heat_map_names_do_not_collide_in_either_language(demo, language):
+    study, results, _ = demo
+    study = chinese_study(study, language) if language == "zh" else study
+    texts = svg_texts(export(F.d_heatmap(results, study), "svg").decode())
+    names = {study.value_label(study.panel.entity, e) for e in results.coupling.by_entity["entity"]}
+    labels = sorted((x, y, size, t) for x, y, size, t in texts if t in names)
+    assert len(labels) == 30
+    for column in {round(x) for x, *_ in labels}:  # right-aligned at one x per facet column
+        ys = sorted(y for x, y, *_ in labels if round(x) == column)
+        size = max(s for *_, s, _ in labels)
+        assert np.diff(ys).min() >= size, (language, np.diff(ys).min(), size)  # a line of text apart at least
+
+
+def test_chinese_text_is_at_least_7_pt_where_the_documents_place_each_figure(chinese):
+    for figure in chinese[2].values():
+        width, sizes = svg_font_sizes(export(figure, "svg").decode())
+        assert width <= F.WIDTH[figure.width] + 0.5, figure.id
+        assert min(sizes) * F.WIDTH[figure.width] / width * 72 / F.PX_PER_INCH >= F.MIN_POINTS, figure.id
+
+
+@pytest.mark.skipif(not tex_font_directories() or shutil.which("pdffonts") is None,
+                    reason="needs TeX's Fandol fonts and poppler's pdffonts")
+def test_the_renderer_sets_text_in_the_tex_installation_s_chinese_serif(tmp_path):
+    # FandolSong lies in TeX's tree, outside the system's font list: only the registered folder finds it.
+    spec = {"data": {"values": [{"a": "耦合协调度", "b": 1}]}, "mark": "bar", "config": {"font": "FandolSong"},
+            "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}}}
+    pdf = render("svg_to_pdf", render("vegalite_to_svg", spec))
+    assert any(row[0].split("+")[-1].startswith("FandolSong") for row in pdf_fonts(pdf, tmp_path))
+
+
+def test_a_bilingual_document_s_figures_carry_an_english_title_too(demo, chinese):
+    study, results, english = demo
+    bilingual = {f.id: f for f in F.figures(results, chinese_study(study, "zh+en"))}
+    for k, figure in bilingual.items():
+        assert figure.title == chinese[2][k].title and figure.notes == chinese[2][k].notes, k
+        assert not english[k].english_title and not chinese[2][k].english_title, k
+        if k != "coefficients_groups":  # the one title with an author's label in it
+            assert figure.english_title == english[k].title, k
+    assert bilingual["coefficients_groups"].english_title == "Estimates by 区域 (3SLS)"  # the author's label
+    plain = study.model_copy(update={"document": study.document.model_copy(update={"language": "zh+en"})})
+    groups = F.coefficients_groups(results, plain)
+    # the group's label, "Region", as the author wrote it
+    assert (groups.title, groups.english_title) == ("分Region的估计结果（3SLS）", "Estimates by region (3SLS)")

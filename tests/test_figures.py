@@ -12,8 +12,11 @@ import pytest
 from scipy import stats
 
 from analysis import figures as F
+from analysis.basemap import shipped_map
+from analysis.catalogue import words
 from analysis.examples import default_study, demo_panel, real_panel, real_study
 from analysis.pipeline import run
+from analysis.spatial import SHIPPED_BOUNDARIES
 from report.figures import export
 
 FIGURE_IDS = ["figure1", "d_by_region", "d_heatmap", "d_map", "coefficients", "coefficients_groups",
@@ -141,18 +144,19 @@ def test_map_matches_all_demo_provinces_and_carries_its_notices(demo):
     study, results, figs = demo
     figure = figs["d_map"]
     entities = results.coupling.by_entity["entity"].unique().tolist()
-    assert len(F.match_features(entities)) == 30
+    assert len(shipped_map().match(entities)[0]) == 30
     spec = spec_of(figure)
     rows = pd.concat(datasets(spec, "feature"))
     periods = sorted(results.coupling.by_entity["period"].unique())
     assert sorted(rows["period"].unique()) == [periods[0], periods[-1]]
     assert len(rows) == 60 and rows["feature"].notna().all()
     assert not any(n.startswith("Not on the map") for n in figure.notes)
-    assert F.MAP_NOTES[0] in figure.notes and "审图号" in F.MAP_NOTES[0]
+    schematic = words("figures")["schematic"]
+    assert schematic in figure.notes and "审图号" in schematic
     assert any("Apache ECharts 4.9.0" in n for n in figure.notes)
     text = json.dumps(spec)
     assert '"url"' not in text  # boundaries inline, so export works offline
-    outlines = next(json.loads(v) for v in spec["datasets"].values() if '"FeatureCollection"' in v)
+    outlines = next(json.loads(v) for v in spec["datasets"].values() if '"key"' in v and '"FeatureCollection"' in v)
     assert len(outlines["features"]) == 34
 
 
@@ -162,7 +166,10 @@ def test_map_matches_all_demo_provinces_and_carries_its_notices(demo):
     ["beijing", "Inner Mongolia", "GUANGXI", "Xinjiang", "Shang hai"],
 ])
 def test_provinces_match_by_english_chinese_or_adcode(names):
-    assert list(F.match_features(names).values()) == ["110000", "150000", "450000", "650000", "310000"]
+    features = json.loads(SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))["features"]
+    matched, missing = shipped_map().match(names)
+    assert not missing
+    assert [features[int(k)]["properties"]["adcode"] for k in matched.values()] == [110000, 150000, 450000, 650000, 310000]
 
 
 def with_entities(results, rename):
@@ -249,7 +256,7 @@ def test_real_data_study_builds_every_figure_with_its_source(real):
     for f in figs.values():
         assert f"Data: {study.data.source}" in f.notes
         assert not any("not official statistics" in n for n in f.notes)
-    assert len(F.match_features(results.coupling.by_entity["entity"].unique().tolist())) == 30
+    assert len(shipped_map().match(results.coupling.by_entity["entity"].unique().tolist())[0]) == 30
     assert not any(n.startswith("Not on the map") for n in figs["d_map"].notes)
     data = dataset(spec_of(figs["figure1"]), "mean")
     assert sorted(data["period"].unique()) == list(range(2012, 2023))  # 2011 dropped listwise
