@@ -75,16 +75,24 @@ def shipped_map() -> BaseMap:
 
 
 def study_map(study: Study) -> BaseMap:
-    """The study's base map: map.base, else the spatial weights' boundary file, else the shipped outline."""
-    path, key = (study.map.base, "map.base") if study.map.base else (
-        (study.spatial.boundary, "spatial.boundary") if study.spatial and study.spatial.boundary else ("", ""))
-    if not path:
-        return shipped_map()
+    """The study's base map: map.base, else the spatial weights' boundary file, else the shipped outline.
+
+    A boundary file that cannot serve as a map leaves the shipped outline: the spatial section reports its problem.
+    """
+    if not study.map.base and study.spatial and study.spatial.boundary:
+        try:
+            return _map_file(study.spatial.boundary, study.map.name_field, "spatial.boundary")
+        except UserError:
+            return shipped_map()
+    return _map_file(study.map.base, study.map.name_field, "map.base") if study.map.base else shipped_map()
+
+
+def _map_file(path: str, name_field: str, key: str) -> BaseMap:
     try:
         stamp = Path(path).stat()
     except OSError:
         raise UserError(Problem(f"the base map file is not found: {path}", key=key)) from None
-    return _read_path(path, stamp.st_mtime_ns, stamp.st_size, study.map.name_field, key, key == "map.base")
+    return _read_path(path, stamp.st_mtime_ns, stamp.st_size, name_field, key, key == "map.base")
 
 
 @lru_cache(maxsize=MAPS_KEPT)

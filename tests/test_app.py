@@ -129,7 +129,7 @@ def test_table_settings_and_narrative_edits_never_re_estimate(counted_runs):
     after = cells(printed_tables(app)["Table 7"], manufacture)
     assert all(re.fullmatch(r"−?\d+\.\d{2}(\*{1,3})?", c) for c in after), after
     app.segmented_control(key=f"inference_{revision(app)}").set_value("t").run()
-    assert "t statistics (3SLS, I3SLS: z statistics) in parentheses." in printed_tables(app)["Table 7"]
+    assert "t statistics (3SLS and I3SLS: z statistics) in parentheses." in printed_tables(app)["Table 7"]
     show(app, "Narrative")
     app.text_area(key="narrative0.conclusions").set_value("Both systems reinforce each other.").run()
     assert app.session_state[state.NARRATIVE].conclusions == "Both systems reinforce each other."
