@@ -75,15 +75,15 @@ def _count(label: str, path: tuple, where: str, value: int, low: int, high: int,
 def _measures(label: str, section: str, current, where: str) -> None:
     """D, U1 and U2 to analyse, kept in that order."""
     bound(st.multiselect, label, (section, "measures"), where, list(MEASURES), default=list(current),
-          convert=lambda chosen: [m for m in MEASURES if m in chosen])
+          convert=lambda chosen: [m for m in MEASURES if m in chosen], placeholder=t("choose"))
 
 
-def _periods(label: str, section: str, current, frame: pd.DataFrame, where: str, help: str) -> None:
+def _periods(label: str, section: str, current, frame: pd.DataFrame, where: str, placeholder: str) -> None:
     """Periods of the data (and any the study names that the data lack), as the study file writes them."""
     time = state.study().panel.time
     found = [p.item() if hasattr(p, "item") else p for p in pd.unique(frame[time].dropna())] if time in frame else []
     options = sorted(set(found) | set(current), key=lambda p: (isinstance(p, str), p))
-    bound(st.multiselect, label, (section, "periods"), where, options, default=list(current), help=help)
+    bound(st.multiselect, label, (section, "periods"), where, options, default=list(current), placeholder=placeholder)
 
 
 def _cutoffs(text: str) -> list[float]:
@@ -138,7 +138,7 @@ def lisa_options(lisa: Lisa, frame: pd.DataFrame, where: str) -> None:
     with measure:
         choice(t("measure"), list(MEASURES), lisa.measure, ("lisa", "measure"), where)
     with periods:
-        _periods(t("lisa_periods"), "lisa", lisa.periods, frame, where, t("lisa_periods_help"))
+        _periods(t("lisa_periods"), "lisa", lisa.periods, frame, where, t("lisa_periods_placeholder"))
     inference, permutations, seed, alpha = st.columns(4)
     with inference:
         choice(t("lisa_inference"), described("lisa_inference", ("permutation", "normal")), lisa.inference,
@@ -175,7 +175,7 @@ def density_options(density: Density, frame: pd.DataFrame, where: str) -> None:
         _count(t("points"), ("density", "points"), where, density.points, 20, 2000)
     periods, by_group = st.columns([3, 1], vertical_alignment="bottom")
     with periods:
-        _periods(t("density_periods"), "density", density.periods, frame, where, t("density_periods_help"))
+        _periods(t("density_periods"), "density", density.periods, frame, where, t("density_periods_placeholder"))
     with by_group:
         bound(st.toggle, t("by_group"), ("density", "by_group"), where, density.by_group,
               disabled=not state.study().panel.group and not density.by_group)

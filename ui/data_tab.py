@@ -188,7 +188,7 @@ def preview() -> None:
     frame = state.dataset().frame
     st.subheader(t("preview"), anchor=False)
     st.caption(t("preview_caption", shown=min(PREVIEW_ROWS, len(frame)), rows=len(frame)))
-    shown = frame.head(PREVIEW_ROWS)
+    shown = frame.head(PREVIEW_ROWS).rename_axis(t("row"))  # the index: Excel's row numbers
     shown.attrs = {}  # the reader's notes are listed above, not sent with the table
     st.dataframe(shown, height=320)
 

@@ -79,7 +79,8 @@ def render() -> None:
                          on_change=_load_study, max_upload_size=1, help=t("restore_study_file_help"))
         st.divider()
         st.subheader(t("examples"), anchor=False)
-        chosen = st.selectbox(t("examples"), list(examples.EXAMPLES), key="example", label_visibility="collapsed")
+        names = {name: t(f"example_name_{name}") for name in examples.EXAMPLES}
+        chosen = st.selectbox(t("examples"), list(names), key="example", label_visibility="collapsed", format_func=names.get)
         st.caption(t(f"example_{chosen}"))
         st.button(t("load_example"), on_click=_load_example, icon=":material/restart_alt:", width="stretch",
                   help=t("load_example_help"))

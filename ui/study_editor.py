@@ -58,7 +58,8 @@ def panel_section(frame: pd.DataFrame) -> None:
         values = [str(v) for v in pd.unique(frame[study.panel.group].dropna())]
         order = list(study.panel.group_order)
         bound(st.multiselect, t("group_order"), ("panel", "group_order"), t("group_order"),
-              sorted(set(values) | set(order), key=str), default=order, help=t("group_order_help"))
+              sorted(set(values) | set(order), key=str), default=order, help=t("group_order_help"),
+              placeholder=t("choose"))
     source, missing = st.columns([2, 1])
     with source:
         bound(st.text_input, t("data_source"), ("data", "source"), t("data_source"), study.data.source,
@@ -282,7 +283,7 @@ def equation_editor(k: int, text: str, variables: list[str]) -> None:
     dependent, regressors = st.columns([1, 3])
     dependent.selectbox(t("dependent"), options, options.index(parts["dependent"]), key=keys["dependent"], on_change=on_parts)
     regressors.multiselect(t("regressors"), [o for o in options if o != parts["dependent"]], parts["regressors"],
-                           key=keys["regressors"], on_change=on_parts)
+                           key=keys["regressors"], on_change=on_parts, placeholder=t("choose"))
     terms = [parts["dependent"], *parts["regressors"]]
     st.pills(t("take_logs"), terms, selection_mode="multi", default=parts["logged"],
              key=keys["logged"], on_change=on_parts, format_func=lambda c: f"ln({c})" if c in parts["logged"] else c)
@@ -301,14 +302,16 @@ def system_options(model: Model, variables: list[str]) -> None:
     extra_endogenous, extra_exogenous = st.columns(2)
     with extra_endogenous:
         bound(st.multiselect, t("endogenous"), ("model", "endogenous"), t("endogenous"),
-              sorted(set(terms) | set(model.endogenous)), default=model.endogenous, help=t("endogenous_help"))
+              sorted(set(terms) | set(model.endogenous)), default=model.endogenous, help=t("endogenous_help"),
+              placeholder=t("choose"))
     with extra_exogenous:
         bound(st.multiselect, t("exogenous"), ("model", "exogenous"), t("exogenous"),
-              sorted(set(terms) | set(model.exogenous)), default=model.exogenous, help=t("exogenous_help"))
+              sorted(set(terms) | set(model.exogenous)), default=model.exogenous, help=t("exogenous_help"),
+              placeholder=t("choose"))
     methods, covariance = st.columns([2, 1])
     with methods:
         bound(st.multiselect, t("methods"), ("model", "methods"), t("methods"), list(METHOD_LABELS),
-              default=model.methods, format_func=METHOD_LABELS.get,
+              default=model.methods, format_func=METHOD_LABELS.get, placeholder=t("choose"),
               convert=lambda chosen: [m for m in METHOD_LABELS if m in chosen])
     with covariance:
         choice(t("covariance"), described("covariance", ("unadjusted", "robust", "clustered")), model.covariance,
@@ -320,7 +323,7 @@ def system_options(model: Model, variables: list[str]) -> None:
         bound(st.multiselect, t("drop_for_robustness"), ("model", "robustness"), t("robustness"),
               list(dict.fromkeys(regressors + drops)), default=drops,
               convert=lambda chosen: [c.split(" + ") if " + " in c else c for c in chosen],
-              help=t("drop_for_robustness_help"))
+              help=t("drop_for_robustness_help"), placeholder=t("choose"))
     with method:
         choice(t("method"), METHOD_LABELS, model.robustness_method, ("model", "robustness_method"), t("robustness"))
     with instruments:

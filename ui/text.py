@@ -12,7 +12,7 @@ from analysis.catalogue import words
 from . import state
 
 TABS = ("tab_data", "tab_study", "tab_results", "tab_narrative", "tab_downloads")  # catalogue keys, in order
-LANGUAGE_NAMES = {"en": "English", "zh": "中文", "zh+en": "中文 + English"}  # each in its own language
+LANGUAGE_NAMES = {"en": "English", "zh": "中文", "zh+en": "中英双语"}  # each in its own language
 
 
 def language() -> str:
