@@ -10,7 +10,7 @@ from analysis.catalogue import words
 from analysis.study import loads
 from analysis.table import Format
 from report.narrative import Narrative
-from tests.test_app import messages, revision, show, start
+from tests.test_app import counted_runs, messages, revision, show, start  # noqa: F401 - a fixture
 from ui import autosave, state
 from ui.text import TABS
 from ui.workspace import Workspace
@@ -87,8 +87,9 @@ def visit_every_tab(app, names) -> set[str]:
     return texts
 
 
-def test_the_demo_in_chinese_shows_no_english_app_word_and_switching_back_gives_english():
+def test_the_demo_in_chinese_shows_no_english_app_word_and_switching_back_gives_english(counted_runs):
     app = start()
+    runs = len(counted_runs)
     app.segmented_control(key=f"language{revision(app)}").set_value("zh").run()
     assert app.session_state[state.STUDY].document.language == "zh"
     assert app.session_state["tab"] == "结果"  # the open tab stays open under its Chinese name
@@ -100,7 +101,10 @@ def test_the_demo_in_chinese_shows_no_english_app_word_and_switching_back_gives_
     left = english_left(texts, exempt)
     assert not left, "\n".join(f"{k!r}: {v!r}" for k, v in left.items())
 
+    app.segmented_control(key=f"language{revision(app)}").set_value("zh+en").run()
+    assert app.session_state[state.STUDY].document.language == "zh+en" and chinese["tab_downloads"] in screen_texts(app)
     app.segmented_control(key=f"language{revision(app)}").set_value("en").run()
+    assert len(counted_runs) == runs  # the language changes the words, not the numbers: nothing is estimated again
     english = words("app", "en")
     assert app.session_state["tab"] == english["tab_downloads"]
     texts = visit_every_tab(app, [english[name] for name in TABS])
@@ -110,10 +114,14 @@ def test_the_demo_in_chinese_shows_no_english_app_word_and_switching_back_gives_
     assert not left, left
 
 
-# Option edits in three rounds, each round one rerun (an option shows once its kind or classes are chosen):
+# Document and chapter options edited in three rounds, each one rerun (an option shows once its kind or classes are
+# chosen):
 # widget, key under the study's revision, value set, and the section's field in the saved study file with its value.
-CHAPTER_EDITS = [
-    [("multiselect", "moran.measures", ["U1", "D"], ("moran", "measures"), ["D", "U1"]),
+OPTION_EDITS = [
+    [("selectbox", "document.profile", "chinese-core", ("document", "profile"), "chinese-core"),
+     ("selectbox", "document.headings", "chinese", ("document", "headings"), "chinese"),
+     ("selectbox", "document.source_note", "every", ("document", "source_note"), "every"),
+     ("multiselect", "moran.measures", ["U1", "D"], ("moran", "measures"), ["D", "U1"]),
      ("number_input", "moran.permutations", 499, ("moran", "permutations"), 499),
      ("number_input", "moran.seed", 7, ("moran", "seed"), 7),
      ("multiselect", "lisa.periods", [2015], ("lisa", "periods"), [2015]),
@@ -141,15 +149,15 @@ CHAPTER_EDITS = [
 ]
 
 
-def test_every_chapter_option_edited_in_the_app_is_saved_in_the_study_file():
+def test_every_document_and_chapter_option_edited_in_the_app_is_saved_in_the_study_file():
     app = show(start(), "Study")
     rev = revision(app)
-    for edits in CHAPTER_EDITS:
+    for edits in OPTION_EDITS:
         for widget, key, value, _, _ in edits:
             getattr(app, widget)(key=f"study{rev}.{key}").set_value(value)
         app.run()
         assert not app.exception and not [e for e in app.error if "not applied" in e.value], messages(app.error)
     saved = loads(Workspace().load(app.session_state[autosave.STUDY_ID]).study)
-    for widget, key, _, field, value in (edit for edits in CHAPTER_EDITS for edit in edits):
+    for widget, key, _, field, value in (edit for edits in OPTION_EDITS for edit in edits):
         if field:
             assert getattr(getattr(saved, field[0]), field[1]) == value, key

@@ -20,7 +20,7 @@ from analysis.errors import Problem, UserError
 from analysis.figures import figure_key
 from analysis.pipeline import run
 from analysis.results import Results
-from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
+from analysis.study import DocumentSettings, Study, TableSettings, dumps, loads, study_from_dict
 from analysis.table import Format
 from report.narrative import Narrative
 from report.narrative import dumps as narrative_dumps
@@ -204,9 +204,11 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
 
 
 def estimation_text(study: Study) -> str:
-    """The study without its printing choices and labels: what the numbers depend on, as a cache key."""
+    """The study without its printing choices, labels and document settings (its language too): what the numbers
+    depend on, as a cache key."""
     settings = TableSettings(statistics=study.tables.statistics)
-    return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings}))
+    return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings,
+                                          "document": DocumentSettings()}))
 
 
 def figures_text(study: Study) -> str:
