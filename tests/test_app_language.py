@@ -6,6 +6,7 @@ import re
 
 from google.protobuf.message import Message
 
+from analysis import examples
 from analysis.catalogue import words
 from analysis.study import loads
 from analysis.table import Format
@@ -101,6 +102,8 @@ def test_the_demo_in_chinese_shows_no_english_app_word_and_switching_back_gives_
     left = english_left(texts, exempt)
     assert not left, "\n".join(f"{k!r}: {v!r}" for k, v in left.items())
 
+    next(b for b in app.sidebar.button if b.label == chinese["new_study"]).click().run()
+    assert app.session_state[state.STUDY].document.language == "zh"  # a new study goes on in the author's language
     app.segmented_control(key=f"language{revision(app)}").set_value("zh+en").run()
     assert app.session_state[state.STUDY].document.language == "zh+en" and chinese["tab_downloads"] in screen_texts(app)
     app.segmented_control(key=f"language{revision(app)}").set_value("en").run()
@@ -161,3 +164,23 @@ def test_every_document_and_chapter_option_edited_in_the_app_is_saved_in_the_stu
     for widget, key, _, field, value in (edit for edits in OPTION_EDITS for edit in edits):
         if field:
             assert getattr(getattr(saved, field[0]), field[1]) == value, key
+
+
+def test_a_chinese_workbook_starts_a_study_in_chinese():
+    app = start()
+    app.segmented_control(key=f"language{revision(app)}").set_value("zh").run()
+    chinese = words("app", "zh")
+    show(app, chinese["tab_data"])
+    workbook = examples.EXAMPLES["china_rd"].data_file.with_name("china_rd_panel_30prov_2011_2022_zh.xlsx")
+    app.file_uploader(key="data_upload").set_value((workbook.name, workbook.read_bytes(), "application/octet-stream"))
+    app.run()
+    offer = screen_texts(app)
+    assert chinese["start_new_study_caption"] in offer and not english_left(offer, {app.session_state[state.STUDY].title})
+    next(b for b in app.button if b.label == chinese["start_new_study"]).click().run()
+    study = app.session_state[state.STUDY]
+    assert study.document.language == "zh" and study.title == chinese["study_of"].format(filename=workbook.name)
+    assert not app.error, messages(app.error)
+    texts = screen_texts(app)
+    warnings = re.escape(chinese["warnings_found"]).replace(re.escape("{n}"), r"\d+")
+    assert re.match(warnings, messages(app.warning))  # under the Chinese heading, the notes of analysis/ in English
+    assert not english_left(texts, {study.title})

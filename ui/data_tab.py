@@ -177,8 +177,10 @@ def start_new_study(keys: dict | None = None, plan: pd.DataFrame | None = None, 
     data = state.dataset()
 
     def replace(study: dict) -> None:
+        document = study["document"]  # the new study keeps the language and journal the author chose
         study.clear()
-        study.update(starter_study(data.frame, t("study_of", filename=data.filename), keys, plan, iterated))
+        study.update(starter_study(data.frame, t("study_of", filename=data.filename), keys, plan, iterated),
+                     document=document)
     if state.edit(replace, t("new_study")):
         state.replace_study(state.study())
         autosave.branch()

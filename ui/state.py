@@ -101,11 +101,18 @@ def replace_study(new: Study) -> None:
 
 
 def load_example(name: str) -> None:
-    """Replace the study and data by an example's, its data file read as an upload would be."""
+    """Replace the study and data by an example's, its data file read as an upload would be; the language stays."""
     example = examples.EXAMPLES[name]
     st.session_state[DATA] = read_dataset(example.data_file.read_bytes(), example.data_file.name)
     st.session_state[UPLOAD_PROBLEMS] = []
-    replace_study(example.study())
+    replace_study(in_language(example.study()))
+
+
+def in_language(new: Study) -> Study:
+    """A new study in the language the author works in (that of the study on screen, if any)."""
+    if STUDY not in st.session_state:
+        return new
+    return new.model_copy(update={"document": new.document.model_copy(update={"language": study().document.language})})
 
 
 def edit(change, where: str = "") -> bool:
