@@ -161,7 +161,7 @@ def test_every_document_and_chapter_option_edited_in_the_app_is_saved_in_the_stu
         app.run()
         assert not app.exception and not [e for e in app.error if "not applied" in e.value], messages(app.error)
     saved = loads(Workspace().load(app.session_state[autosave.STUDY_ID]).study)
-    for widget, key, _, field, value in (edit for edits in OPTION_EDITS for edit in edits):
+    for _, key, _, field, value in (edit for edits in OPTION_EDITS for edit in edits):
         if field:
             assert getattr(getattr(saved, field[0]), field[1]) == value, key
 

@@ -12,6 +12,7 @@ from analysis.study import DataSettings, DocumentSettings, dumps, loads
 from report import narrative as narratives
 
 from . import state
+from .text import t
 from .workspace import Saved, Workspace, default_path, new_id
 
 URL_KEY = "study"  # ?study=<id>
@@ -70,7 +71,7 @@ def _guarded(action):
     try:
         return action(opened)
     except (sqlite3.Error, OSError) as e:
-        st.session_state[NOTICE] = f"The workspace {opened.path} could not be used ({e}); recent changes are not saved."
+        st.session_state[NOTICE] = t("workspace_unusable", path=opened.path, error=e)
         return None
 
 
@@ -92,7 +93,7 @@ def restore(saved: Saved) -> None:
         data = state.read_dataset(saved.content, saved.filename, saved.sheet)
         study, narrative = loads(saved.study), narratives.loads(saved.narrative)
     except UserError as e:
-        st.session_state[NOTICE] = f"The saved study '{saved.title}' could not be restored: {e}"
+        st.session_state[NOTICE] = t("not_restored", title=saved.title, error=e)
         return
     st.session_state[state.DATA] = data
     st.session_state[state.NARRATIVE] = narrative
