@@ -9,15 +9,14 @@ import streamlit as st
 
 from analysis.catalogue import words
 
-from . import state
-
 TABS = ("tab_data", "tab_study", "tab_results", "tab_narrative", "tab_downloads")  # catalogue keys, in order
 LANGUAGE_NAMES = {"en": "English", "zh": "中文", "zh+en": "中英双语"}  # each in its own language
 
 
 def language() -> str:
     """The study's document language; English before a study is in the session."""
-    study = st.session_state.get(state.STUDY)
+    from .state import STUDY  # here: the session's state speaks through this module too
+    study = st.session_state.get(STUDY)
     return study.document.language if study else "en"
 
 
@@ -33,5 +32,5 @@ def translated(key: str, fallback: str) -> str:
 
 
 def described(prefix: str, names) -> dict[str, str]:
-    """Options with their descriptions from the catalogue keys prefix_<name> ("+" and "-" read as plus and minus)."""
+    """Options with their descriptions, from the catalogue keys <prefix>_<name>."""
     return {name: t(f"{prefix}_{name}") for name in names}
