@@ -164,6 +164,9 @@ def test_every_document_and_chapter_option_edited_in_the_app_is_saved_in_the_stu
     for _, key, _, field, value in (edit for edits in OPTION_EDITS for edit in edits):
         if field:
             assert getattr(getattr(saved, field[0]), field[1]) == value, key
+    app.number_input(key=f"study{rev}.development.bands.0").set_value(1.5).run()  # above the upper band: refused
+    assert r"Relative development: bands (1.5, 1.3) must satisfy 0 \< lower" in messages(app.error)
+    assert app.session_state[state.STUDY].development.bands == (0.8, 1.3)
 
 
 def test_a_chinese_workbook_starts_a_study_in_chinese():
