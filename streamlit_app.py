@@ -2,20 +2,20 @@
 import streamlit as st
 
 from ui import autosave, data_tab, downloads_tab, narrative_tab, notices, results_tab, sidebar, state, study_editor
+from ui.text import TABS, t
 
-TABS = {"Data": data_tab, "Study": study_editor, "Results": results_tab, "Narrative": narrative_tab,
-        "Downloads": downloads_tab}
+PAGES = dict(zip(TABS, (data_tab, study_editor, results_tab, narrative_tab, downloads_tab), strict=True))
 
-st.set_page_config(page_title="Coupling coordination study", page_icon=":material/hub:", layout="wide")
 autosave.start()
+st.set_page_config(page_title=t("page_title"), page_icon=":material/hub:", layout="wide")
 sidebar.render()
 
 st.title(notices.plain(state.study().title), anchor=False)
 result = state.current_run()
 notices.render(result)
 
-tabs = st.tabs(list(TABS), key="tab", default="Results", on_change="rerun")
-for tab, page in zip(tabs, TABS.values()):
+tabs = st.tabs([t(name) for name in PAGES], key=sidebar.TAB, default=t("tab_results"), on_change="rerun")
+for tab, page in zip(tabs, PAGES.values(), strict=True):
     if tab.open:
         with tab:
             page.render(result)

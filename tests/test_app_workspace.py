@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import examples
+from analysis.catalogue import words
 from analysis.errors import UserError
 from ui import autosave, state
-from ui.guesses import DUPLICATES
 from ui.workspace import FILE_NAME, FOLDER_VARIABLE, Workspace, default_path
 
 from tests.test_app import (APP, TIMEOUT, counted_runs, messages, paper_tables, revision, show, start,  # noqa: F401
@@ -141,7 +141,7 @@ def test_repeated_periods_say_to_set_the_entity_column():
     upload(app, "no_entity.csv", frame.to_csv(index=False).encode())
     key = app.session_state[state.DATA].key
     app.selectbox(key=f"onboard.entity.{key}").set_value(None).run()
-    assert DUPLICATES in messages(app.error)
+    assert words("app", "en")["duplicates"] in messages(app.error)
 
 
 def test_an_xlsx_whose_first_sheet_is_empty_opens_on_the_next_sheet():

@@ -4,12 +4,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.catalogue import words
 from analysis.data import read_table, validate
 from analysis.errors import Problem, UserError
 from analysis.study import load, study_from_dict
 from ui.edits import (LEAVE_OUT, build_equation, dimensions_from_rows, equation_parts, indicator_rows,
                       rename_columns, rename_index)
-from ui.guesses import (DUPLICATES, duplicate_hint, guess_column, guess_direction, guess_keys, repeated_periods,
+from ui.guesses import (duplicate_hint, guess_column, guess_direction, guess_keys, repeated_periods,
                         starter_plan, starter_study)
 
 ONBOARDING_PANEL = Path(__file__).resolve().parent / "data" / "onboarding_panel.csv"
@@ -143,8 +144,9 @@ def test_the_entity_is_the_column_under_which_each_period_appears_once():
 
 def test_repeated_periods_get_one_line_saying_to_set_the_entity(paper):
     problems = [Problem("more than one row for the same period: rows 2, 3; rows are numbered as in Excel", period=2020)]
-    assert duplicate_hint(problems, paper.panel) == DUPLICATES
-    assert DUPLICATES.startswith("Each (entity, period) appears more than once: set the entity column")
+    assert duplicate_hint(problems, paper.panel) == "duplicates"
+    assert words("app", "en")["duplicates"].startswith("Each (entity, period) appears more than once: set the entity column")
+    assert duplicate_hint(problems, paper.panel.model_copy(update={"entity": None})) == "duplicates_period"
     assert duplicate_hint(problems[:0] + [Problem("the cell is not a number")], paper.panel) is None
 
 

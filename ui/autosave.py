@@ -8,10 +8,11 @@ import streamlit as st
 
 from analysis import examples
 from analysis.errors import UserError
-from analysis.study import DataSettings, dumps, loads
+from analysis.study import DataSettings, DocumentSettings, dumps, loads
 from report import narrative as narratives
 
 from . import state
+from .text import t
 from .workspace import Saved, Workspace, default_path, new_id
 
 URL_KEY = "study"  # ?study=<id>
@@ -70,7 +71,7 @@ def _guarded(action):
     try:
         return action(opened)
     except (sqlite3.Error, OSError) as e:
-        st.session_state[NOTICE] = f"The workspace {opened.path} could not be used ({e}); recent changes are not saved."
+        st.session_state[NOTICE] = t("workspace_unusable", path=opened.path, error=e)
         return None
 
 
@@ -92,7 +93,7 @@ def restore(saved: Saved) -> None:
         data = state.read_dataset(saved.content, saved.filename, saved.sheet)
         study, narrative = loads(saved.study), narratives.loads(saved.narrative)
     except UserError as e:
-        st.session_state[NOTICE] = f"The saved study '{saved.title}' could not be restored: {e}"
+        st.session_state[NOTICE] = t("not_restored", title=saved.title, error=e)
         return
     st.session_state[state.DATA] = data
     st.session_state[state.NARRATIVE] = narrative
@@ -133,14 +134,16 @@ def _next_id() -> str:
     """A new id, or the current one when it holds nothing of the author's: an example's study (whatever its data
     section says: an upload clears the synthetic label) and no narrative."""
     _, study, narrative = st.session_state.get(SAVED) or ("", "", "")
-    untouched = narrative == narratives.dumps(narratives.Narrative()) and _without_data(study) in _example_studies()
+    untouched = narrative == narratives.dumps(narratives.Narrative()) and _without_data_and_document(study) in _example_studies()
     return st.session_state[STUDY_ID] if untouched else new_id()
 
 
-def _without_data(study_text: str) -> str:
-    return dumps(loads(study_text).model_copy(update={"data": DataSettings()})) if study_text else ""
+def _without_data_and_document(study_text: str) -> str:
+    """The study text without its data and document settings (an example opens in the author's language)."""
+    settings = {"data": DataSettings(), "document": DocumentSettings()}
+    return dumps(loads(study_text).model_copy(update=settings)) if study_text else ""
 
 
 @st.cache_data(show_spinner=False)
 def _example_studies() -> set[str]:
-    return {_without_data(dumps(example.study())) for example in examples.EXAMPLES.values()}
+    return {_without_data_and_document(dumps(example.study())) for example in examples.EXAMPLES.values()}

@@ -16,6 +16,7 @@ from report.narrative import dumps as narrative_dumps
 
 from . import state
 from .sidebar import study_file_name
+from .text import t
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,52 +54,51 @@ def _deferred(result: state.Run, rep: report.Report, formats: tuple[str, ...], p
 
 def render(result: state.Run | None) -> None:
     if result is None:
-        st.info("Nothing to download until the data and study run.")
+        st.info(t("nothing_to_download"))
         return
     rep = state.run_report(result)
     tables = [b.table for b in rep.exhibits.paper]
     if not tables:
-        st.info("The study has no tables yet: give it an index or switch on the equations in the Study tab.")
+        st.info(t("no_tables_yet"))
         return
     narrative = rep.narrative
     if not result.current:
-        st.caption("The downloads hold the results on screen, the last ones that ran.")
+        st.caption(t("downloads_last_good"))
     stem = study_file_name(result.study.title).removesuffix(".toml")
 
-    st.subheader("Manuscript", anchor=False)
-    st.caption("The whole paper: your narrative, the equations, Tables 1-9, the figures and the drafted results text.")
+    st.subheader(t("manuscript"), anchor=False)
+    st.caption(t("manuscript_caption"))
     word, latex = st.columns(2)
-    word.download_button("Manuscript, Word (.docx)", _deferred(result, rep, ("docx",), lambda f: f["manuscript.docx"]),
+    word.download_button(t("manuscript_docx"), _deferred(result, rep, ("docx",), lambda f: f["manuscript.docx"]),
                          f"{stem}.docx", mime=DOCX, icon=":material/description:", type="primary", width="stretch",
                          on_click="ignore")
-    latex.download_button("Manuscript, LaTeX with figures (.zip)", _deferred(result, rep, ("tex",), latex_zip),
+    latex.download_button(t("manuscript_latex"), _deferred(result, rep, ("tex",), latex_zip),
                           f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
 
-    st.subheader("Tables only", anchor=False)
+    st.subheader(t("tables_only"), anchor=False)
     word, latex, excel = st.columns(3)
-    word.download_button("Tables, Word (.docx)", _deferred(result, rep, ("docx",), lambda f: f["tables.docx"]),
+    word.download_button(t("tables_docx"), _deferred(result, rep, ("docx",), lambda f: f["tables.docx"]),
                          f"{stem}-tables.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")
-    latex.download_button("Tables, LaTeX (.tex)", _deferred(result, rep, ("tex",), lambda f: f["tables.tex"]),
+    latex.download_button(t("tables_tex"), _deferred(result, rep, ("tex",), lambda f: f["tables.tex"]),
                           f"{stem}-tables.tex", mime="text/x-tex", icon=":material/functions:", width="stretch",
                           on_click="ignore")
-    excel.download_button("All tables, Excel (.xlsx)", tables_xlsx(tables), f"{stem}-tables.xlsx", mime=XLSX,
+    excel.download_button(t("tables_xlsx"), tables_xlsx(tables), f"{stem}-tables.xlsx", mime=XLSX,
                           icon=":material/grid_on:", width="stretch", on_click="ignore")
     pick, csv, xlsx = st.columns([3, 1, 1], vertical_alignment="bottom")
     numbered = {f"{rep.ref(b.table.id)}. {b.table.title}": b.table for b in rep.exhibits.paper}
-    table = numbered[pick.selectbox("One table, numbers kept as numbers", list(numbered), key="download_table")]
+    table = numbered[pick.selectbox(t("one_table"), list(numbered), key="download_table")]
     csv.download_button("CSV", table_csv(table), f"{table.id}.csv", mime="text/csv", icon=":material/csv:",
                         width="stretch", on_click="ignore", key="table_csv")
-    xlsx.download_button("Excel", tables_xlsx([table]), f"{table.id}.xlsx", mime=XLSX, icon=":material/grid_on:",
+    xlsx.download_button(t("excel"), tables_xlsx([table]), f"{table.id}.xlsx", mime=XLSX, icon=":material/grid_on:",
                          width="stretch", on_click="ignore", key="table_xlsx")
 
-    st.subheader("Reproducibility", anchor=False)
+    st.subheader(t("reproducibility"), anchor=False)
     bundle, study_file, narrative_file = st.columns(3)
-    bundle.download_button("Bundle (.zip)", _deferred(result, rep, ("zip",), lambda f: f["bundle.zip"]), f"{stem}-bundle.zip",
+    bundle.download_button(t("bundle"), _deferred(result, rep, ("zip",), lambda f: f["bundle.zip"]), f"{stem}-bundle.zip",
                            mime=ZIP, icon=":material/inventory_2:", width="stretch", on_click="ignore",
-                           help="Documents, figures, tables as numbers, results.json, the study, the narrative and "
-                                "the data file's SHA-256, with instructions to reproduce them.")
-    study_file.download_button("Study file (.toml)", dumps(result.study), f"{stem}.toml", mime="application/toml",
+                           help=t("bundle_help"))
+    study_file.download_button(t("study_file_toml"), dumps(result.study), f"{stem}.toml", mime="application/toml",
                                icon=":material/tune:", width="stretch", on_click="ignore", key="study_download_downloads")
-    narrative_file.download_button("Narrative (.toml)", narrative_dumps(narrative), "narrative.toml",
+    narrative_file.download_button(t("narrative_toml"), narrative_dumps(narrative), "narrative.toml",
                                    mime="application/toml", icon=":material/edit_note:", width="stretch",
                                    on_click="ignore", key="narrative_download_downloads")

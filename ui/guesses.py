@@ -33,8 +33,6 @@ ENTITY_NAMES = [r"^(province|state|county|city|country|district|prefecture|munic
 GROUP_NAMES = [r"^(region|area|zone|group|macro_?region|continent)s?$", r"region|zone|区域|地带|板块|分组"]
 
 DUPLICATE_PERIODS = "more than one row for the same"  # the start of analysis.data's message for repeated keys
-DUPLICATES = ("Each (entity, period) appears more than once: set the entity column to the column that names what "
-              "each row describes, such as the province or the firm.")
 MIN_GROUP_ROWS = 20  # a group's system (Table 9) needs rows well above its instruments
 ROLES = ("Index 1", "Index 2", "Control", "Leave out")
 PLAN_COLUMNS = ["Column", "Use", "Direction"]
@@ -96,10 +94,11 @@ def guess_column(wanted: str, columns: list[str], label: str = "") -> str | None
 
 
 def duplicate_hint(problems, keys) -> str | None:
-    """One line for the commonest onboarding mistake: repeated (entity, period) rows mean the entity is not set."""
+    """The app catalogue's key of one line for the commonest onboarding mistake: repeated (entity, period) rows mean
+    the entity is not set."""
     if not any(str(p.message).startswith(DUPLICATE_PERIODS) for p in problems):
         return None
-    return DUPLICATES if keys.entity else DUPLICATES.replace("(entity, period)", "period")
+    return "duplicates" if keys.entity else "duplicates_period"
 
 
 def repeated_periods(frame: pd.DataFrame, keys: dict[str, str | None]) -> bool:

@@ -13,6 +13,7 @@ from report.document import plain
 from report.narrative import Narrative, dumps, loads
 
 from . import state
+from .text import t, translated
 
 NARRATIVE_REVISION = "narrative_revision"
 SHORT_FIELDS = {"title": "Title (blank: the study's title)", "authors": "Authors", "affiliations": "Affiliations",
@@ -39,8 +40,8 @@ def _restore() -> None:
     try:
         restored = loads(upload.getvalue().decode("utf-8-sig"))
     except (UserError, UnicodeDecodeError) as e:
-        problems = e.problems if isinstance(e, UserError) else ["the file is not UTF-8 text"]
-        st.session_state[state.EDIT_PROBLEMS] = [f"Narrative file: {p}" for p in problems]
+        problems = e.problems if isinstance(e, UserError) else [t("narrative_not_utf8")]
+        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative_file')}: {p}" for p in problems]
         return
     st.session_state[state.NARRATIVE] = restored
     st.session_state[state.EDIT_PROBLEMS] = []
@@ -50,37 +51,36 @@ def _restore() -> None:
 def author_text(narrative: Narrative) -> None:
     left, right = st.columns(2)
     for k, (field, label) in enumerate(SHORT_FIELDS.items()):
-        (left if k % 2 == 0 else right).text_input(label, getattr(narrative, field), key=_key(field), on_change=_store,
-                                                   args=(field,))
+        (left if k % 2 == 0 else right).text_input(translated(f"narrative_{field}", label), getattr(narrative, field),
+                                                   key=_key(field), on_change=_store, args=(field,))
     for field, (label, height) in SECTIONS.items():
-        st.text_area(label, getattr(narrative, field), height=height, key=_key(field), on_change=_store, args=(field,),
-                     placeholder="Left empty, the manuscript shows a marked placeholder here.")
+        st.text_area(translated(f"narrative_{field}", label), getattr(narrative, field), height=height, key=_key(field),
+                     on_change=_store, args=(field,), placeholder=t("narrative_placeholder"))
 
 
 def drafted_text(result: state.Run) -> None:
     """The results paragraphs as the manuscript will print them, for the author to check against the tables."""
     drafted = state.run_report(result).text
     if not drafted:
-        st.caption("This study has no results to describe yet.")
+        st.caption(t("nothing_drafted"))
     for section, paragraphs in drafted.items():
-        st.markdown(f"**{DRAFTED.get(section, section.title())}**")
+        st.markdown(f"**{translated(f'drafted_{section}', DRAFTED.get(section, section.title()))}**")
         st.html("".join(f"<p>{escape(plain(paragraph))}</p>" for paragraph in paragraphs))
 
 
 def render(result: state.Run | None) -> None:
     write, review = st.columns([3, 2], gap="large")
     with write:
-        st.subheader("Your text", anchor=False)
+        st.subheader(t("your_text"), anchor=False)
         author_text(state.narrative())
         save, load = st.columns(2)
-        save.download_button("Save narrative (.toml)", dumps(state.narrative()), "narrative.toml",
+        save.download_button(t("save_narrative"), dumps(state.narrative()), "narrative.toml",
                              mime="application/toml", icon=":material/download:")
-        load.file_uploader("Restore a narrative file", type=["toml"], key="narrative_upload", on_change=_restore,
+        load.file_uploader(t("restore_narrative"), type=["toml"], key="narrative_upload", on_change=_restore,
                            max_upload_size=1)
     with review:
-        st.subheader("Results text drafted from the numbers", anchor=False)
-        st.caption("Generated from the tables; it goes into the manuscript's results section. "
-                   "Check every sentence against the tables before you submit.")
+        st.subheader(t("drafted_text"), anchor=False)
+        st.caption(t("drafted_text_caption"))
         if result is not None:
             with st.container(border=True):
                 drafted_text(result)

@@ -6,6 +6,7 @@ import re
 import streamlit as st
 
 from . import autosave, state
+from .text import t
 
 SHOWN = 3  # problems listed above the tabs; the Data tab lists them all
 
@@ -25,25 +26,20 @@ def render(result: state.Run | None) -> None:
         st.warning(plain(notice), icon=":material/database:")
     upload_problems = st.session_state.get(state.UPLOAD_PROBLEMS) or []
     if upload_problems:
-        st.error("**The file was not loaded; the data in use are unchanged.**\n\n" + bullets(upload_problems),
-                 icon=":material/error:")
+        st.error(f"**{t('upload_refused')}**\n\n" + bullets(upload_problems), icon=":material/error:")
     edit_problems = st.session_state.get(state.EDIT_PROBLEMS) or []
     if edit_problems:
-        st.error("**That change was not applied; the last valid version is kept.**\n\n" + bullets(edit_problems),
-                 icon=":material/error:")
+        st.error(f"**{t('edit_refused')}**\n\n" + bullets(edit_problems), icon=":material/error:")
     if result is None:
-        st.error("The data and study have not run together yet: see the problems in the Data tab.")
+        st.error(t("never_ran"))
         return
     if not result.current and result.dataset.key != state.dataset().key:
-        st.info(f"**{plain(state.dataset().name)} is loaded, but the study has not run on it yet.** Start a new study "
-                "on it, or match the study's columns to it, in the Data tab. The results below are the last that ran "
-                f"(data: {plain(result.dataset.name)}).", icon=":material/upload_file:")
+        st.info(t("not_run_on_upload", data=plain(state.dataset().name), last=plain(result.dataset.name)),
+                icon=":material/upload_file:")
     elif not result.current:
         more = len(result.problems) - SHOWN
-        st.warning(f"**The current data and study do not run yet; the results shown are the last ones that did** "
-                   f"(data: {plain(result.dataset.name)}). To fix:\n\n" + bullets(str(p) for p in result.problems[:SHOWN])
-                   + (f"\n- ... and {more} more, listed in the Data tab" if more > 0 else ""), icon=":material/warning:")
+        st.warning(t("last_good_results", data=plain(result.dataset.name)) + "\n\n"
+                   + bullets(str(p) for p in result.problems[:SHOWN])
+                   + ("\n- " + t("more_in_data_tab", more=more) if more > 0 else ""), icon=":material/warning:")
     if result.results.synthetic:
-        st.info("**Synthetic demonstration data, not official statistics.** Every table and figure below is computed "
-                "from a seeded, made-up panel in the shape of the paper's design. Upload your own panel in the Data tab.",
-                icon=":material/science:")
+        st.info(t("synthetic_notice"), icon=":material/science:")

@@ -12,16 +12,15 @@ from report.html import TABLE_CSS, table_html
 
 from . import state
 from .notices import bullets, plain
+from .text import described, t
 
-STARS = {name: f"{name.title()}: {Format(stars=name).star_legend().removesuffix('.')}" for name in STAR_THRESHOLDS}
-STARS["none"] = "No stars"
-INFERENCE = {"se": "Standard errors", "t": "t statistics", "ci": "95% intervals"}
+INFERENCE = ("se", "t", "ci")
 NUMBER_CSS = (".table-number { text-align: center; font-family: 'Times New Roman', serif; font-weight: bold; "
               "margin-top: 1.5em; }")
 
 
 def _set_table_setting(name: str, key: str) -> None:
-    state.edit(lambda d: d["tables"].update({name: st.session_state[key]}), "Table settings")
+    state.edit(lambda d: d["tables"].update({name: st.session_state[key]}), t("where_table_settings"))
 
 
 def settings() -> None:
@@ -30,13 +29,20 @@ def settings() -> None:
     rev = state.revision()
     left, middle, right = st.columns([1, 2, 1.4])
     key = f"decimals_{rev}"
-    left.number_input("Decimals", 0, 8, current.decimals, key=key, on_change=_set_table_setting, args=("decimals", key))
+    left.number_input(t("decimals"), 0, 8, current.decimals, key=key, on_change=_set_table_setting, args=("decimals", key))
     key = f"stars_{rev}"
-    middle.selectbox("Significance stars", list(STARS), list(STARS).index(current.stars), format_func=STARS.get,
-                     key=key, on_change=_set_table_setting, args=("stars", key))
+    stars = {name: _stars(name) for name in STAR_THRESHOLDS}
+    middle.selectbox(t("stars"), list(stars), list(stars).index(current.stars), format_func=stars.get, key=key,
+                     on_change=_set_table_setting, args=("stars", key))
     key = f"inference_{rev}"
-    right.segmented_control("In parentheses", list(INFERENCE), default=current.inference, format_func=INFERENCE.get,
+    inference = described("inference", INFERENCE)
+    right.segmented_control(t("in_parentheses"), list(inference), default=current.inference, format_func=inference.get,
                             key=key, on_change=_set_table_setting, args=("inference", key), required=True)
+
+
+def _stars(name: str) -> str:
+    """The star rule with its thresholds, e.g. "Stata: *** p < 0.001, ** p < 0.01, * p < 0.05"."""
+    return t(f"stars_{name}", legend=Format(stars=name).star_legend().removesuffix("."))
 
 
 def render(result: state.Run | None) -> None:
@@ -46,23 +52,23 @@ def render(result: state.Run | None) -> None:
     st.html(f"<style>{TABLE_CSS}\n{NUMBER_CSS}</style>")
     rep = state.run_report(result)
     links = [f"[{rep.ref(b.table.id)}](#{b.table.id})" for b in rep.exhibits.paper]
-    links += ["[Figures](#figures)"] + (["[Spatial analysis](#chapter)"] if result.results.chapter else []) + [
-        "[Diagnostics](#diagnostics)"]
-    st.caption(f"{len(rep.exhibits.paper)} tables and {len(rep.figures)} figures from {plain(result.dataset.name)}. Go to "
-               + " · ".join(links))
+    links += [f"[{t('figures')}](#figures)"] + ([f"[{t('chapter')}](#chapter)"] if result.results.chapter else []) + [
+        f"[{t('diagnostics')}](#diagnostics)"]
+    st.caption(t("results_caption", tables=len(rep.exhibits.paper), figures=len(rep.figures),
+                 data=plain(result.dataset.name)) + " · ".join(links))
     for block in rep.exhibits.paper:
         _table(rep, block)
-    st.header("Figures", anchor="figures", divider="gray")
+    st.header(t("figures"), anchor="figures", divider="gray")
     render_figures(rep, _chart_specs(result.dataset.key, state.figures_text(result.study), [b.figure for b in rep.figures]))
     chapter = [b for b in rep.exhibits.extra if b.table.id != "diagnostics"]
     if chapter:
-        st.header("Spatial and distributional analysis", anchor="chapter", divider="gray")
+        st.header(t("chapter"), anchor="chapter", divider="gray")
         for block in chapter:
             _table(rep, block)
-    st.header("Diagnostics", anchor="diagnostics", divider="gray")
+    st.header(t("diagnostics"), anchor="diagnostics", divider="gray")
     render_diagnostics(result.results.diagnostics)
     if result.results.warnings:
-        with st.expander(f"Warnings from the analysis ({len(result.results.warnings)})", icon=":material/info:"):
+        with st.expander(t("analysis_warnings", n=len(result.results.warnings)), icon=":material/info:"):
             st.markdown(bullets(result.results.warnings))
 
 
@@ -115,27 +121,25 @@ def chart_spec(chart) -> dict:
 def render_diagnostics(diagnostics: Diagnostics | None) -> None:
     """Instrument strength, overidentification, Hausman and residual correlation, as computed (unadjusted)."""
     if not diagnostics:
-        st.caption("No simultaneous equations in this study.")
+        st.caption(t("no_equations"))
         return
     first, tests = st.columns([3, 2])
     with first:
-        st.markdown("**First stage** (2SLS, per endogenous regressor)")
-        st.dataframe(pd.DataFrame([{"Equation": f.equation, "Regressor": f.regressor, "F": f.test.statistic,
+        st.markdown(t("first_stage"))
+        st.dataframe(pd.DataFrame([{t("equation"): f.equation, t("regressor"): f.regressor, "F": f.test.statistic,
                                     "df1": f.test.df, "df2": f.test.df_denom, "p": f.test.p_value,
-                                    "Partial R²": f.partial_r2} for f in diagnostics.first_stage]), hide_index=True)
-        st.markdown("**Sargan test** per equation")
+                                    t("partial_r2"): f.partial_r2} for f in diagnostics.first_stage]), hide_index=True)
+        st.markdown(t("sargan"))
         st.dataframe(_tests(dict(diagnostics.sargan)), hide_index=True)
     with tests:
-        st.markdown("**System tests**")
-        st.dataframe(_tests({"System Sargan-Hansen J (3SLS)": diagnostics.system_sargan,
-                             "Hausman, 3SLS against 2SLS": diagnostics.hausman,
-                             "Breusch-Pagan, residuals independent": diagnostics.breusch_pagan}),
-                     hide_index=True)
-        st.markdown("**Residual correlation** (2SLS residuals)")
+        st.markdown(t("system_tests"))
+        st.dataframe(_tests({t("system_sargan"): diagnostics.system_sargan, t("hausman"): diagnostics.hausman,
+                             t("breusch_pagan"): diagnostics.breusch_pagan}), hide_index=True)
+        st.markdown(t("residual_correlation"))
         names = list(diagnostics.equations)
         st.dataframe(pd.DataFrame(diagnostics.residual_correlation, index=names, columns=names).round(3))
 
 
 def _tests(tests: dict[str, TestResult]) -> pd.DataFrame:
-    return pd.DataFrame([{"Test": name, "Statistic": t.statistic, "df": t.df, "p": t.p_value, "Note": t.note}
-                         for name, t in tests.items()])
+    return pd.DataFrame([{t("test"): name, t("statistic"): test.statistic, "df": test.df, "p": test.p_value,
+                          t("note"): test.note} for name, test in tests.items()])

@@ -20,12 +20,12 @@ from analysis.errors import Problem, UserError
 from analysis.figures import figure_key
 from analysis.pipeline import run
 from analysis.results import Results
-from analysis.study import Study, TableSettings, dumps, loads, study_from_dict
+from analysis.study import DocumentSettings, Study, TableSettings, dumps, loads, study_from_dict
 from analysis.table import Format
 from report.narrative import Narrative
 from report.narrative import dumps as narrative_dumps
 
-
+from .text import t
 
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
@@ -101,11 +101,18 @@ def replace_study(new: Study) -> None:
 
 
 def load_example(name: str) -> None:
-    """Replace the study and data by an example's, its data file read as an upload would be."""
+    """Replace the study and data by an example's, its data file read as an upload would be; the language stays."""
     example = examples.EXAMPLES[name]
     st.session_state[DATA] = read_dataset(example.data_file.read_bytes(), example.data_file.name)
     st.session_state[UPLOAD_PROBLEMS] = []
-    replace_study(example.study())
+    replace_study(in_language(example.study()))
+
+
+def in_language(new: Study) -> Study:
+    """A new study in the language the author works in (that of the study on screen, if any)."""
+    if STUDY not in st.session_state:
+        return new
+    return new.model_copy(update={"document": new.document.model_copy(update={"language": study().document.language})})
 
 
 def edit(change, where: str = "") -> bool:
@@ -138,10 +145,10 @@ def load_study_file(content: bytes) -> bool:
     try:
         replace_study(loads(content.decode("utf-8-sig")))
     except UnicodeDecodeError:
-        st.session_state[EDIT_PROBLEMS] = ["The study file is not UTF-8 text; save it as UTF-8 and upload it again."]
+        st.session_state[EDIT_PROBLEMS] = [t("study_file_not_utf8")]
         return False
     except UserError as e:
-        st.session_state[EDIT_PROBLEMS] = [f"Study file: {p}" for p in e.problems]
+        st.session_state[EDIT_PROBLEMS] = [f"{t('where_study_file')}: {p}" for p in e.problems]
         return False
     return True
 
@@ -163,9 +170,10 @@ def read_dataset(content: bytes, filename: str, sheet: str | None = None) -> Dat
         raise empty
     sheets = sheet_names(content)
     checksum = hashlib.sha256(content).hexdigest()
-    return Dataset(name=filename + (f", sheet {sheet}" if sheet else ""), frame=frame, key=f"{checksum}:{sheet or ''}",
-                   checksum=checksum, content=content, filename=filename, sheet=sheet or (sheets[0] if sheets else None),
-                   sheets=sheets, notes=tuple(frame.attrs.get("problems", ())))
+    return Dataset(name=filename + (t("sheet_suffix", sheet=sheet) if sheet else ""), frame=frame,
+                   key=f"{checksum}:{sheet or ''}", checksum=checksum, content=content, filename=filename,
+                   sheet=sheet or (sheets[0] if sheets else None), sheets=sheets,
+                   notes=tuple(frame.attrs.get("problems", ())))
 
 
 def next_filled_sheet(content: bytes, filename: str) -> tuple[str, pd.DataFrame] | None:
@@ -181,8 +189,7 @@ def next_filled_sheet(content: bytes, filename: str) -> tuple[str, pd.DataFrame]
             continue
         if len(frame):
             frame.attrs.setdefault("problems", []).append(Problem(
-                f"the first sheet, '{sheets[0]}', has no data: this is sheet '{name}', the first that has; "
-                "choose another sheet above", severity="warning"))
+                t("first_sheet_empty", first=sheets[0], sheet=name), severity="warning"))
             return name, frame
     return None
 
@@ -196,7 +203,7 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
         return False
     st.session_state[UPLOAD_PROBLEMS] = []
     if study().data.synthetic:  # the author's own data are not the synthetic demo: stop saying so in the tables
-        edit(lambda d: d["data"].update(synthetic=False, source=""), "Data")
+        edit(lambda d: d["data"].update(synthetic=False, source=""), t("tab_data"))
     return True
 
 
@@ -204,9 +211,11 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
 
 
 def estimation_text(study: Study) -> str:
-    """The study without its printing choices and labels: what the numbers depend on, as a cache key."""
+    """The study without its printing choices, labels and document settings (its language too): what the numbers
+    depend on, as a cache key."""
     settings = TableSettings(statistics=study.tables.statistics)
-    return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings}))
+    return dumps(study.model_copy(update={"title": "", "variables": {}, "tables": settings,
+                                          "document": DocumentSettings()}))
 
 
 def figures_text(study: Study) -> str:
@@ -221,14 +230,14 @@ def _validated(data_key: str, study_key: str, _frame: pd.DataFrame, _study: Stud
     return validate(_frame, _study, _checksum)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Estimating the study ...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Results | tuple[Problem, ...]:
     """The results, or why they cannot be had: a failure is cached like a result, so editing labels or the
     narrative of a study that fails does not estimate it again."""
     # The step line lives inside the cached call and is cleared at its end, so a cache hit replays nothing visible.
     step = st.empty()
     try:
-        return run(_study, _panel, lambda message: step.caption(f"Estimating: {message} ..."))
+        return run(_study, _panel, lambda message: step.caption(t("estimating_step", step=message)))
     except Exception as e:  # noqa: BLE001 - a failure of any kind is shown and cached, never a traceback
         return tuple(_as_user_error(e).problems)
     finally:
@@ -238,7 +247,8 @@ def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Res
 def _attempt(data: Dataset, study: Study) -> Run:
     key = estimation_text(study)
     panel = _validated(data.key, key, data.frame, study, data.checksum)
-    results = _results(data.key, key, study, panel)
+    with st.spinner(t("estimating")):
+        results = _results(data.key, key, study, panel)
     if isinstance(results, tuple):
         raise UserError(list(results))
     return Run(study, data, panel, results)
@@ -249,8 +259,7 @@ def _as_user_error(error: Exception) -> UserError:
     if isinstance(error, UserError):
         return error
     logging.getLogger(__name__).error("the analysis failed", exc_info=error)
-    return UserError(f"the analysis stopped unexpectedly ({type(error).__name__}: {error}); the last results that ran "
-                     "are kept. Undo the last change, or save the study file and report it.")
+    return UserError(t("unexpected", error=f"{type(error).__name__}: {error}"))
 
 
 def current_run() -> Run | None:
@@ -271,13 +280,13 @@ def table_format() -> Format:
 
 
 # Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export.
-@st.cache_resource(max_entries=8, show_spinner="Drawing the figures ...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _drawn(data_key: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
     """The figures, keyed without the tables' print settings: a change of decimals redraws none of them."""
     return report.drawn(_results, _study)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Drawing the tables ...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
               _fmt: Format) -> report.Exhibits:
     figures = _drawn(data_key, figures_text(_study), _results, _study)
@@ -293,8 +302,9 @@ def _report(data_key: str, study_text: str, format_text: str, narrative_text: st
 
 def report_of(result: Run, text: Narrative, fmt: Format) -> report.Report:
     """The cached Report of these results, narrative and print settings."""
-    return _report(result.dataset.key, dumps(result.study), repr(fmt), narrative_dumps(text), result.results,
-                   result.study, text, fmt)
+    with st.spinner(t("drawing")):
+        return _report(result.dataset.key, dumps(result.study), repr(fmt), narrative_dumps(text), result.results,
+                       result.study, text, fmt)
 
 
 def run_report(result: Run) -> report.Report:

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from . import state
+from .text import t
 
-NONE = "(none)"
+NONE = "\u2205"  # no column: shown in words
 
 
 def widget_key(*parts) -> str:
@@ -42,8 +43,8 @@ def choice(label: str, options: dict | list, current, path: tuple, where: str, w
 def column_choice(label: str, columns: list[str], current: str | None, path: tuple, where: str, **kwargs):
     """A column or none; a column the data lack stays selectable and says so."""
     names = [NONE] + columns + ([current] if current and current not in columns else [])
-    return bound(st.selectbox, label, path, where, names, names.index(current or NONE),
-                 format_func=lambda c: c if c in columns or c == NONE else f"{c} (not in the data)",
+    shown = {NONE: t("none")} | {c: c if c in columns else t("not_in_data", column=c) for c in names[1:]}
+    return bound(st.selectbox, label, path, where, names, names.index(current or NONE), format_func=shown.get,
                  convert=lambda c: None if c == NONE else c, **kwargs)
 
 
