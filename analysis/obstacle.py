@@ -52,15 +52,17 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     key_columns = {"entity": entity, "period": period} | ({"group": group} if group else {})
     rows = len(values)
 
-    def repeated(times: int) -> dict:  # the entity-period keys, once per indicator or dimension
-        return {k: frame[c].array.take(np.tile(np.arange(rows), times)) for k, c in key_columns.items()}
+    def keyed(labels: list[str]) -> dict:  # the index and entity-period keys, once per indicator or dimension
+        tiled = np.tile(np.arange(rows), len(labels))
+        return {"index": _text([index.name], np.zeros(len(tiled), dtype=np.intp)),
+                **{k: frame[c].array.take(tiled) for k, c in key_columns.items()}}
 
-    by_indicator = pd.DataFrame({"index": index.name, **repeated(len(columns)),
-                                 "column": np.repeat(columns, rows),
-                                 "obstacle": values.T.ravel(), "dimension": np.repeat(dimensions, rows)})
+    per_indicator = np.repeat(np.arange(len(columns)), rows)
+    by_indicator = pd.DataFrame({**keyed(columns), "column": _text(columns, per_indicator),
+                                 "obstacle": values.T.ravel(), "dimension": _text(dimensions, per_indicator)})
     names = list(dict.fromkeys(dimensions))
     summed = [sum(values[:, c] for c, d in enumerate(dimensions) if d == name) for name in names]
-    by_dimension = pd.DataFrame({"index": index.name, **repeated(len(names)), "dimension": np.repeat(names, rows),
+    by_dimension = pd.DataFrame({**keyed(names), "dimension": _text(names, np.repeat(np.arange(len(names)), rows)),
                                  "obstacle": np.concatenate(summed)})
     keys = {k: frame[c].to_numpy() for k, c in key_columns.items()}
     samples = [("All", np.ones(rows, dtype=bool))]
@@ -76,6 +78,11 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
                   "min-max normalised values and w_j its weights; a dimension's obstacle is the sum over its "
                   f"indicators; the top {top} rank indicators by their mean obstacle over entities in each period.")
     return ObstacleResult(by_indicator, by_dimension, top_table, convention)
+
+
+def _text(names: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """names[codes] as a text column, taken from the few names rather than converted from millions of strings."""
+    return pd.array(names, dtype="str").take(codes)
 
 
 def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimensions: list[str], top: int) -> tuple:
