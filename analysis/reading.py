@@ -64,6 +64,7 @@ _GROUPED = {  # the thousands separator of each decimal mark, and a number writt
     ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
     ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
 }
+FIRST_MATCH_CHUNK = 65_536  # cells matched at a time when only the first match counts
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
 
 
@@ -483,8 +484,12 @@ def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes:
     marked = texts[texts.str.contains(r"\d[.,]", regex=True)]  # cells with a digit before a point or comma
 
     def first(pattern: re.Pattern) -> tuple[str, int, str] | None:
-        found = marked.index[marked.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
-        return (layout.column(found[0]), layout.row(found[0]), marked[found[0]]) if len(found) else None
+        for start in range(0, len(marked), FIRST_MATCH_CHUNK):  # stop at the chunk with the first match
+            part = marked.iloc[start:start + FIRST_MATCH_CHUNK]
+            found = part.index[part.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
+            if len(found):
+                return layout.column(found[0]), layout.row(found[0]), marked[found[0]]
+        return None
 
     proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof))}
     if len(proofs) == 2:
