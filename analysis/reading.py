@@ -344,7 +344,7 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
 
 def _unquoted_grid(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     """The cells as _csv_grid reads them, by Arrow's reader (twice as fast), for a file without quote marks whose records
-    all have `width` cells, where both read alike; None for any other file (a short or blank record, a quoted cell)."""
+    all have `width` cells, where both read alike; None for any other file (a short record, a quoted cell)."""
     if '"' in text:
         return None
     names = [str(k) for k in range(width)]
