@@ -1,7 +1,7 @@
 """The optional chapter: spatial autocorrelation, regional differences, dynamics, obstacles and relative development."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +51,8 @@ class ChapterResult:
         for name in ("dagum", "density", "obstacle", "development"):
             section = getattr(self, name)
             if section is not None:
-                out[name] = {k: _records(v) for k, v in vars(section).items()
-                             if isinstance(v, pd.DataFrame) and (name, k) not in PER_OBSERVATION}
+                out[name] = {f.name: _records(getattr(section, f.name)) for f in fields(section)
+                             if isinstance(getattr(section, f.name), pd.DataFrame) and (name, f.name) not in PER_OBSERVATION}
         if self.markov is not None:
             out["markov"] = {"classes": _records(self.markov.classes), "transitions": _records(self.markov.transitions),
                              "steady_state": _records(self.markov.steady_state),
@@ -60,9 +60,10 @@ class ChapterResult:
         return out
 
 
-# Frames with a row per entity, period and indicator: millions of rows on a county panel, so results.json keeps the
-# summaries (top obstacles, degrees by dimension) and leaves these out.
-PER_OBSERVATION = {("obstacle", "by_indicator")}
+# Frames with a row per entity-period, which results.json leaves out for the summaries (by period, by group, top
+# obstacles): the coupling's rows already hold U1, U2 and the level they come from. The obstacle degrees per
+# entity-period (millions of rows on a county panel) are not fields but built when asked for, and left out too.
+PER_OBSERVATION = {("development", "by_entity")}
 SECTIONS = ("spatial", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development")
 
 
@@ -273,7 +274,5 @@ def _obstacles(study: Study, frame: pd.DataFrame, indices: dict[str, IndexResult
     spec, keys = study.obstacle, study.panel
     names = list(spec.indices) or list(study.coupling.indices)
     by_name = {i.name: i for i in study.indices}
-    parts = [obstacle_degrees(frame, by_name[n], indices[n], keys.entity, keys.time, keys.group, spec.top, spec.percent)
-             for n in names]
-    return ObstacleResult(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
-                            for f in ("by_indicator", "by_dimension", "top")), parts[0].convention)
+    return ObstacleResult.joined([obstacle_degrees(frame, by_name[n], indices[n], keys.entity, keys.time, keys.group,
+                                                   spec.top, spec.percent) for n in names])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -12,11 +13,56 @@ from .study import Index
 
 
 @dataclass(frozen=True, eq=False)
+class IndexObstacles:
+    """One index's obstacle degrees: a row per entity-period, a column per indicator."""
+
+    index: str
+    keys: dict[str, pd.api.extensions.ExtensionArray]  # entity, period and (optionally) group of every row
+    values: np.ndarray  # rows x indicators
+    columns: list[str]
+    dimensions: list[str]  # each indicator's dimension
+
+    def by_indicator(self) -> pd.DataFrame:
+        codes = np.repeat(np.arange(len(self.columns)), len(self.values))
+        return pd.DataFrame({**self._keys(len(self.columns)), "column": _text(self.columns, codes),
+                             "obstacle": self.values.T.ravel(), "dimension": _text(self.dimensions, codes)}, copy=False)
+
+    def by_dimension(self) -> pd.DataFrame:
+        names = list(dict.fromkeys(self.dimensions))
+        summed = [sum(self.values[:, c] for c, d in enumerate(self.dimensions) if d == name) for name in names]
+        codes = np.repeat(np.arange(len(names)), len(self.values))
+        return pd.DataFrame({**self._keys(len(names)), "dimension": _text(names, codes), "obstacle": np.concatenate(summed)},
+                            copy=False)
+
+    def _keys(self, blocks: int) -> dict:
+        """The index name and the entity-period keys, repeated for each of `blocks` blocks of rows."""
+        tiled = np.tile(np.arange(len(self.values)), blocks)
+        return {"index": _text([self.index], np.zeros(len(tiled), dtype=np.intp)),
+                **{k: values.take(tiled) for k, values in self.keys.items()}}
+
+
+@dataclass(frozen=True, eq=False)
 class ObstacleResult:
-    by_indicator: pd.DataFrame  # index, entity, period, group, dimension, column, obstacle
-    by_dimension: pd.DataFrame  # index, entity, period, group, dimension, obstacle
     top: pd.DataFrame  # index, group ("All" or a group), period, rank, column, dimension, obstacle (mean over entities)
     convention: str
+    indices: tuple[IndexObstacles, ...]
+
+    # A row per entity, period and indicator or dimension: millions of rows on a county panel, built when asked for.
+    @cached_property
+    def by_indicator(self) -> pd.DataFrame:
+        """index, entity, period, group, column, obstacle, dimension."""
+        return pd.concat([i.by_indicator() for i in self.indices], ignore_index=True)
+
+    @cached_property
+    def by_dimension(self) -> pd.DataFrame:
+        """index, entity, period, group, dimension, obstacle."""
+        return pd.concat([i.by_dimension() for i in self.indices], ignore_index=True)
+
+    @classmethod
+    def joined(cls, parts: list["ObstacleResult"]) -> "ObstacleResult":
+        """The obstacles of several indices as one result."""
+        return cls(pd.concat([p.top for p in parts], ignore_index=True), parts[0].convention,
+                   tuple(i for p in parts for i in p.indices))
 
 
 def _normalised(frame: pd.DataFrame, index: Index, period: str) -> pd.DataFrame:
@@ -51,17 +97,6 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     values = (100.0 if percent else 1.0) * shortfall / total[:, None]  # rows x indicators
     key_columns = {"entity": entity, "period": period} | ({"group": group} if group else {})
     rows = len(values)
-
-    def repeated(times: int) -> dict:  # the entity-period keys, once per indicator or dimension
-        return {k: frame[c].array.take(np.tile(np.arange(rows), times)) for k, c in key_columns.items()}
-
-    by_indicator = pd.DataFrame({"index": index.name, **repeated(len(columns)),
-                                 "column": np.repeat(columns, rows),
-                                 "obstacle": values.T.ravel(), "dimension": np.repeat(dimensions, rows)})
-    names = list(dict.fromkeys(dimensions))
-    summed = [sum(values[:, c] for c, d in enumerate(dimensions) if d == name) for name in names]
-    by_dimension = pd.DataFrame({"index": index.name, **repeated(len(names)), "dimension": np.repeat(names, rows),
-                                 "obstacle": np.concatenate(summed)})
     keys = {k: frame[c].to_numpy() for k, c in key_columns.items()}
     samples = [("All", np.ones(rows, dtype=bool))]
     if group:
@@ -75,7 +110,14 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     convention = (f"Obstacle degree O_ij = w_j (1 - x'_ij) / sum_j w_j (1 - x'_ij) in {unit}, with x'_ij the index's "
                   "min-max normalised values and w_j its weights; a dimension's obstacle is the sum over its "
                   f"indicators; the top {top} rank indicators by their mean obstacle over entities in each period.")
-    return ObstacleResult(by_indicator, by_dimension, top_table, convention)
+    degrees = IndexObstacles(index.name, {k: frame[c].array for k, c in key_columns.items()}, values, columns,
+                             dimensions)
+    return ObstacleResult(top_table, convention, (degrees,))
+
+
+def _text(names: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """names[codes] as a text column, taken from the few names rather than converted from millions of strings."""
+    return pd.array(names, dtype="str").take(codes)
 
 
 def _largest(values: np.ndarray, periods: np.ndarray, columns: list[str], dimensions: list[str], top: int) -> tuple:

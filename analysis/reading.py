@@ -24,6 +24,7 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as csv_arrow
 from openpyxl.utils import get_column_letter
 
 from .errors import Problem, UserError
@@ -63,6 +64,7 @@ _GROUPED = {  # the thousands separator of each decimal mark, and a number writt
     ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
     ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
 }
+FIRST_MATCH_CHUNK = 65_536  # cells matched at a time when only the first match counts
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
 
 
@@ -325,6 +327,9 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
     if cells > MAX_CELLS:
         raise UserError(f"the file has {cells:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; keep only "
                         "the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
+    grid = _unquoted_grid(text, delimiter, width)
+    if grid is not None:
+        return grid
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
@@ -335,6 +340,23 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
                                     f"file; {ROW_CONVENTION}", row=int(unclosed[1]) + 1)) from None
         raise UserError(f"the CSV file cannot be read: {e}") from None
     return grid.fillna("")
+
+
+def _unquoted_grid(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """The cells as _csv_grid reads them, by Arrow's reader (twice as fast), for a file without quote marks whose records
+    all have `width` cells, where both read alike; None for any other file (a short record, a quoted cell)."""
+    if '"' in text:
+        return None
+    names = [str(k) for k in range(width)]
+    try:
+        table = csv_arrow.read_csv(
+            io.BytesIO(text.encode("utf-8")), read_options=csv_arrow.ReadOptions(column_names=names, use_threads=False),
+            parse_options=csv_arrow.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+            convert_options=csv_arrow.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                                                     strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    return pd.DataFrame({k: table.column(k).to_pandas() for k in range(width)})
 
 
 # ---------------------------------------------------------------- cells
@@ -462,8 +484,12 @@ def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes:
     marked = texts[texts.str.contains(r"\d[.,]", regex=True)]  # cells with a digit before a point or comma
 
     def first(pattern: re.Pattern) -> tuple[str, int, str] | None:
-        found = marked.index[marked.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
-        return (layout.column(found[0]), layout.row(found[0]), marked[found[0]]) if len(found) else None
+        for start in range(0, len(marked), FIRST_MATCH_CHUNK):  # stop at the chunk with the first match
+            part = marked.iloc[start:start + FIRST_MATCH_CHUNK]
+            found = part.index[part.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
+            if len(found):
+                return layout.column(found[0]), layout.row(found[0]), marked[found[0]]
+        return None
 
     proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof))}
     if len(proofs) == 2:

@@ -1,12 +1,12 @@
 """Every number a run computes, unformatted; to_dict() is results.json."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .coupling import CouplingResult
@@ -72,8 +72,8 @@ class Results:
         return ["Data: " + " ".join(parts)] if parts else []
 
     def to_json(self) -> str:
-        """results.json: one line, as indentation would send json to its pure-Python encoder (4x slower)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """results.json, on one line: orjson writes the same values as json, several times faster."""
+        return orjson.dumps(self.to_dict()).decode()
 
     def to_dict(self) -> dict:
         """JSON-ready: models, weights, coupling, index means, descriptive statistics, diagnostics."""

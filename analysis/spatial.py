@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,8 +104,8 @@ def match_entities(entities, features: list[dict]) -> list[int]:
             problems.append(Problem(f"no boundary feature has this name (the file names: {known})", entity=entity,
                                     key="spatial.boundary"))
         found.append(-1)
-    taken = [k for k in found if k >= 0]
-    for k in sorted({k for k in taken if taken.count(k) > 1}):
+    taken = Counter(k for k in found if k >= 0)
+    for k in sorted(k for k, times in taken.items() if times > 1):
         twins = [e for e, f in zip(entities, found) if f == k]
         problems.append(Problem(f"{', '.join(map(str, twins))} name the same boundary feature", key="spatial.boundary"))
     if problems:

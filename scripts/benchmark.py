@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import os
 import resource
 import statistics
@@ -182,7 +181,7 @@ def command_steps(study_file: Path, data_file: Path) -> dict[str, float]:
     for table in tables(results, study) + extra_tables(results, study):
         table.to_frame().to_csv(io.StringIO(), index=False)
     lap("tables")
-    json.dumps(results.to_dict(), indent=1, ensure_ascii=False)
+    results.to_json()
     lap("results.json")
     return steps
 

@@ -262,6 +262,10 @@ def test_pipeline_stores_the_chapter_in_results_json():
     out = json.loads(json.dumps(results.to_dict(), allow_nan=False))["chapter"]
     assert set(out) >= {"weights", "moran", "lisa", "dagum", "density", "markov", "obstacle", "development", "conventions"}
     assert out["weights"]["links_added"][0]["entity"] == "Hainan"
+    # summaries only: the frames with a row per entity-period stay in memory, out of the file
+    assert set(out["obstacle"]) == {"top"} and set(out["development"]) == {"by_period", "by_group", "by_level"}
+    by_dimension = chapter.obstacle.by_dimension
+    assert len(by_dimension) == 360 * len(by_dimension.drop_duplicates(["index", "dimension"]))
 
 
 @pytest.mark.parametrize("key, value, message", [

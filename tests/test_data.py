@@ -358,3 +358,39 @@ def test_validation_is_vectorised():
     panel = validate(large, examples.default_study())
     assert time.process_time() - started < 1.5  # 3.8 s with a loop per cell; about 0.04 s now
     assert panel.summary()["entities"] == 3000 and panel.problems == []
+
+
+UNQUOTED = ["a,b,c\n1,2.5,x\n3,,北京\n", "a;b\r\n1,5; 7 \r\n-2;１２\r\n", "a\tb\r1\t#2\r\x1a\t\u2028\r",
+            "a,b\n1.234,NA\n5,-\n", "a,b\n1,2", "a,b\n 1 ,2\n\n3,4\n\n"]
+
+
+@pytest.mark.parametrize("text", UNQUOTED)
+def test_arrow_splits_unquoted_files_as_pandas_does(text, monkeypatch):
+    from analysis import reading
+
+    def read(data: bytes):
+        try:
+            frame = reading.parse(data, "x.csv", None)
+        except UserError as e:
+            return str(e)
+        return frame, [str(p) for p in frame.attrs["problems"]]
+
+    arrow, taken = reading._unquoted_grid, []
+    monkeypatch.setattr(reading, "_unquoted_grid", lambda *args: taken.append(arrow(*args)) or taken[-1])
+    data = text.encode()
+    fast = read(data)
+    assert taken[0] is not None  # Arrow split this file
+    monkeypatch.setattr(reading, "_unquoted_grid", lambda *args: None)
+    slow = read(data)
+    if isinstance(fast, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)
+        assert fast[1] == slow[1]
+
+
+def test_arrow_reads_only_unquoted_files_of_equal_records():
+    from analysis.reading import _unquoted_grid
+    assert _unquoted_grid("a,b\n1,2\n", ",", 2) is not None
+    assert _unquoted_grid('a,b\n"1,5",2\n', ",", 3) is None  # a quoted cell
+    assert _unquoted_grid("a,b\n1\n", ",", 2) is None  # a short record
