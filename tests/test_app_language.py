@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from google.protobuf.message import Message
 
 from analysis import examples
@@ -14,7 +15,7 @@ from report.narrative import Narrative
 from tests.test_app import counted_runs, messages, revision, show, start  # noqa: F401 - a fixture
 from ui import autosave, state
 from ui.text import TABS
-from ui.workspace import Workspace
+from ui.workspace import FOLDER_VARIABLE, Workspace
 
 TEXT_FIELDS = {"label", "body", "help", "placeholder", "options", "caption", "text"}
 # Not the app's words: tables and figures as report/ renders them, and the study file's text (the author's).
@@ -23,6 +24,12 @@ NOT_APP_WORDS = {"html", "arrow_vega_lite_chart", "vega_lite_chart", "code"}
 KEPT = {"CRITIC", "Elsevier", "Excel", "Bonferroni", "Scott", "Language", "C = 2 sqrt(U1 U2) / (U1 + U2)"}
 HAN = re.compile(r"[\u4e00-\u9fff]{2}")
 WORD = re.compile(r"[A-Za-z]{3}")  # an English part has a word (not only symbols such as "0 ln 0 = 0")
+
+
+@pytest.fixture(autouse=True)
+def own_workspace(tmp_path, monkeypatch):
+    """A workspace of its own: the studies other tests saved, with their authors' English names, are not app words."""
+    monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path))
 
 
 def _strings(message: Message):
