@@ -84,9 +84,10 @@ def write_outputs(study, panel, out: Path, step: Step = lambda name: None) -> li
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written = []
     for table in tables(results, study) + extra_tables(results, study):
-        path = out / "tables" / f"{table.id}.csv"
-        inert_frame(table.to_frame()).to_csv(path, index=False, encoding="utf-8-sig")
-        written.append(path)
+        for name, printed in ((table.id, True), (f"{table.id}-raw", False)):  # as printed, and the raw numbers
+            path = out / "tables" / f"{name}.csv"
+            inert_frame(table.to_frame(printed)).to_csv(path, index=False, encoding="utf-8-sig")
+            written.append(path)
     step("writing results.json")
     path = out / "results.json"
     path.write_text(results.to_json(), encoding="utf-8")

@@ -42,8 +42,12 @@ def demo_out(tmp_path_factory):
 
 def test_demo_writes_tables_1_to_9_and_results(demo_out):
     chapter = ["dagum", "dagum_within", "development", "lisa", "markov", "moran", "obstacle"]
+    names = ["diagnostics", *chapter, *(f"table{k}" for k in range(1, 10))]
     assert sorted(p.name for p in (demo_out / "tables").iterdir()) == sorted(
-        [f"{name}.csv" for name in ("diagnostics", *chapter)] + [f"table{k}.csv" for k in range(1, 10)])
+        [f"{name}.csv" for name in names] + [f"{name}-raw.csv" for name in names])
+    printed, raw = (pd.read_csv(demo_out / "tables" / name, dtype=str) for name in ("table7.csv", "table7-raw.csv"))
+    assert printed.shape == raw.shape and printed.iloc[:, 2].str.contains(r"\*|\(").any()  # stars and brackets
+    assert not raw.iloc[:, 2].str.contains(r"\*").any()
     results = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
     assert [m["method"] for m in results["models"]["main"]] == ["ols", "2sls", "3sls", "i3sls"]
     three = results["models"]["main"][2]
@@ -117,7 +121,9 @@ robustness = ["demand"]
 """, encoding="utf-8")
     assert main(["run", "--study", str(tmp_path / "firms.toml"), "--data", str(tmp_path / "firms.csv"),
                  "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == ["diagnostics.csv", "table2.csv", "table3.csv", "table4.csv", "table7.csv", "table8.csv"]
+    names = ["diagnostics", "table2", "table3", "table4", "table7", "table8"]
+    assert sorted(p.name for p in (tmp_path / "out/tables").iterdir()) == sorted(
+        [f"{name}.csv" for name in names] + [f"{name}-raw.csv" for name in names])
     results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
     three = next(m for m in results["models"]["main"] if m["method"] == "3sls")
     estimates = {(e["name"], t["term"]): (t["estimate"], t["std_error"]) for e in three["equations"] for t in e["terms"]}
