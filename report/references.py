@@ -84,7 +84,7 @@ class Formatted:
 
 def read_library(data: bytes, filename: str) -> Library:
     """A .bib or CSL-JSON (.json) reference file; every entry it cannot read is named with its line or position."""
-    text = _decode(data, filename)
+    text = decode(data, filename)
     if filename.lower().endswith(".json") or text.lstrip().startswith("["):
         items = _csl_json_items(text, filename)
     else:
@@ -376,7 +376,8 @@ def _tex(text: str) -> str:
 
 # Reading the files.
 
-def _decode(data: bytes, filename: str) -> str:
+def decode(data: bytes, filename: str) -> str:
+    """A reference file's text: UTF-8 (with or without BOM) or GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
