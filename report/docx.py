@@ -30,6 +30,7 @@ from analysis.errors import UserError
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Table
 from report import document as blocks
+from report import docx_text
 from report.omml import omml
 from report.strings import ENGLISH, words
 from report.cells import MINUS, display_width, width_cap
@@ -457,11 +458,12 @@ def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference
     document = _template(reference)
     w = words(doc.language)
     _front_matter(document, doc, w)
+    writers = _BLOCK_WRITERS | docx_text.WRITERS  # the author's text, front and back matter
     for block in blocks.labelled(doc):
         if isinstance(block, blocks.TableBlock) and tables and block.table.id in tables:
             _copy(document, tables[block.table.id])
         else:
-            _BLOCK_WRITERS[type(block)](document, block, images, w)
+            writers[type(block)](document, block, images, w)
     return _save(document, doc.title, doc.authors, created)
 
 
@@ -484,11 +486,6 @@ def _front_matter(document, doc: blocks.Document, w: dict) -> None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             paragraph.paragraph_format.first_line_indent = Pt(0)
             paragraph.add_run(_xml_text(text)).italic = italic
-    if doc.keywords:
-        paragraph = document.add_paragraph()
-        paragraph.paragraph_format.first_line_indent = Pt(0)
-        paragraph.add_run(w["keywords"] + " ").bold = True
-        paragraph.add_run(_xml_text(doc.keywords))
     if doc.synthetic:
         _marked(document, w["synthetic"])
 

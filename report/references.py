@@ -346,6 +346,8 @@ def _bibtex_entry(item: dict, key: str) -> str:
     for csl, value in item.items():
         if csl == "publisher":
             fields[publisher] = _tex(value)
+        elif csl == "title":  # braced: biber prints it as written, as the CSL styles do, without sentence case
+            fields["title"] = "{" + _tex(value) + "}"
         elif csl in _BIBLATEX_FIELDS:
             fields[_BIBLATEX_FIELDS[csl]] = _tex(value)
         elif csl == "container-title":

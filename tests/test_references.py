@@ -178,7 +178,7 @@ def test_bibtex_export_escapes_text_and_makes_keys_safe_for_cite():
     export = to_bibtex(read_library(bib, "refs.bib"), ["恶意2024"])
     assert export.keys == {"恶意2024": "ref1x"}
     assert export.text.startswith("@unpublished{ref1x,\n")
-    assert r"title = {<script>x</script> <i>y</i> 50\% a\_b \textbraceleft{}}" in export.text
+    assert r"title = {{<script>x</script> <i>y</i> 50\% a\_b \textbraceleft{}}}" in export.text
     assert export.text.count("{") == export.text.count("}")
 
 
@@ -186,11 +186,11 @@ def test_bibtex_export_of_the_sample():
     export = to_bibtex(library(), ["zhang2024", "zellner1962"])
     assert export.keys == {"zhang2024": "zhang2024", "zellner1962": "zellner1962"}
     assert export.text == (
-        "@article{zhang2024,\n  author = {{张三} and {李四}},\n  title = {数字经济与制造业高质量发展},\n"
+        "@article{zhang2024,\n  author = {{张三} and {李四}},\n  title = {{数字经济与制造业高质量发展}},\n"
         "  journaltitle = {经济研究},\n  volume = {59},\n  number = {3},\n  pages = {1--10},\n  date = {2024}\n}\n\n"
         "@incollection{zellner1962,\n  author = {Zellner, Arnold and Theil, Henri},\n"
         "  editor = {Dowling, J. Malcolm and Glahe, Fred R.},\n"
-        "  title = {Three-Stage Least Squares: Simultaneous Estimation of Simultaneous Equations},\n"
+        "  title = {{Three-Stage Least Squares: Simultaneous Estimation of Simultaneous Equations}},\n"
         "  booktitle = {Readings in Econometric Theory},\n  publisher = {Colorado Associated University Press},\n"
         "  location = {Boulder},\n  pages = {174--193},\n  date = {1970}\n}\n")
 
