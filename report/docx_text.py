@@ -57,12 +57,25 @@ def _markup_blocks(document, items, depth: int = 0) -> None:
             _markup_blocks(document, rest, depth + 1)
 
 
+def _short_lines_stay_short(document) -> None:
+    """A line ended by a line break is not stretched to the margin in a justified paragraph (Word's and LibreOffice's
+    doNotExpandShiftReturn)."""
+    compat = document.settings.element.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        document.settings.element.append(compat)
+    if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))  # the schema puts it before every other setting used
+
+
 def prose(document, block: blocks.Prose, images, w) -> None:
+    _short_lines_stay_short(document)
     _markup_blocks(document, block.blocks)
 
 
 def labelled(document, block: blocks.LabelledText, images, w) -> None:
     """The bold label run in, then the text; what the author must still give, highlighted."""
+    _short_lines_stay_short(document)
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(0)
     paragraph.add_run(word._xml_text(block.lead)).bold = True
