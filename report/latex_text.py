@@ -36,6 +36,8 @@ PRINT_REFERENCES = r"""\makeatletter
 def text(value: str) -> str:
     """A stretch of user text, escaped, keeping a space at either end (runs meet at spaces)."""
     escaped = latex._text(value)
+    if not escaped and value:  # white space alone: the ideographic space between front-matter items, or a space
+        return "\\quad{}" if "\u3000" in value else " "
     lead = " " if value[:1].isspace() and escaped else ""
     trail = " " if value[-1:].isspace() and escaped else ""
     return lead + escaped + trail

@@ -165,8 +165,12 @@ def compose(narrative: Narrative, language: str = "en", profile: str = "generic"
     export = references.to_bibtex(library, [key for _, c in cited for key in c.keys])
     texts = iter(formatted.citations)
 
+    numeric = references.STYLES[style].numeric
+
     def resolved(citation: markup.Citation) -> markup.Citation:
-        return replace(citation, text=next(texts), bib_keys=tuple(export.keys[k] for k in citation.keys))
+        """The citation with its text, and its keys in the .bib; numeric styles cite a sentence's @key by number too."""
+        return replace(citation, text=next(texts), bib_keys=tuple(export.keys[k] for k in citation.keys),
+                       in_text=citation.in_text and not numeric)
 
     sections = {section: markup.with_citations(parsed[section], resolved) for section in CITING}
     bibliography = BibliographyBlock(formatted.bibliography.entries, export.text, references.STYLES[style].biblatex)
