@@ -186,7 +186,7 @@ class BibliographyBlock:
 
     entries: tuple
     bibtex: str = ""
-    biblatex: str = ""
+    biblatex: str = ""  # biblatex's options: "style=numeric,sorting=none"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def preamble(doc: blocks.Document) -> str:
     if bibliography is None:
         return ""
     return "\n".join(["\\usepackage{csquotes}",
-                      f"\\usepackage[backend=biber,style={bibliography.biblatex}]{{biblatex}}",
+                      f"\\usepackage[backend=biber,{bibliography.biblatex}]{{biblatex}}",
                       f"\\addbibresource{{{BIBLIOGRAPHY_FILE}}}",
                       PRINT_REFERENCES])
 

@@ -165,15 +165,16 @@ def compose(narrative: Narrative, language: str = "en", profile: str = "generic"
     export = references.to_bibtex(library, [key for _, c in cited for key in c.keys])
     texts = iter(formatted.citations)
 
-    numeric = references.STYLES[style].numeric
+    spec = references.STYLES[style]
 
     def resolved(citation: markup.Citation) -> markup.Citation:
         """The citation with its text, and its keys in the .bib; numeric styles cite a sentence's @key by number too."""
         return replace(citation, text=next(texts), bib_keys=tuple(export.keys[k] for k in citation.keys),
-                       in_text=citation.in_text and not numeric)
+                       in_text=citation.in_text and not spec.numeric)
 
     sections = {section: markup.with_citations(parsed[section], resolved) for section in CITING}
-    bibliography = BibliographyBlock(formatted.bibliography.entries, export.text, references.STYLES[style].biblatex)
+    bibliography = BibliographyBlock(formatted.bibliography.entries, export.text,
+                                     f"style={spec.biblatex}" + (",sorting=none" if spec.numeric else ""))
     return Matter(narrative, sections, bibliography, language, chinese(language, profile))
 
 

@@ -71,8 +71,8 @@ def test_citations_read_as_the_style_prints_them_in_word():
 def test_latex_cites_through_biblatex_and_writes_the_bib(style):
     doc = manuscript(Narrative(introduction=CITING, bibliography=FIVE, citation_style=style))
     tex = latex.render_document(doc, {})
-    biblatex = {"apa": "apa", "numeric": "numeric", "gb7714": "gb7714-2015"}[style]
-    assert f"\\usepackage[backend=biber,style={biblatex}]{{biblatex}}" in tex and "\\addbibresource{references.bib}" in tex
+    biblatex = {"apa": "style=apa", "numeric": "style=numeric,sorting=none", "gb7714": "style=gb7714-2015,sorting=none"}[style]
+    assert f"\\usepackage[backend=biber,{biblatex}]{{biblatex}}" in tex and "\\addbibresource{references.bib}" in tex
     sentence = "\\textcite" if style == "apa" else "\\autocite"  # numeric styles cite a sentence's @key by number
     assert f"instruments \\autocites{{greene2018}}[p. 5]{{wang2021}}, as {sentence}{{wooldridge2010}} shows." in tex
     assert "\\printreferences" in tex
@@ -96,7 +96,16 @@ def test_five_entries_compile_with_latexmk_and_biber(style, tmp_path):
     log = (tmp_path / "paper.log").read_text(encoding="utf-8", errors="replace")
     assert run.returncode == 0, log[-3000:]
     assert "undefined" not in (tmp_path / "paper.blg").read_text(encoding="utf-8").lower()
-    assert len(re.findall(r"\\entry\{", (tmp_path / "paper.bbl").read_text(encoding="utf-8"))) == 5
+    bbl = (tmp_path / "paper.bbl").read_text(encoding="utf-8")
+    assert set(re.findall(r"\\entry\{([^}]*)\}", bbl)) == {"greene2018", "wang2021", "wooldridge2010", "zellner1962", "oecd2015"}
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:  # each entry printed once, numbered ones in the order of citation as in Word
+        printed = subprocess.run([pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+        listed = " ".join(printed[printed.rindex("References"):].split())
+        words = ("Pearson", "Misuses", "Cross Section", "Three-Stage", "Frascati")
+        assert [listed.count(word) for word in words] == [1] * 5
+        if style != "apa":
+            assert [listed.index(word) for word in words] == sorted(listed.index(word) for word in words)
 
 
 def test_unknown_keys_name_the_key_and_the_section():
