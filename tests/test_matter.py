@@ -226,3 +226,18 @@ def test_command_line_takes_a_reference_file(tmp_path):
     assert main(["build", "--narrative", str(narrative), "--bibliography", str(tmp_path / "refs.bib"),
                  "--out", str(tmp_path / "out"), "--format", "tex"]) == 0
     assert len(re.findall(r"^@\w+\{", (tmp_path / "out" / "references.bib").read_text(encoding="utf-8"), flags=re.M)) == 5
+
+
+def test_the_app_takes_a_reference_file_and_refuses_an_unknown_citation():
+    from tests.test_app import messages, show, start
+    from ui import state
+    app = show(start(), "Narrative")
+    app.file_uploader(key="narrative0.bibliography_upload").set_value(("refs.bib", FIVE.encode(), "text/plain")).run()
+    assert app.session_state[state.NARRATIVE].bibliography_name == "refs.bib"
+    app.selectbox(key="narrative0.citation_style").set_value("gb7714").run()
+    app.text_area(key="narrative0.introduction").set_value(CITING).run()
+    assert app.session_state[state.NARRATIVE].introduction == CITING and not app.exception
+    app.text_area(key="narrative0.conclusions").set_value("As [@nobody2020] says.").run()
+    assert "Narrative: the citation @nobody2020 is not in the reference file (key 'conclusions')" in messages(app.error)
+    assert app.session_state[state.NARRATIVE].conclusions == ""
+    assert app.text_area(key="narrative0.hypotheses") and app.text_input(key="narrative0.clc_number")
