@@ -101,6 +101,7 @@ def first_page_note(document, block: blocks.FirstPageNote, images, w) -> None:
     note.set(qn("w:id"), str(number))
     for line in block.lines:
         paragraph = Paragraph(OxmlElement("w:p"), None)
+        paragraph.paragraph_format.first_line_indent = Pt(0)
         paragraph.add_run(word._xml_text(line.lead)).bold = True
         add_inlines(paragraph, line.inlines, marked=line.missing)
         for run in paragraph.runs:
@@ -108,7 +109,7 @@ def first_page_note(document, block: blocks.FirstPageNote, images, w) -> None:
         note.append(paragraph._p)
     footnotes.element.append(note)
     reference = parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:customMarkFollows="1" w:id="{number}"/>'
-                          '<w:t xml:space="preserve"></w:t></w:r>')
+                          '<w:t xml:space="preserve">\u00a0</w:t></w:r>')  # a custom mark: a no-break space, so none shows
     anchor = document.paragraphs[-1] if document.paragraphs else document.add_paragraph()
     anchor._p.append(reference)
 

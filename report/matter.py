@@ -173,8 +173,7 @@ def compose(narrative: Narrative, language: str = "en", profile: str = "generic"
                        in_text=citation.in_text and not spec.numeric)
 
     sections = {section: markup.with_citations(parsed[section], resolved) for section in CITING}
-    bibliography = BibliographyBlock(formatted.bibliography.entries, export.text,
-                                     f"style={spec.biblatex}" + (",sorting=none" if spec.numeric else ""))
+    bibliography = BibliographyBlock(formatted.bibliography.entries, export.text, spec.biblatex_package_options)
     return Matter(narrative, sections, bibliography, language, chinese(language, profile))
 
 

@@ -37,13 +37,20 @@ class Style:
     csl: str
     biblatex: str
     numeric: bool
+    biblatex_options: str = ""  # what makes biblatex print as the CSL style does
+
+    @property
+    def biblatex_package_options(self) -> str:
+        return ",".join(filter(None, (f"style={self.biblatex}", self.biblatex_options)))
 
 
 STYLES = {
     "apa": Style("APA (7th edition), author-year", "apa", "apa", numeric=False),
     "harvard": Style("Elsevier Harvard, author-year", "elsevier-harvard", "authoryear", numeric=False),
-    "numeric": Style("Numeric, in order of citation", "elsevier-with-titles", "numeric", numeric=True),
-    "gb7714": Style("GB/T 7714-2015, numeric", "china-national-standard-gb-t-7714-2015-numeric", "gb7714-2015", numeric=True),
+    "numeric": Style("Numeric, in order of citation", "elsevier-with-titles", "numeric", numeric=True,
+                     biblatex_options="sorting=none"),
+    "gb7714": Style("GB/T 7714-2015, numeric", "china-national-standard-gb-t-7714-2015-numeric", "gb7714-2015", numeric=True,
+                    biblatex_options="autocite=plain"),  # its \cite: the bracketed superscript the standard asks for
 }
 
 

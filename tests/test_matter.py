@@ -71,7 +71,7 @@ def test_citations_read_as_the_style_prints_them_in_word():
 def test_latex_cites_through_biblatex_and_writes_the_bib(style):
     doc = manuscript(Narrative(introduction=CITING, bibliography=FIVE, citation_style=style))
     tex = latex.render_document(doc, {})
-    biblatex = {"apa": "style=apa", "numeric": "style=numeric,sorting=none", "gb7714": "style=gb7714-2015,sorting=none"}[style]
+    biblatex = {"apa": "style=apa", "numeric": "style=numeric,sorting=none", "gb7714": "style=gb7714-2015,autocite=plain"}[style]
     assert f"\\usepackage[backend=biber,{biblatex}]{{biblatex}}" in tex and "\\addbibresource{references.bib}" in tex
     sentence = "\\textcite" if style == "apa" else "\\autocite"  # numeric styles cite a sentence's @key by number
     assert f"instruments \\autocites{{greene2018}}[p. 5]{{wang2021}}, as {sentence}{{wooldridge2010}} shows." in tex
