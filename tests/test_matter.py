@@ -195,7 +195,7 @@ CHINESE = Narrative(title="新质生产力与制造业转型升级的耦合协�
 def test_chinese_front_matter_in_the_journals_order():
     doc = manuscript(CHINESE, "zh")
     document = word(doc)
-    texts = [p.text for p in document.paragraphs if p.text.strip()]
+    texts = [p.text.strip() for p in document.paragraphs if p.text.strip()]  # the note's mark is a no-break space
     start = texts.index("摘要：目的：探讨二者的耦合关系。\n方法：熵值法与联立方程模型。\n结果：耦合协调度逐年上升。\n结论：二者相互促进。")
     assert texts[start + 1:start + 7] == [
         "关键词：新质生产力；耦合协调；联立方程", "中图分类号：F424\u3000文献标志码：A\u3000文章编号：1000-0000(2025)01-0001-10",
