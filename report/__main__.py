@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="the embedded demo study and data when left out")
     add_input_arguments(build_cmd)
     build_cmd.add_argument("--narrative", type=Path, help="the author's text (TOML): title, authors, abstract ...")
-    build_cmd.add_argument("--bibliography", type=Path, help="the references the narrative cites, BibTeX (.bib) or CSL-JSON (.json)")
+    build_cmd.add_argument("--bibliography", type=Path, help="the references the narrative cites: BibTeX or CSL-JSON")
     build_cmd.add_argument("--reference-docx", type=Path, help="a journal's Word reference document to take styles from")
     build_cmd.add_argument("--format", default=",".join(FORMATS), help="comma-separated: docx, tex, zip (default: all)")
     return parser

@@ -189,6 +189,10 @@ class BibliographyBlock:
     biblatex: str = ""  # biblatex's options: "style=numeric,sorting=none"
 
 
+AUTHOR_BLOCKS = (Prose, LabelledText, TitleBlock, FirstPageNote, BibliographyBlock)  # report.matter's, in that order
+# each renderer's writers for them: prose, labelled, title_block, first_page_note, bibliography (latex_text, docx_text)
+
+
 @dataclass(frozen=True)
 class Equation:
     """A numbered display equation; a long one is given as several lines, each LaTeX math."""

@@ -15,8 +15,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
-from report import docx as word
 from report import document as blocks
+from report import docx as word
 from report import markup
 
 HANGING = Pt(24)  # the reference list's indent of every line but the first, when the template has no Bibliography style
@@ -143,10 +143,4 @@ def bibliography(document, block: blocks.BibliographyBlock, images, w) -> None:
         add_inlines(paragraph, entry.runs)
 
 
-WRITERS = {
-    blocks.Prose: prose,
-    blocks.LabelledText: labelled,
-    blocks.TitleBlock: title_block,
-    blocks.FirstPageNote: first_page_note,
-    blocks.BibliographyBlock: bibliography,
-}
+WRITERS = dict(zip(blocks.AUTHOR_BLOCKS, (prose, labelled, title_block, first_page_note, bibliography), strict=True))

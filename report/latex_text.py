@@ -7,8 +7,7 @@ and biber prints the list from the .bib written beside the .tex.
 from __future__ import annotations
 
 from report import document as blocks
-from report import latex
-from report import markup
+from report import latex, markup
 
 BIBLIOGRAPHY_FILE = "references.bib"
 
@@ -68,7 +67,7 @@ def _citation(citation: markup.Citation) -> str:
     if not any(citation.locators):
         return f"\\autocite{{{','.join(citation.bib_keys)}}}"
     return "\\autocites" + "".join(f"[{text(locator)}]{{{key}}}" if locator else f"{{{key}}}"
-                                   for key, locator in zip(citation.bib_keys, citation.locators))
+                                   for key, locator in zip(citation.bib_keys, citation.locators, strict=True))
 
 
 def _markup_blocks(items) -> str:
@@ -116,10 +115,4 @@ def bibliography(block: blocks.BibliographyBlock, figure_files, w) -> str:
     return "\n".join(f"\\noindent\\hangindent=2em\\hangafter=1 {inlines(entry.runs)}\\par" for entry in block.entries) + "\n"
 
 
-WRITERS = {
-    blocks.Prose: prose,
-    blocks.LabelledText: labelled,
-    blocks.TitleBlock: title_block,
-    blocks.FirstPageNote: first_page_note,
-    blocks.BibliographyBlock: bibliography,
-}
+WRITERS = dict(zip(blocks.AUTHOR_BLOCKS, (prose, labelled, title_block, first_page_note, bibliography), strict=True))

@@ -112,7 +112,8 @@ def with_bibliography(narrative: Narrative, data: bytes, filename: str) -> Narra
     from .references import decode, read_library
     text = decode(data, filename)
     read_library(text.encode(), filename)
-    return narrative.model_copy(update={"bibliography": clean_text(text), "bibliography_name": clean_text(filename, single_line=True)})
+    name = clean_text(filename, single_line=True)
+    return narrative.model_copy(update={"bibliography": clean_text(text), "bibliography_name": name})
 
 
 def dumps(narrative: Narrative) -> str:

@@ -12,8 +12,8 @@ from docx.enum.text import WD_COLOR_INDEX
 from lxml import etree
 
 from analysis.errors import UserError
-from report import docx, latex
 from report import document as blocks
+from report import docx, latex
 from report.__main__ import main
 from report.matter import compose
 from report.narrative import Narrative, dumps, loads
@@ -196,7 +196,8 @@ def test_chinese_front_matter_in_the_journals_order():
     doc = manuscript(CHINESE, "zh")
     document = word(doc)
     texts = [p.text.strip() for p in document.paragraphs if p.text.strip()]  # the note's mark is a no-break space
-    start = texts.index("摘要：目的：探讨二者的耦合关系。\n方法：熵值法与联立方程模型。\n结果：耦合协调度逐年上升。\n结论：二者相互促进。")
+    start = texts.index("摘要：目的：探讨二者的耦合关系。\n方法：熵值法与联立方程模型。\n"
+                        "结果：耦合协调度逐年上升。\n结论：二者相互促进。")
     assert texts[start + 1:start + 7] == [
         "关键词：新质生产力；耦合协调；联立方程", "中图分类号：F424\u3000文献标志码：A\u3000文章编号：1000-0000(2025)01-0001-10",
         "Coupling of new quality productivity", "ZHANG San", "Abstract: We study the coupling.",
@@ -204,7 +205,8 @@ def test_chinese_front_matter_in_the_journals_order():
     footnotes = next(rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/footnotes"))
     note = "".join(etree.fromstring(footnotes.blob).itertext())
     assert "收稿日期：2025-01-01" in note and "基金项目：国家社会科学基金项目（23BJY000）" in note and "作者简介：" in note
-    assert "Funding" not in texts and "基金项目" not in [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Funding" not in texts and "基金项目" not in headings
     tex = latex.render_document(doc, {})
     assert "{\\renewcommand{\\thefootnote}{}\\footnotetext{\\textbf{收稿日期：}2025{-}01{-}01\\\\" in tex
     assert "\\textbf{中图分类号：}F424\\quad{}\\textbf{文献标志码：}A\\quad{}" in tex
