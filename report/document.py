@@ -137,6 +137,11 @@ class Placeholder:
 
     section: str
     prompt: str
+    name: str = ""  # the section as printed ("引言"); the key when empty
+
+    @property
+    def printed(self) -> str:
+        return self.name or self.section
 
 
 @dataclass(frozen=True)

@@ -508,7 +508,7 @@ def _write_paragraph(document, block: blocks.Paragraph, images, w) -> None:
 
 
 def _write_placeholder(document, block: blocks.Placeholder, images, w) -> None:
-    _marked(document, f"{w['placeholder'].format(section=block.section)} {block.prompt}")
+    _marked(document, f"{w['placeholder'].format(section=block.printed)} {block.prompt}")
 
 
 def _write_equation(document, block: blocks.Equation, images, w) -> None:

@@ -292,7 +292,7 @@ def _paragraph(block: blocks.Paragraph, figure_files, w) -> str:
 
 
 def _placeholder(block: blocks.Placeholder, figure_files, w) -> str:
-    return _marked(f"{_text(w['placeholder'].format(section=block.section))} {_text(block.prompt)}")
+    return _marked(f"{_text(w['placeholder'].format(section=block.printed))} {_text(block.prompt)}")
 
 
 def _equation(block: blocks.Equation, figure_files, w) -> str:

@@ -54,7 +54,7 @@ class Matter:
         if self.sections.get(section):
             return [Prose(self.sections[section])]
         w = {**document_words(self.language), **catalogue("matter", self.language)}
-        return [Placeholder(section, w[f"prompt_{section}"])]
+        return [Placeholder(section, w[f"prompt_{section}"], w.get(section, "").rstrip("：:"))]
 
     def front(self) -> list:
         return self._chinese_front() if self.chinese else self._front()
