@@ -24,7 +24,7 @@ CITING = ("highlights", "abstract", "abstract_purpose", "abstract_methods", "abs
           "competing_interests", "funding", "data_availability", "author_notes")
 DECLARATIONS = ("author_contributions", "competing_interests", "funding", "data_availability")
 STRUCTURED_ABSTRACT = ("abstract_purpose", "abstract_methods", "abstract_results", "abstract_conclusions")
-PROFILE_STYLES = {"chinese-core": "gb7714", "elsevier": "harvard"}
+PROFILE_STYLES = {"elsevier": "harvard"}
 _KEYWORD_SEPARATORS = re.compile(r"\s*[;；,，、]\s*")
 _LIST_MARKER = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-*+])(?=\s)")
 
@@ -34,9 +34,11 @@ def chinese(language: str, profile: str) -> bool:
     return language.startswith("zh") or profile == "chinese-core"
 
 
-def citation_style(narrative: Narrative, profile: str) -> str:
-    """The author's choice, else the journal profile's: GB/T 7714 for Chinese journals, Elsevier Harvard, APA."""
-    return narrative.citation_style or PROFILE_STYLES.get(profile, "apa")
+def citation_style(narrative: Narrative, language: str, profile: str) -> str:
+    """The author's choice, else GB/T 7714 for a Chinese manuscript, else the journal profile's (Elsevier Harvard, APA)."""
+    if narrative.citation_style:
+        return narrative.citation_style
+    return "gb7714" if chinese(language, profile) else PROFILE_STYLES.get(profile, "apa")
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def compose(narrative: Narrative, language: str = "en", profile: str = "generic"
                         "literal @", key=section) for section, c in cited for key in c.keys)))
         return Matter(narrative, parsed, _typed_references(narrative.references), language, chinese(language, profile))
     library = references.read_library(narrative.bibliography.encode(), narrative.bibliography_name or "the reference file")
-    style = citation_style(narrative, profile)
+    style = citation_style(narrative, language, profile)
     if not cited:
         return Matter(narrative, parsed, None, language, chinese(language, profile))
     formatted = references.format_citations(library, style, cited)

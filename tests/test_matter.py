@@ -15,7 +15,7 @@ from analysis.errors import UserError
 from report import document as blocks
 from report import docx, latex
 from report.__main__ import main
-from report.matter import compose
+from report.matter import citation_style, compose
 from report.narrative import Narrative, dumps, loads
 from tests.tools import require_tool
 
@@ -243,3 +243,11 @@ def test_the_app_takes_a_reference_file_and_refuses_an_unknown_citation():
     assert "Narrative: the citation @nobody2020 is not in the reference file (key 'conclusions')" in messages(app.error)
     assert app.session_state[state.NARRATIVE].conclusions == ""
     assert app.text_area(key="narrative0.hypotheses") and app.text_input(key="narrative0.clc_number")
+
+
+@pytest.mark.parametrize("language, profile, expected", [
+    ("en", "generic", "apa"), ("en", "elsevier", "harvard"), ("en", "chinese-core", "gb7714"), ("zh", "generic", "gb7714"),
+    ("zh+en", "elsevier", "gb7714")])
+def test_the_citation_style_follows_the_manuscript_unless_chosen(language, profile, expected):
+    assert citation_style(Narrative(), language, profile) == expected
+    assert citation_style(Narrative(citation_style="numeric"), language, profile) == "numeric"

@@ -31,7 +31,7 @@ CHINESE_PARAGRAPHS = {"abstract_purpose": "摘要 目的 (purpose)", "abstract_m
                       "abstract_results": "摘要 结果 (results)", "abstract_conclusions": "摘要 结论 (conclusions)",
                       "author_notes": "作者简介 (about the authors)", "affiliations_en": "English affiliations",
                       "abstract_en": "English abstract"}
-STYLE_LABELS = {"": "As the journal profile asks (GB/T 7714 for chinese-core, Elsevier Harvard, else APA)",
+STYLE_LABELS = {"": "As the manuscript asks (GB/T 7714 in Chinese, Elsevier Harvard for elsevier, else APA)",
                 "apa": "APA (author-year)", "harvard": "Elsevier Harvard (author-year)",
                 "numeric": "Numeric, in order of citation", "gb7714": "GB/T 7714-2015 (numeric)"}
 MARKUP_HELP = ("A blank line starts a paragraph; *italic*, **bold**, lists with - or 1.; cite the reference file with "
