@@ -26,7 +26,7 @@ DECLARATIONS = ("author_contributions", "competing_interests", "funding", "data_
 STRUCTURED_ABSTRACT = ("abstract_purpose", "abstract_methods", "abstract_results", "abstract_conclusions")
 PROFILE_STYLES = {"elsevier": "harvard"}
 _KEYWORD_SEPARATORS = re.compile(r"\s*[;；,，、]\s*")
-_LIST_MARKER = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-*+])(?=\s)")
+_LIST_MARKER = re.compile(r"^(\d+[.)]|[-*+](?=\s|$))")
 
 
 def chinese(language: str, profile: str) -> bool:
@@ -153,20 +153,17 @@ def compose(narrative: Narrative, language: str = "en", profile: str = "generic"
     """
     parsed = {section: markup.parse(getattr(narrative, section)) for section in CITING}
     cited = [(section, c) for section in CITING for c in markup.citations(parsed[section])]
-    if not narrative.bibliography.strip():
-        if cited:
-            raise UserError(list(dict.fromkeys(
-                Problem(f"the citation @{key} needs a reference file (.bib or CSL-JSON); give one, or write \\@ for a "
-                        "literal @", key=section) for section, c in cited for key in c.keys)))
+    if not cited:
         return Matter(narrative, parsed, _typed_references(narrative.references), language, chinese(language, profile))
+    if not narrative.bibliography.strip():
+        raise UserError(list(dict.fromkeys(
+            Problem(f"the citation @{key} needs a reference file (.bib or CSL-JSON); give one, or write \\@ for a "
+                    "literal @", key=section) for section, c in cited for key in c.keys)))
     library = references.read_library(narrative.bibliography.encode(), narrative.bibliography_name or "the reference file")
     style = citation_style(narrative, language, profile)
-    if not cited:
-        return Matter(narrative, parsed, None, language, chinese(language, profile))
     formatted = references.format_citations(library, style, cited)
     export = references.to_bibtex(library, [key for _, c in cited for key in c.keys])
     texts = iter(formatted.citations)
-
     spec = references.STYLES[style]
 
     def resolved(citation: markup.Citation) -> markup.Citation:
