@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_COLOR_INDEX
+from docx.shared import Pt
 from lxml import etree
 
 from analysis.errors import UserError
@@ -251,3 +253,17 @@ def test_the_app_takes_a_reference_file_and_refuses_an_unknown_citation():
 def test_the_citation_style_follows_the_manuscript_unless_chosen(language, profile, expected):
     assert citation_style(Narrative(), language, profile) == expected
     assert citation_style(Narrative(citation_style="numeric"), language, profile) == "numeric"
+
+
+def test_a_reference_document_with_a_bibliography_style_formats_the_list():
+    template = WordDocument(str(docx.REFERENCE))
+    style = template.styles.add_style("Bibliography", WD_STYLE_TYPE.PARAGRAPH)
+    style.paragraph_format.left_indent, style.paragraph_format.first_line_indent = Pt(36), Pt(-36)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    doc = manuscript(Narrative(introduction=CITING, bibliography=FIVE, citation_style="apa"))
+    entries = after_heading(WordDocument(io.BytesIO(docx.render_document(doc, {}, reference=buffer.getvalue()))),
+                            "References")
+    assert [p.style.name for p in entries] == ["Bibliography"] * 5
+    assert all(p.paragraph_format.first_line_indent is None for p in entries)  # the style's indent, not the paragraph's
+    assert all(run.font.name is None and run.font.size is None for p in entries for run in p.runs)
