@@ -146,20 +146,39 @@ def _run_on(blocks: tuple) -> tuple:
     return tuple(inlines)
 
 
-def compose(narrative: Narrative, language: str = "en", profile: str = "generic") -> Matter:
-    """Parse every author section, format its citations in the chosen style, and build the reference list.
+def check_citations(narrative: Narrative) -> None:
+    """A UserError naming the key and the section of every citation the reference file cannot answer; quick, as
+    nothing is formatted, for checking an edit."""
+    _cited_library(narrative, _parsed(narrative))
 
-    A citation of a key not in the reference file, or without one, is a UserError naming the key and the section.
-    """
-    parsed = {section: markup.parse(getattr(narrative, section)) for section in CITING}
+
+def _parsed(narrative: Narrative) -> dict:
+    return {section: markup.parse(getattr(narrative, section)) for section in CITING}
+
+
+def _cited_library(narrative: Narrative, parsed: dict) -> tuple[list, references.Library | None]:
+    """The (section, citation) pairs in reading order, and the reference file they cite, every key checked."""
     cited = [(section, c) for section in CITING for c in markup.citations(parsed[section])]
     if not cited:
-        return Matter(narrative, parsed, _typed_references(narrative.references), language, chinese(language, profile))
+        return cited, None
     if not narrative.bibliography.strip():
         raise UserError(list(dict.fromkeys(
             Problem(f"the citation @{key} needs a reference file (.bib or CSL-JSON); give one, or write \\@ for a "
                     "literal @", key=section) for section, c in cited for key in c.keys)))
     library = references.read_library(narrative.bibliography.encode(), narrative.bibliography_name or "the reference file")
+    references.check_keys(library, cited)
+    return cited, library
+
+
+def compose(narrative: Narrative, language: str = "en", profile: str = "generic") -> Matter:
+    """Parse every author section, format its citations in the chosen style, and build the reference list.
+
+    A citation of a key not in the reference file, or without one, is a UserError naming the key and the section.
+    """
+    parsed = _parsed(narrative)
+    cited, library = _cited_library(narrative, parsed)
+    if not cited:
+        return Matter(narrative, parsed, _typed_references(narrative.references), language, chinese(language, profile))
     style = citation_style(narrative, language, profile)
     formatted = references.format_citations(library, style, cited)
     export = references.to_bibtex(library, [key for _, c in cited for key in c.keys])

@@ -135,7 +135,7 @@ def format_citations(library: Library, style: str, cited: Sequence[tuple[str, Ci
     A citation written in a sentence (``@key``) reads "Zhang and Li (2024)" in author-year styles and like a
     bracketed one in numeric styles.
     """
-    _check_keys(library, cited)
+    check_keys(library, cited)
     spec = STYLES[style]
     order = list(dict.fromkeys(key for _, citation in cited for key in citation.keys))
     source = CiteProcJSON([_unmarked(item) for key in order for item in library.items if item["id"] == key])
@@ -165,7 +165,8 @@ def format_citations(library: Library, style: str, cited: Sequence[tuple[str, Ci
                      Bibliography(entries, hanging_indent=root.bibliography.get("hanging-indent") == "true"))
 
 
-def _check_keys(library: Library, cited: Sequence[tuple[str, Citation]]) -> None:
+def check_keys(library: Library, cited: Sequence[tuple[str, Citation]]) -> None:
+    """Every cited key in the library and every locator understood, or a UserError naming each that is not."""
     known = set(library.keys())
     by_lower = {key.lower(): key for key in known}
     problems = []

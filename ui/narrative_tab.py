@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.errors import UserError
 from report.document import plain
-from report.matter import compose
+from report.matter import check_citations
 from report.narrative import Narrative, dumps, loads, with_bibliography
 
 from . import state
@@ -50,9 +50,8 @@ def _store(field: str) -> None:
 
 def _accept(new: Narrative) -> bool:
     """Keep the edited narrative unless a citation names a key the reference file lacks; then say which and where."""
-    settings = state.study().document
     try:
-        compose(new, settings.language, settings.profile)
+        check_citations(new)
     except UserError as e:
         st.session_state[state.EDIT_PROBLEMS] = [f"Narrative: {p}" for p in e.problems]
         return False
