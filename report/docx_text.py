@@ -44,7 +44,7 @@ def _markup_blocks(document, items, depth: int = 0) -> None:
         if isinstance(block, markup.Paragraph):
             add_inlines(document.add_paragraph(), block.inlines)
             continue
-        style = word._style(document, _LIST_STYLES[block.ordered][min(depth, 2)])
+        style = _style(document, _LIST_STYLES[block.ordered][min(depth, 2)])
         for number, item in enumerate(block.items, start=block.start):
             first, *rest = item or (markup.Paragraph(()),)
             if isinstance(first, markup.Paragraph):
@@ -55,6 +55,11 @@ def _markup_blocks(document, items, depth: int = 0) -> None:
             else:
                 rest = [first, *rest]
             _markup_blocks(document, rest, depth + 1)
+
+
+def _style(document, name: str):
+    """The reference document's style of that name, or None (Normal) if it has none."""
+    return document.styles[name] if name in document.styles else None
 
 
 def _short_lines_stay_short(document) -> None:
@@ -68,12 +73,12 @@ def _short_lines_stay_short(document) -> None:
         compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))  # the schema puts it before every other setting used
 
 
-def prose(document, block: blocks.Prose, images, w) -> None:
+def prose(document, block: blocks.Prose, *_) -> None:
     _short_lines_stay_short(document)
     _markup_blocks(document, block.blocks)
 
 
-def labelled(document, block: blocks.LabelledText, images, w) -> None:
+def labelled(document, block: blocks.LabelledText, *_) -> None:
     """The bold label run in, then the text; what the author must still give, highlighted."""
     _short_lines_stay_short(document)
     paragraph = document.add_paragraph()
@@ -82,7 +87,7 @@ def labelled(document, block: blocks.LabelledText, images, w) -> None:
     add_inlines(paragraph, block.inlines, marked=block.missing)
 
 
-def title_block(document, block: blocks.TitleBlock, images, w) -> None:
+def title_block(document, block: blocks.TitleBlock, *_) -> None:
     for text, emphasis in ((block.title, "bold"), (block.authors, None), (block.affiliations, "italic")):
         if text:
             paragraph = document.add_paragraph()
@@ -93,7 +98,7 @@ def title_block(document, block: blocks.TitleBlock, images, w) -> None:
                 setattr(run, emphasis, True)
 
 
-def first_page_note(document, block: blocks.FirstPageNote, images, w) -> None:
+def first_page_note(document, block: blocks.FirstPageNote, *_) -> None:
     """A footnote without a mark, referenced from the paragraph before it (on the first page)."""
     footnotes = _footnotes(document)
     number = 1 + max(int(n.get(qn("w:id"))) for n in footnotes.element.iterchildren(qn("w:footnote")))
@@ -130,9 +135,9 @@ def _footnotes(document) -> XmlPart:
     return footnotes
 
 
-def bibliography(document, block: blocks.BibliographyBlock, images, w) -> None:
+def bibliography(document, block: blocks.BibliographyBlock, *_) -> None:
     """One paragraph per entry in the Bibliography style: the label ("[1]") and a tab, then the entry."""
-    style = word._style(document, "Bibliography")
+    style = _style(document, "Bibliography")
     for entry in block.entries:
         paragraph = document.add_paragraph(style=style)
         if style is None:

@@ -83,32 +83,32 @@ def _markup_blocks(items) -> str:
     return "\n".join(out)
 
 
-def prose(block: blocks.Prose, figure_files, w) -> str:
+def prose(block: blocks.Prose, *_) -> str:
     return _markup_blocks(block.blocks)
 
 
-def labelled(block: blocks.LabelledText, figure_files, w) -> str:
+def labelled(block: blocks.LabelledText, *_) -> str:
     """"\\textbf{Keywords:} a; b" as a paragraph of its own; what the author must still give, in the marked box."""
     if block.missing:
         return latex._marked(f"{text(block.lead)} {inlines(block.inlines)}".strip())
     return f"\\noindent\\textbf{{{text(block.lead)}}}{inlines(block.inlines)}\\par\\medskip\n"
 
 
-def title_block(block: blocks.TitleBlock, figure_files, w) -> str:
+def title_block(block: blocks.TitleBlock, *_) -> str:
     lines = [f"{{\\large\\bfseries {text(block.title)}\\par}}"]
     lines += [f"\\smallskip {text(block.authors)}\\par"] if block.authors else []
     lines += [f"{{\\small\\itshape {text(block.affiliations)}\\par}}"] if block.affiliations else []
     return "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n"
 
 
-def first_page_note(block: blocks.FirstPageNote, figure_files, w) -> str:
+def first_page_note(block: blocks.FirstPageNote, *_) -> str:
     """A footnote without a mark, at the foot of the page it starts on (the first)."""
     lines = [f"\\textbf{{{text(line.lead)}}}" + (f"\\textcolor{{red}}{{\\textbf{{[{inlines(line.inlines)}]}}}}"
                                                   if line.missing else inlines(line.inlines)) for line in block.lines]
     return "{\\renewcommand{\\thefootnote}{}\\footnotetext{" + "\\\\\n".join(lines) + "}}\n"
 
 
-def bibliography(block: blocks.BibliographyBlock, figure_files, w) -> str:
+def bibliography(block: blocks.BibliographyBlock, *_) -> str:
     """biber's list in the chosen style; typed references one paragraph each, every line but the first indented."""
     if block.bibtex:
         return "\\printreferences\n"
