@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -228,8 +229,11 @@ def test_command_line_takes_a_reference_file(tmp_path):
     narrative.write_text(dumps(Narrative(introduction=CITING)), encoding="utf-8")
     (tmp_path / "refs.bib").write_text(FIVE, encoding="utf-8")
     assert main(["build", "--narrative", str(narrative), "--bibliography", str(tmp_path / "refs.bib"),
-                 "--out", str(tmp_path / "out"), "--format", "tex"]) == 0
+                 "--out", str(tmp_path / "out"), "--format", "tex,zip"]) == 0
     assert len(re.findall(r"^@\w+\{", (tmp_path / "out" / "references.bib").read_text(encoding="utf-8"), flags=re.M)) == 5
+    with zipfile.ZipFile(tmp_path / "out" / "bundle.zip") as bundle:  # the bundle rebuilds the same manuscript
+        assert bundle.read("references.bib") == (tmp_path / "out" / "references.bib").read_bytes()
+        assert loads(bundle.read("narrative.toml")).bibliography_name == "refs.bib"
 
 
 def test_the_app_takes_a_reference_file_and_refuses_an_unknown_citation():
