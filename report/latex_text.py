@@ -47,8 +47,8 @@ def inlines(items) -> str:
 
 
 def _inline(item) -> str:
-    if isinstance(item, markup.LineBreak):
-        return "\\\\\n"
+    if isinstance(item, markup.LineBreak):  # \newline, unlike \\, takes no [ or * from the text that follows
+        return "\\newline\n"
     if isinstance(item, markup.Citation):
         return _citation(item)
     out = text(item.text)
@@ -78,7 +78,7 @@ def _markup_blocks(items) -> str:
         else:
             environment = "enumerate" if block.ordered else "itemize"
             start = [f"\\setcounter{{enumi}}{{{block.start - 1}}}"] if block.ordered and block.start != 1 else []
-            entries = [f"\\item {_markup_blocks(item).strip()}" for item in block.items]
+            entries = [f"\\item{{}} {_markup_blocks(item).strip()}" for item in block.items]  # {}: "[" stays text
             out.append("\n".join([f"\\begin{{{environment}}}", *start, *entries, f"\\end{{{environment}}}"]) + "\n")
     return "\n".join(out)
 
@@ -105,7 +105,7 @@ def first_page_note(block: blocks.FirstPageNote, *_) -> str:
     """A footnote without a mark, at the foot of the page it starts on (the first)."""
     lines = [f"\\textbf{{{text(line.lead)}}}" + (f"\\textcolor{{red}}{{\\textbf{{[{inlines(line.inlines)}]}}}}"
                                                   if line.missing else inlines(line.inlines)) for line in block.lines]
-    return "{\\renewcommand{\\thefootnote}{}\\footnotetext{" + "\\\\\n".join(lines) + "}}\n"
+    return "{\\renewcommand{\\thefootnote}{}\\footnotetext{" + "\\newline\n".join(lines) + "}}\n"
 
 
 def bibliography(block: blocks.BibliographyBlock, *_) -> str:

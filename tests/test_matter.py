@@ -24,8 +24,8 @@ from tests.tools import require_tool
 
 REFERENCES = Path(__file__).parent / "data" / "references"
 FIVE = (REFERENCES / "sample.bib").read_text(encoding="utf-8") + (REFERENCES / "greene.bib").read_text(encoding="utf-8")
-CITING = ("Systems need instruments [@greene2018; @wang2021, p. 5], as @wooldridge2010 shows.\n\n"
-          "- Three-stage least squares [@zellner1962].\n- Research statistics [@oecd2015].")
+CITING = ("Systems need instruments [@greene2018; @wang2021, p. 5], as @wooldridge2010 shows.\n[1] * and [2] "
+          "start lines here.\n\n- [a] Three-stage least squares [@zellner1962].\n- Research statistics [@oecd2015].")
 STYLES = ("apa", "numeric", "gb7714")
 
 
@@ -144,9 +144,9 @@ def test_paragraphs_line_breaks_lists_and_emphasis_in_both_formats():
         ("1.\tone", "List"), ("2.\ttwo", "List"), ("a", "List Bullet"), ("b", "List Bullet")]
     assert document.settings.element.find(".//{*}doNotExpandShiftReturn") is not None
     tex = latex.render_document(doc, {})
-    assert "First \\emph{emphasis} and \\textbf{strong}.\\\\\nSame paragraph, new line." in tex
-    assert "\\begin{enumerate}\n\\item one\n\\item two\n\\end{enumerate}" in tex
-    assert "\\begin{itemize}\n\\item a\n\\item b\n\\end{itemize}" in tex
+    assert "First \\emph{emphasis} and \\textbf{strong}.\\newline\nSame paragraph, new line." in tex
+    assert "\\begin{enumerate}\n\\item{} one\n\\item{} two\n\\end{enumerate}" in tex
+    assert "\\begin{itemize}\n\\item{} a\n\\item{} b\n\\end{itemize}" in tex
 
 
 def test_drafted_text_is_not_read_as_markup():
@@ -211,7 +211,7 @@ def test_chinese_front_matter_in_the_journals_order():
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Funding" not in texts and "基金项目" not in headings
     tex = latex.render_document(doc, {})
-    assert "{\\renewcommand{\\thefootnote}{}\\footnotetext{\\textbf{收稿日期：}2025{-}01{-}01\\\\" in tex
+    assert "{\\renewcommand{\\thefootnote}{}\\footnotetext{\\textbf{收稿日期：}2025{-}01{-}01\\newline" in tex
     assert "\\textbf{中图分类号：}F424\\quad{}\\textbf{文献标志码：}A\\quad{}" in tex
     assert "\\noindent\\textbf{关键词：}新质生产力；耦合协调；联立方程\\par" in tex
 
