@@ -6,6 +6,8 @@ and biber prints the list from the .bib written beside the .tex.
 """
 from __future__ import annotations
 
+import re
+
 from report import document as blocks
 from report import latex, markup
 
@@ -24,12 +26,22 @@ def preamble(doc: blocks.Document) -> str:
 
 
 # pdfLaTeX's CJKutf8 makes every non-ASCII character active, which biblatex's case changes cannot expand: the list is
-# printed outside the CJK environment there (XeLaTeX sets it as it is).
+# printed outside the CJK environment there, and the Chinese text of the entries in a CJK environment of its own
+# (\cjktext, robust, so that no case change looks inside). XeLaTeX sets both as they are.
 PRINT_REFERENCES = r"""\makeatletter
 \@ifpackageloaded{CJKutf8}
-  {\newcommand{\printreferences}{\end{CJK}\printbibliography[heading=none]\begin{CJK}{UTF8}{gbsn}}}
-  {\newcommand{\printreferences}{\printbibliography[heading=none]}}
+  {\newcommand{\printreferences}{\end{CJK}\printbibliography[heading=none]\begin{CJK}{UTF8}{gbsn}}
+   \DeclareRobustCommand{\cjktext}[1]{\begin{CJK}{UTF8}{gbsn}#1\end{CJK}}}
+  {\newcommand{\printreferences}{\printbibliography[heading=none]}
+   \DeclareRobustCommand{\cjktext}[1]{#1}}
 \makeatother"""
+_CJK_RUN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
+
+
+def bibliography_file(doc: blocks.Document) -> str:
+    """The .bib file the manuscript cites, its Chinese text in \\cjktext; "" when it cites nothing."""
+    bibtex = next((b.bibtex for b in doc.blocks if isinstance(b, blocks.BibliographyBlock)), "")
+    return _CJK_RUN.sub(lambda m: f"\\cjktext{{{m.group(0)}}}", bibtex)
 
 
 def text(value: str) -> str:

@@ -203,8 +203,3 @@ def _typed_references(text: str) -> BibliographyBlock | None:
         entries.append(references.Entry("", (), markup.parse(escaped)[0].inlines))
     return BibliographyBlock(tuple(entries)) if entries else None
 
-
-def bibtex(doc) -> str:
-    """The .bib file the LaTeX manuscript cites, or "" when it cites none."""
-    return next((b.bibtex for b in doc.blocks if isinstance(b, BibliographyBlock)), "")
-
