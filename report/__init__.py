@@ -19,6 +19,7 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
     """Every output file by name: manuscript and tables documents in Word and LaTeX, figures, tables, the bundle."""
     from . import docx, export, latex  # python-docx, pylatex and latex2mathml load with the first download
     from .bundle import bundle
+    from .latex_text import BIBLIOGRAPHY_FILE, bibliography_file
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
@@ -40,6 +41,8 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
         paths = {f.id: f"figures/{f.id}.pdf" for f in figures}
         files["manuscript.tex"] = latex.render_document(rep.manuscript, paths).encode()
         files["tables.tex"] = latex.render_document(rep.supplement, paths).encode()
+        if cited := bibliography_file(rep.manuscript):
+            files[BIBLIOGRAPHY_FILE] = cited.encode()  # biber reads it beside manuscript.tex
         files |= {paths[f.id]: built.figure_file(f, "pdf") for f in figures}
         files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table).encode() for b in rep.tables}
     if "zip" in formats:

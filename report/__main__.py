@@ -1,4 +1,5 @@
-"""python -m report build [--study STUDY.toml] [--data FILE] [--narrative TEXT.toml] --out DIR [--format docx,tex,zip]"""
+"""python -m report build [--study STUDY.toml] [--data FILE] [--narrative TEXT.toml] [--bibliography REFS.bib] --out DIR
+[--format docx,tex,zip]"""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ from analysis.pipeline import run
 from analysis.study import read_file
 
 from . import FORMATS, assemble, render
-from .narrative import Narrative, loads
+from .narrative import Narrative, loads, with_bibliography
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="the embedded demo study and data when left out")
     add_input_arguments(build_cmd)
     build_cmd.add_argument("--narrative", type=Path, help="the author's text (TOML): title, authors, abstract ...")
+    build_cmd.add_argument("--bibliography", type=Path, help="the references the narrative cites: BibTeX or CSL-JSON")
     build_cmd.add_argument("--reference-docx", type=Path, help="a journal's Word reference document to take styles from")
     build_cmd.add_argument("--format", default=",".join(FORMATS), help="comma-separated: docx, tex, zip (default: all)")
     return parser
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         step("reading the narrative file")
         narrative_bytes = _read(args.narrative, "narrative file")
         narrative = loads(narrative_bytes) if narrative_bytes is not None else Narrative()
+        if args.bibliography is not None:
+            step("reading the reference file")
+            narrative = with_bibliography(narrative, _read(args.bibliography, "reference file"), args.bibliography.name)
         step("reading the reference document")
         reference_docx = _read(args.reference_docx, "reference document")
         step("estimating")

@@ -137,6 +137,65 @@ class Placeholder:
 
     section: str
     prompt: str
+    name: str = ""  # the section as printed ("引言"); the key when empty
+
+    @property
+    def printed(self) -> str:
+        return self.name or self.section
+
+
+@dataclass(frozen=True)
+class Prose:
+    """The author's text in the markup subset (report.markup): paragraphs, lists, emphasis, line breaks, citations."""
+
+    blocks: tuple
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """A paragraph led by a bold label: "Keywords: a; b", "中图分类号：F061.5"; inlines as report.markup's.
+    missing: the author has still to write it, and the text is the prompt, printed marked."""
+
+    label: str
+    inlines: tuple
+    missing: bool = False
+
+    @property
+    def lead(self) -> str:
+        """The label as printed before the text: "Keywords: " takes a space, "关键词：" none."""
+        return self.label + " " if self.label[-1:].isascii() and self.label[-1:].strip() else self.label
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    """A title inside the document, with its authors and affiliations: a Chinese paper's English title block."""
+
+    title: str
+    authors: str = ""
+    affiliations: str = ""
+
+
+@dataclass(frozen=True)
+class FirstPageNote:
+    """A footnote without a mark on the first page (收稿日期, 基金项目, 作者简介): LabelledText lines."""
+
+    lines: tuple
+
+
+@dataclass(frozen=True)
+class BibliographyBlock:
+    """The reference list, one paragraph per entry (report.references.Entry).
+
+    bibtex: the cited entries as a .bib file for biber, with biblatex the style LaTeX prints them in; empty for
+    references the author typed, which LaTeX prints as they are."""
+
+    entries: tuple
+    bibtex: str = ""
+    biblatex: str = ""  # biblatex's options: "style=numeric,sorting=none"
+
+
+AUTHOR_BLOCKS = (Prose, LabelledText, TitleBlock, FirstPageNote, BibliographyBlock)  # report.matter's, in that order
+# each renderer's writers for them: prose, labelled, title_block, first_page_note, bibliography (latex_text, docx_text)
 
 
 @dataclass(frozen=True)
@@ -188,12 +247,10 @@ class Document:
     headings: str = "decimal"  # how headings print their numbers (heading_label)
 
 
-def _author_blocks(narrative: Narrative, section: str, w: dict) -> list:
-    """The author's paragraphs (blank-line separated), or a placeholder asking for them."""
-    text = getattr(narrative, section).strip()
-    if not text:
-        return [Placeholder(section, w[f"prompt_{section}"])]
-    return [Paragraph(p.strip()) for p in text.split("\n\n") if p.strip()]
+def _author_blocks(narrative: Narrative, language: str, profile: str):
+    """The author's sections, front and back matter as blocks (report.matter), citations formatted."""
+    from .matter import compose  # matter builds on this module's block types
+    return compose(narrative, language, profile)
 
 
 def equation_templates() -> dict:
@@ -286,12 +343,13 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     def paragraphs(key):
         return [Paragraph(p) for p in text.get(key, [])]
 
-    def author(section):
-        return _author_blocks(narrative, section, w)
+    matter = _author_blocks(narrative, exhibits.language, study.document.profile)
+    author = matter.author
 
-    blocks: list = [Heading(w["abstract"], 1, "abstract", numbered=False), *author("abstract")]
+    blocks: list = matter.front()
     blocks += [Heading(w["introduction"], 1, "introduction"), *author("introduction"),
-               Heading(w["literature"], 1, "literature"), *author("literature"), Heading(w["method"], 1, "method")]
+               Heading(w["literature"], 1, "literature"), *author("literature"), *matter.hypotheses(),
+               Heading(w["method"], 1, "method")]
     blocks += _data_blocks(results, study, w, say)
     if study.indices:
         blocks.append(Heading(w["indices_method"], 2, "indices_method"))
@@ -327,8 +385,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         blocks += [Heading(w["chapter_results"], 2, "chapter_results"),
                    *_chapter_blocks(results, exhibits, text, numbered, templates, say)]
     blocks += [Heading(w["conclusions"], 1, "conclusions"), *author("conclusions"),
-               Heading(w["suggestions"], 1, "suggestions"), *author("suggestions"),
-               Heading(w["references"], 1, "references", numbered=False), *author("references")]
+               Heading(w["suggestions"], 1, "suggestions"), *author("suggestions"), *matter.back()]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
                     tuple(numbered_headings(blocks)), results.synthetic, exhibits.language, study.document.profile,
                     study.document.headings)

@@ -41,6 +41,7 @@ from analysis.errors import UserError
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
+from report import docx_text
 from report.cells import MINUS, display_width
 from report.omml import display
 from report.strings import words
@@ -695,11 +696,12 @@ def render_document(doc: blocks.Document, images: dict[str, bytes], *, reference
     document = _template(reference, doc.language, doc.profile)
     context = _Context(images, words(doc.language), doc)
     _front_matter(document, doc, context.words)
+    writers = _BLOCK_WRITERS | docx_text.WRITERS  # the author's text, front and back matter
     for block in doc.blocks:
         if isinstance(block, blocks.TableBlock) and tables and block.table.id in tables:
             _copy(document, tables[block.table.id])
         else:
-            _BLOCK_WRITERS[type(block)](document, block, context)
+            writers[type(block)](document, block, context)
     return _save(document, doc.title, doc.authors, created)
 
 
@@ -722,11 +724,6 @@ def _front_matter(document, doc: blocks.Document, w: dict) -> None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             paragraph.paragraph_format.first_line_indent = Pt(0)
             paragraph.add_run(_xml_text(text)).italic = italic
-    if doc.keywords:
-        paragraph = document.add_paragraph()
-        paragraph.paragraph_format.first_line_indent = Pt(0)
-        paragraph.add_run(w["keywords"] + " ").bold = True
-        paragraph.add_run(_xml_text(doc.keywords))
     if doc.synthetic:
         _marked(document, w["synthetic"])
 
@@ -760,7 +757,7 @@ def _write_paragraph(document, block: blocks.Paragraph, context: _Context) -> No
 
 
 def _write_placeholder(document, block: blocks.Placeholder, context: _Context) -> None:
-    _marked(document, f"{context.words['placeholder'].format(section=block.section)} {block.prompt}")
+    _marked(document, f"{context.words['placeholder'].format(section=block.printed)} {block.prompt}")
 
 
 def _write_equation(document, block: blocks.Equation, context: _Context) -> None:

@@ -17,6 +17,7 @@ from pylatex.utils import escape_latex
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
+from report import latex_text
 from report.cells import MINUS, display_width, number_extent, width_cap
 from report.strings import ENGLISH, words
 
@@ -59,12 +60,13 @@ def table_fragment(table: Table) -> str:
     return "% Needs the packages and \\sym of preamble.tex.\n" + table_latex(table)
 
 
-def document(body: str, title: str, author: str = "") -> str:
-    """A complete pdfLaTeX document around body; author is LaTeX already escaped."""
+def document(body: str, title: str, author: str = "", packages: str = "") -> str:
+    """A complete pdfLaTeX document around body; author is LaTeX already escaped, packages more preamble."""
     return "\n".join([
         "\\documentclass[11pt,a4paper]{article}",
         "\\usepackage[margin=2.5cm]{geometry}",
         preamble(),
+        *([packages] if packages else []),
         f"\\title{{{_text(title)}}}",
         f"\\author{{{author}}}",
         "\\date{}",
@@ -268,12 +270,11 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
                             for k, t in enumerate((doc.authors, doc.affiliations)) if t)
     w = words(doc.language)
     front = []
-    if doc.keywords:
-        front.append(f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(doc.keywords)}\n")
     if doc.synthetic:
         front.append(_marked(_text(w["synthetic"])))
-    body = [_BLOCK_WRITERS[type(block)](block, figure_files, w) for block in blocks.labelled(doc)]
-    return document("\n".join(front + body), doc.title, author)
+    writers = _BLOCK_WRITERS | latex_text.WRITERS  # the author's text, front and back matter
+    body = [writers[type(block)](block, figure_files, w) for block in blocks.labelled(doc)]
+    return document("\n".join(front + body), doc.title, author, latex_text.preamble(doc))
 
 
 def _marked(text: str) -> str:
@@ -291,7 +292,7 @@ def _paragraph(block: blocks.Paragraph, figure_files, w) -> str:
 
 
 def _placeholder(block: blocks.Placeholder, figure_files, w) -> str:
-    return _marked(f"{_text(w['placeholder'].format(section=block.section))} {_text(block.prompt)}")
+    return _marked(f"{_text(w['placeholder'].format(section=block.printed))} {_text(block.prompt)}")
 
 
 def _equation(block: blocks.Equation, figure_files, w) -> str:

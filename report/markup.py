@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -41,6 +41,8 @@ class Citation:
     keys: tuple[str, ...]
     locators: tuple[str, ...]
     in_text: bool = False
+    text: tuple[Run, ...] = ()  # as the citation style prints it, once formatted (report.matter)
+    bib_keys: tuple[str, ...] = ()  # the keys in the exported .bib, safe inside \\cite{}
 
 
 Inline = Union[Run, LineBreak, Citation]
@@ -78,6 +80,17 @@ def citations(blocks: tuple[Block, ...]) -> Iterator[Citation]:
         else:
             for item in block.items:
                 yield from citations(item)
+
+
+def with_citations(blocks: tuple[Block, ...], replace: Callable[[Citation], Citation]) -> tuple[Block, ...]:
+    """The blocks with every citation replaced, in reading order (to carry its formatted text)."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(Paragraph(tuple(replace(i) if isinstance(i, Citation) else i for i in block.inlines)))
+        else:
+            out.append(ListBlock(tuple(with_citations(item, replace) for item in block.items), block.ordered, block.start))
+    return tuple(out)
 
 
 def _blocks(tokens, i: int, closing: str | None) -> tuple[tuple[Block, ...], int]:

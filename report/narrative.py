@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Literal
 
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError
@@ -25,6 +26,8 @@ from .phrasing import ALPHA, Phrasing, finite, numbered
 
 WEAK_F = 10  # the rule of thumb for weak instruments: a first-stage F below it
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
+CITATION_STYLES = ("apa", "harvard", "numeric", "gb7714")
+REFERENCE_FILE_BYTES = 2_000_000  # a reference file of a few thousand entries
 
 
 def _property(text: str) -> str:
@@ -33,13 +36,30 @@ def _property(text: str) -> str:
     return text
 
 
+def _reference_file(text: str) -> str:
+    """The reference file's text, read now so that a bad entry is named when the narrative is loaded."""
+    if len(text.encode()) > REFERENCE_FILE_BYTES:
+        raise ValueError(f"the reference file has more than {REFERENCE_FILE_BYTES // 1_000_000} MB")
+    if text.strip():
+        from .references import read_library  # bibtexparser and citeproc load only for a narrative that cites
+        try:
+            read_library(text.encode(), "the reference file")
+        except UserError as e:
+            raise ValueError("; ".join(str(p) for p in e.problems)) from None
+    return text
+
+
 Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text)))]
 Line = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text, single_line=True)))]
 Property = Annotated[Line, AfterValidator(_property)]
+ReferenceFile = Annotated[StrictStr, AfterValidator(lambda text: _reference_file(clean_text(text)))]
 
 
 class Narrative(BaseModel):
-    """The author's own text; an empty section becomes a marked placeholder in the manuscript."""
+    """The author's own text; an empty section becomes a marked placeholder in the manuscript.
+
+    Sections are written in a small Markdown subset (report.markup) and cite the reference file with [@key].
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,12 +67,36 @@ class Narrative(BaseModel):
     authors: Annotated[Paragraphs, AfterValidator(_property)] = ""
     affiliations: Paragraphs = ""
     keywords: Property = ""
+    highlights: Paragraphs = ""  # one per line or as a list
     abstract: Paragraphs = ""
     introduction: Paragraphs = ""
     literature: Paragraphs = ""
+    hypotheses: Paragraphs = ""
     conclusions: Paragraphs = ""
     suggestions: Paragraphs = ""
-    references: Paragraphs = ""
+    author_contributions: Paragraphs = ""  # CRediT roles
+    competing_interests: Paragraphs = ""
+    funding: Paragraphs = ""  # also the Chinese first-page note's 基金项目
+    data_availability: Paragraphs = ""
+    references: Paragraphs = ""  # typed references, one per line, when there is no reference file
+    bibliography: ReferenceFile = ""  # the text of a BibTeX (.bib) or CSL-JSON (.json) reference file
+    bibliography_name: Line = ""  # the reference file's name, as uploaded
+    citation_style: Literal["", *CITATION_STYLES] = ""  # "": the journal profile's (chinese-core gb7714, elsevier harvard, apa)
+    # A Chinese manuscript: the structured abstract, the classification lines, the first-page note, the English block.
+    abstract_purpose: Paragraphs = ""
+    abstract_methods: Paragraphs = ""
+    abstract_results: Paragraphs = ""
+    abstract_conclusions: Paragraphs = ""
+    clc_number: Line = ""  # 中图分类号, e.g. F061.5
+    document_code: Line = "A"  # 文献标志码
+    article_number: Line = ""  # 文章编号
+    received: Line = ""  # 收稿日期
+    author_notes: Paragraphs = ""  # 作者简介
+    title_en: Line = ""
+    authors_en: Line = ""
+    affiliations_en: Paragraphs = ""
+    abstract_en: Paragraphs = ""
+    keywords_en: Line = ""
 
 
 def loads(text: str | bytes) -> Narrative:
@@ -67,6 +111,15 @@ def loads(text: str | bytes) -> Narrative:
         raise UserError("the narrative file nests tables or arrays too deeply to be read") from None
     except ValidationError as e:
         raise UserError(schema_problems(e, Narrative)) from None
+
+
+def with_bibliography(narrative: Narrative, data: bytes, filename: str) -> Narrative:
+    """The narrative with this reference file (BibTeX or CSL-JSON bytes) as its bibliography; bad entries are named."""
+    from .references import decode, read_library
+    text = decode(data, filename)
+    read_library(text.encode(), filename)
+    name = clean_text(filename, single_line=True)
+    return narrative.model_copy(update={"bibliography": clean_text(text), "bibliography_name": name})
 
 
 def dumps(narrative: Narrative) -> str:

@@ -37,13 +37,21 @@ class Style:
     csl: str
     biblatex: str
     numeric: bool
+    biblatex_options: str = ""  # what makes biblatex print as the CSL style does
+    english_in_english: bool = False  # a Chinese style whose terms for a Western entry are English
+
+    @property
+    def biblatex_package_options(self) -> str:
+        return ",".join(filter(None, (f"style={self.biblatex}", self.biblatex_options)))
 
 
 STYLES = {
     "apa": Style("APA (7th edition), author-year", "apa", "apa", numeric=False),
     "harvard": Style("Elsevier Harvard, author-year", "elsevier-harvard", "authoryear", numeric=False),
-    "numeric": Style("Numeric, in order of citation", "elsevier-with-titles", "numeric", numeric=True),
-    "gb7714": Style("GB/T 7714-2015, numeric", "china-national-standard-gb-t-7714-2015-numeric", "gb7714-2015", numeric=True),
+    "numeric": Style("Numeric, in order of citation", "elsevier-with-titles", "numeric", numeric=True,
+                     biblatex_options="sorting=none"),
+    "gb7714": Style("GB/T 7714-2015, numeric", "china-national-standard-gb-t-7714-2015-numeric", "gb7714-2015", numeric=True,
+                    biblatex_options="autocite=plain", english_in_english=True),  # its \cite: the bracketed superscript the standard asks for
 }
 
 
@@ -84,7 +92,7 @@ class Formatted:
 
 def read_library(data: bytes, filename: str) -> Library:
     """A .bib or CSL-JSON (.json) reference file; every entry it cannot read is named with its line or position."""
-    text = _decode(data, filename)
+    text = decode(data, filename)
     if filename.lower().endswith(".json") or text.lstrip().startswith("["):
         items = _csl_json_items(text, filename)
     else:
@@ -128,14 +136,14 @@ def format_citations(library: Library, style: str, cited: Sequence[tuple[str, Ci
     A citation written in a sentence (``@key``) reads "Zhang and Li (2024)" in author-year styles and like a
     bracketed one in numeric styles.
     """
-    _check_keys(library, cited)
+    check_keys(library, cited)
     spec = STYLES[style]
     order = list(dict.fromkeys(key for _, citation in cited for key in citation.keys))
     source = CiteProcJSON([_unmarked(item) for key in order for item in library.items if item["id"] == key])
     style_path = get_style_filepath(spec.csl)
 
-    def formatter_for(*transforms: Callable[[etree._Element], None]) -> _Formatter:
-        return _Formatter(_load_style(style_path, transforms), source, [c for _, c in cited])
+    def formatter_for(*transforms: Callable[[etree._Element], None], locale: str | None = None) -> _Formatter:
+        return _Formatter(_load_style(style_path, transforms, locale), source, [c for _, c in cited])
 
     whole = formatter_for()
     if spec.numeric:
@@ -146,19 +154,21 @@ def format_citations(library: Library, style: str, cited: Sequence[tuple[str, Ci
         texts = [author.cite(k) + (Run(" "),) + rest.cite(k) if c.in_text else whole.cite(k)
                  for k, (_, c) in enumerate(cited)]
     root = whole.style.root
-    if root.bibliography.get("second-field-align"):
-        labels = formatter_for(_bibliography_label_only).bibliography()
-        bodies = formatter_for(_bibliography_without_label).bibliography()
-    else:
-        bodies = whole.bibliography()
-        labels = [()] * len(bodies)
+    body_transforms = (_bibliography_without_label,) if root.bibliography.get("second-field-align") else ()
+    bodies = formatter_for(*body_transforms).bibliography()
+    labels = formatter_for(_bibliography_label_only).bibliography() if body_transforms else [()] * len(bodies)
     keys = [_original_key(library, item.key) for item in whole.bib.items]
-    entries = tuple(Entry(key, label, body) for key, label, body in zip(keys, labels, bodies))
+    if spec.english_in_english:  # "et al.", "2nd ed." for a Western entry of a Chinese style, as citeproc-js prints
+        english = formatter_for(*body_transforms, locale="en-US").bibliography()
+        chinese = {item["id"] for item in library.items if _CJK.search(json.dumps(item, ensure_ascii=False))}
+        bodies = [body if key in chinese else western for key, body, western in zip(keys, bodies, english, strict=True)]
+    entries = tuple(Entry(key, label, body) for key, label, body in zip(keys, labels, bodies, strict=True))
     return Formatted(tuple(_merge(t) for t in texts),
                      Bibliography(entries, hanging_indent=root.bibliography.get("hanging-indent") == "true"))
 
 
-def _check_keys(library: Library, cited: Sequence[tuple[str, Citation]]) -> None:
+def check_keys(library: Library, cited: Sequence[tuple[str, Citation]]) -> None:
+    """Every cited key in the library and every locator understood, or a UserError naming each that is not."""
     known = set(library.keys())
     by_lower = {key.lower(): key for key in known}
     problems = []
@@ -216,12 +226,12 @@ def _locator(text: str) -> tuple[str, str] | None:
 # built from two trimmed copies of the citation layout (author-year styles: a group of author, date, locator).
 # Numeric bibliographies are split the same way into the label ("[1]") and the text that follows the tab.
 
-def _load_style(path: str, transforms) -> CitationStylesStyle:
+def _load_style(path: str, transforms, locale: str | None = None) -> CitationStylesStyle:
     tree = etree.parse(path)
     _keep_type_code(tree.getroot())
     for transform in transforms:
         transform(tree.getroot())
-    return CitationStylesStyle(BytesIO(etree.tostring(tree)), validate=False)
+    return CitationStylesStyle(BytesIO(etree.tostring(tree)), locale=locale, validate=False)
 
 
 def _keep_type_code(root) -> None:
@@ -346,6 +356,8 @@ def _bibtex_entry(item: dict, key: str) -> str:
     for csl, value in item.items():
         if csl == "publisher":
             fields[publisher] = _tex(value)
+        elif csl == "title":  # braced: biber prints it as written, as the CSL styles do, without sentence case
+            fields["title"] = "{" + _tex(value) + "}"
         elif csl in _BIBLATEX_FIELDS:
             fields[_BIBLATEX_FIELDS[csl]] = _tex(value)
         elif csl == "container-title":
@@ -376,7 +388,8 @@ def _tex(text: str) -> str:
 
 # Reading the files.
 
-def _decode(data: bytes, filename: str) -> str:
+def decode(data: bytes, filename: str) -> str:
+    """A reference file's text: UTF-8 (with or without BOM) or GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)

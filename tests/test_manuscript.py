@@ -51,10 +51,11 @@ def test_author_sections_are_marked_placeholders_until_written(demo):
     study, _, results, files = demo
     doc = assemble(results, study, NARRATIVE).manuscript
     missing = {b.section for b in doc.blocks if isinstance(b, Placeholder)}
-    assert missing == {"abstract", "literature", "conclusions", "suggestions", "references"}
+    assert missing == {"highlights", "abstract", "literature", "hypotheses", "conclusions", "suggestions",
+                       "author_contributions", "competing_interests", "funding", "data_availability", "references"}
     word = WordDocument(io.BytesIO(files["manuscript.docx"]))
     marked = [p.text for p in word.paragraphs if any(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in p.runs)]
-    assert sum("To be written by the author" in t for t in marked) == 5
+    assert sum("To be written by the author" in t for t in marked) == len(missing)
     assert any("synthetic demonstration data" in t for t in marked)
     texts = [p.text for p in word.paragraphs]
     assert "First paragraph " + HOSTILE in texts and "Second paragraph." in texts  # literal, two paragraphs

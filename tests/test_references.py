@@ -49,7 +49,7 @@ def test_gb7714_entries_numbered_in_order_of_citation_with_type_codes():
     assert not bibliography.hanging_indent
     by_key = {e.key: text(e.runs) for e in bibliography.entries}
     assert by_key["zhang2024"] == "张三, 李四. 数字经济与制造业高质量发展[J]. 经济研究, 2024, 59(3): 1-10."
-    assert by_key["wang2021"].startswith("WANG S, KONG W, REN L, 等. Research on Misuses")
+    assert by_key["wang2021"].startswith("WANG S, KONG W, REN L, et al. Research on Misuses")  # GB/T 7714: "等" or its equivalent
     assert by_key["wang2021"].endswith("[J/OL]. Journal of Natural Resources, 2021, 36(3): 793-810. DOI:10.31497/zrzyxb.20210319.")
     assert by_key["zellner1962"] == ("ZELLNER A, THEIL H. Three-Stage Least Squares: Simultaneous Estimation of Simultaneous "
                                      "Equations[M]//DOWLING J M, GLAHE F R. Readings in Econometric Theory. Boulder: "
@@ -178,7 +178,7 @@ def test_bibtex_export_escapes_text_and_makes_keys_safe_for_cite():
     export = to_bibtex(read_library(bib, "refs.bib"), ["恶意2024"])
     assert export.keys == {"恶意2024": "ref1x"}
     assert export.text.startswith("@unpublished{ref1x,\n")
-    assert r"title = {<script>x</script> <i>y</i> 50\% a\_b \textbraceleft{}}" in export.text
+    assert r"title = {{<script>x</script> <i>y</i> 50\% a\_b \textbraceleft{}}}" in export.text
     assert export.text.count("{") == export.text.count("}")
 
 
@@ -186,11 +186,11 @@ def test_bibtex_export_of_the_sample():
     export = to_bibtex(library(), ["zhang2024", "zellner1962"])
     assert export.keys == {"zhang2024": "zhang2024", "zellner1962": "zellner1962"}
     assert export.text == (
-        "@article{zhang2024,\n  author = {{张三} and {李四}},\n  title = {数字经济与制造业高质量发展},\n"
+        "@article{zhang2024,\n  author = {{张三} and {李四}},\n  title = {{数字经济与制造业高质量发展}},\n"
         "  journaltitle = {经济研究},\n  volume = {59},\n  number = {3},\n  pages = {1--10},\n  date = {2024}\n}\n\n"
         "@incollection{zellner1962,\n  author = {Zellner, Arnold and Theil, Henri},\n"
         "  editor = {Dowling, J. Malcolm and Glahe, Fred R.},\n"
-        "  title = {Three-Stage Least Squares: Simultaneous Estimation of Simultaneous Equations},\n"
+        "  title = {{Three-Stage Least Squares: Simultaneous Estimation of Simultaneous Equations}},\n"
         "  booktitle = {Readings in Econometric Theory},\n  publisher = {Colorado Associated University Press},\n"
         "  location = {Boulder},\n  pages = {174--193},\n  date = {1970}\n}\n")
 
@@ -227,3 +227,10 @@ def test_bibtex_export_compiles_with_biblatex_and_biber(style, tmp_path):
     if pdftotext:
         printed = subprocess.run([pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
         assert "数字经济与制造业高质量发展" in printed and "<script>x</script>" in printed
+
+
+def test_gb7714_prints_a_western_entry_with_english_terms():
+    bib = SAMPLE.read_bytes() + b"\n@book{many, author={A, B and C, D and E, F and G, H}, title={T}, edition={2}, year={2020}}"
+    (entry,) = [e for e in format_citations(read_library(bib, "sample.bib"), "gb7714", cited("[@many] [@zhang2024]"))
+                .bibliography.entries if e.key == "many"]
+    assert text(entry.runs) == "A B, C D, E F, et al. T[M]. 2nd ed. 2020."

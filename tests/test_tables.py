@@ -138,7 +138,7 @@ def test_diagnostics_table(demo):
 
 def test_readme_study_example_is_a_valid_study():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    block = re.search(r"## The study file.*?```toml\n(.*?)```", text, re.S).group(1)
     study = studies.loads(block)
     assert len(study.model.parsed) == 2 and study.coupling.indices == ("productivity", "manufacture")
     assert tomllib.loads(studies.dumps(study)) == study.model_dump(mode="json", exclude_none=True)

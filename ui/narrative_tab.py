@@ -10,19 +10,21 @@ import streamlit as st
 
 from analysis.errors import UserError
 from report.document import plain
-from report.narrative import Narrative, dumps, loads
+from report.matter import check_citations
+from report.narrative import Narrative, dumps, loads, with_bibliography
 
 from . import state
-from .text import t, translated
+from .text import t
 
 NARRATIVE_REVISION = "narrative_revision"
-SHORT_FIELDS = {"title": "Title (blank: the study's title)", "authors": "Authors", "affiliations": "Affiliations",
-                "keywords": "Keywords (separated by semicolons)"}
-SECTIONS = {"abstract": ("Abstract", 160), "introduction": ("Introduction", 240), "literature": ("Literature review", 240),
-            "conclusions": ("Conclusions", 200), "suggestions": ("Policy suggestions", 200),
-            "references": ("References (one per line)", 200)}
-DRAFTED = {"indices": "Composite indices", "coupling": "Coupling coordination", "model": "Simultaneous equations",
-           "robustness": "Robustness", "heterogeneity": "Heterogeneity"}
+SHORT_FIELDS = ("title", "authors", "affiliations", "keywords")
+SECTIONS = {"highlights": 100, "abstract": 160, "introduction": 240, "literature": 240, "hypotheses": 120,
+            "conclusions": 200, "suggestions": 200}  # field: height of its box
+DECLARATIONS = ("author_contributions", "competing_interests", "funding", "data_availability")
+CHINESE_LINES = ("clc_number", "document_code", "article_number", "received", "title_en", "authors_en", "keywords_en")
+CHINESE_PARAGRAPHS = ("abstract_purpose", "abstract_methods", "abstract_results", "abstract_conclusions",
+                      "author_notes", "affiliations_en", "abstract_en")
+CITATION_STYLES = ("", "apa", "harvard", "numeric", "gb7714")
 
 
 def _key(field: str) -> str:
@@ -30,7 +32,31 @@ def _key(field: str) -> str:
 
 
 def _store(field: str) -> None:
-    st.session_state[state.NARRATIVE] = state.narrative().model_copy(update={field: st.session_state[_key(field)]})
+    _accept(state.narrative().model_copy(update={field: st.session_state[_key(field)]}))
+
+
+def _accept(new: Narrative) -> bool:
+    """Keep the edited narrative unless a citation names a key the reference file lacks; then say which and where."""
+    try:
+        check_citations(new)
+    except UserError as e:
+        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative')}: {p}" for p in e.problems]
+        return False
+    st.session_state[state.NARRATIVE] = new
+    st.session_state[state.EDIT_PROBLEMS] = []
+    return True
+
+
+def _attach_references() -> None:
+    upload = st.session_state.get(_key("bibliography_upload"))
+    if upload is None:
+        return
+    try:
+        new = with_bibliography(state.narrative(), upload.getvalue(), upload.name)
+    except UserError as e:
+        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_reference_file')}: {p}" for p in e.problems]
+        return
+    _accept(new)
 
 
 def _restore() -> None:
@@ -43,19 +69,48 @@ def _restore() -> None:
         problems = e.problems if isinstance(e, UserError) else [t("narrative_not_utf8")]
         st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative_file')}: {p}" for p in problems]
         return
-    st.session_state[state.NARRATIVE] = restored
-    st.session_state[state.EDIT_PROBLEMS] = []
-    st.session_state[NARRATIVE_REVISION] = st.session_state.get(NARRATIVE_REVISION, 0) + 1
+    if _accept(restored):
+        st.session_state[NARRATIVE_REVISION] = st.session_state.get(NARRATIVE_REVISION, 0) + 1
 
 
 def author_text(narrative: Narrative) -> None:
     left, right = st.columns(2)
-    for k, (field, label) in enumerate(SHORT_FIELDS.items()):
-        (left if k % 2 == 0 else right).text_input(translated(f"narrative_{field}", label), getattr(narrative, field),
+    for k, field in enumerate(SHORT_FIELDS):
+        (left if k % 2 == 0 else right).text_input(t(f"narrative_{field}"), getattr(narrative, field),
                                                    key=_key(field), on_change=_store, args=(field,))
-    for field, (label, height) in SECTIONS.items():
-        st.text_area(translated(f"narrative_{field}", label), getattr(narrative, field), height=height, key=_key(field),
-                     on_change=_store, args=(field,), placeholder=t("narrative_placeholder"))
+    for field, height in SECTIONS.items():
+        _section(narrative, field, height)
+    with st.expander(t("narrative_declarations")):
+        for field in DECLARATIONS:
+            _section(narrative, field, 100)
+    references(narrative)
+    with st.expander(t("narrative_chinese_front")):
+        for field in CHINESE_LINES:
+            st.text_input(t(f"narrative_{field}"), getattr(narrative, field), key=_key(field), on_change=_store,
+                          args=(field,))
+        for field in CHINESE_PARAGRAPHS:
+            _section(narrative, field, 100)
+
+
+def _section(narrative: Narrative, field: str, height: int) -> None:
+    st.text_area(t(f"narrative_{field}"), getattr(narrative, field), height=height, key=_key(field),
+                 on_change=_store, args=(field,), placeholder=t("narrative_placeholder"), help=t("narrative_markup_help"))
+
+
+def references(narrative: Narrative) -> None:
+    """The reference file the sections cite (stored with the narrative), the citation style, or typed references."""
+    st.markdown(f"**{t('references_heading')}**")
+    style_field = "citation_style"
+    labels = {style: t(f"citation_style_{style or 'default'}") for style in CITATION_STYLES}
+    st.selectbox(t("citation_style"), CITATION_STYLES, index=CITATION_STYLES.index(narrative.citation_style),
+                 format_func=labels.get, key=_key(style_field), on_change=_store, args=(style_field,))
+    st.file_uploader(t("reference_file"), type=["bib", "json"],
+                     key=_key("bibliography_upload"), on_change=_attach_references, max_upload_size=2)
+    if narrative.bibliography:
+        st.caption(t("reference_file_citing", name=narrative.bibliography_name or t("reference_file_stored")))
+    else:
+        st.text_area(t("references_typed"),
+                     narrative.references, height=120, key=_key("references"), on_change=_store, args=("references",))
 
 
 def drafted_text(result: state.Run) -> None:
@@ -64,7 +119,7 @@ def drafted_text(result: state.Run) -> None:
     if not drafted:
         st.caption(t("nothing_drafted"))
     for section, paragraphs in drafted.items():
-        st.markdown(f"**{translated(f'drafted_{section}', DRAFTED.get(section, section.title()))}**")
+        st.markdown(f"**{t(f'drafted_{section}')}**")
         st.html("".join(f"<p>{escape(plain(paragraph))}</p>" for paragraph in paragraphs))
 
 

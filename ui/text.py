@@ -26,11 +26,6 @@ def t(key: str, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
-def translated(key: str, fallback: str) -> str:
-    """The word for key, or fallback (English) for a key the catalogue does not have yet."""
-    return words("app", language()).get(key, fallback)
-
-
 def described(prefix: str, names) -> dict[str, str]:
     """Options with their descriptions, from the catalogue keys <prefix>_<name>."""
     return {name: t(f"{prefix}_{name}") for name in names}
