@@ -17,7 +17,7 @@ __all__ = ["FORMATS", "Drawn", "Exhibits", "Report", "assemble", "drawn", "exhib
 
 def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: bytes | None = None) -> dict[str, bytes]:
     """Every output file by name: manuscript and tables documents in Word and LaTeX, figures, tables, the bundle."""
-    from . import docx, export, latex  # python-docx, pylatex and latex2mathml load with the first download
+    from . import docx, export, latex, strings  # python-docx, pylatex and latex2mathml load with the first download
     from .bundle import bundle
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -37,10 +37,15 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
         files |= {f"figures/{name}.png": png for name, png in images.items()}
     if "tex" in formats or "zip" in formats:
         paths = {f.id: f"figures/{f.id}.pdf" for f in figures}
+        program = latex.engine(rep.language, rep.study.document.profile)
         files["manuscript.tex"] = latex.render_document(rep.manuscript, paths).encode()
         files["tables.tex"] = latex.render_document(rep.supplement, paths).encode()
+        files["latexmkrc"] = latex.latexmkrc(program).encode()
         files |= {paths[f.id]: built.figure_file(f, "pdf") for f in figures}
-        files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table).encode() for b in rep.tables}
+        continued = strings.words(rep.language)["continued"]
+        files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table, program, continued=continued).encode()
+                  for b in rep.tables}
+        files["tables/preamble.tex"] = latex.preamble(program).encode()
     if "zip" in formats:
         files |= {f"tables/{t.id}.csv": export.table_csv(t) for t in table_list}
         files["tables/tables.xlsx"] = export.tables_xlsx(table_list)

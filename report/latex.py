@@ -1,9 +1,11 @@
-"""Tables as LaTeX: booktabs rules, threeparttable notes, siunitx decimal alignment.
+"""Tables and documents as LaTeX: booktabs rules, threeparttable notes, siunitx decimal alignment, numbered
+sections, and a \\label for every table, figure and equation that the text \\refs.
 
 User text goes through pylatex's escape_latex; each cell's number goes into a siunitx S column
 unescaped, so "-0.035" gets a true minus sign and aligns on its decimal point.
-A table is a float scaled down if it is wider than the line; a table too long for a page is a
-longtable that breaks across pages with its header repeated.
+A table keeps its font size: wide column labels wrap, and a table still too wide for the line gets a landscape
+page; a table too long for a page is a longtable that breaks across pages with its header repeated. English
+documents compile with pdfLaTeX, Chinese ones (and the Chinese journals' profile) with XeLaTeX and ctex.
 """
 from __future__ import annotations
 
@@ -20,11 +22,16 @@ from report import document as blocks
 from report.cells import MINUS, display_width, number_extent, width_cap
 from report.strings import ENGLISH, words
 
-PREAMBLE = Path(__file__).resolve().parent.parent / "templates" / "preamble.tex"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PDFLATEX, XELATEX = "pdflatex", "xelatex"
 LINE = 80  # characters of table text in \linewidth, to estimate column widths
+LANDSCAPE = 1.45  # how many times longer the line of a landscape page is
 PADDING = 2  # characters taken by \tabcolsep around a column
 NARROWEST = 24  # characters: the narrowest a wrapping text column gets
+LABEL = 12  # characters: the width a column label wider than its numbers wraps to
+SLACK = 3  # characters kept free when wrapping, for the estimate's error
 LONG = 40  # estimated lines beyond which a table breaks across pages
+MATH_LINE = 62  # characters of a display equation that fit one line beside its number
 
 
 class _Column(NamedTuple):
@@ -37,92 +44,94 @@ class _Column(NamedTuple):
         return self.spec.startswith("S")
 
 
-def preamble() -> str:
-    """The packages and settings every table needs (pdfLaTeX, CJK through CJKutf8)."""
-    return PREAMBLE.read_text(encoding="utf-8")
+class _Layout(NamedTuple):
+    """How a table is set: its columns, the characters of its line, and whether on a landscape page."""
+
+    columns: list[_Column]
+    line: float
+    landscape: bool
+
+
+def engine(language: str = "en", profile: str = "generic") -> str:
+    """XeLaTeX (ctex) for Chinese documents and the Chinese journals' profile, pdfLaTeX for the others."""
+    return XELATEX if language.startswith("zh") or profile == "chinese-core" else PDFLATEX
+
+
+def preamble(program: str = PDFLATEX) -> str:
+    """What every table needs: the engine's fonts, then the packages and commands any class takes."""
+    return "".join((TEMPLATES / name).read_text(encoding="utf-8") for name in (f"preamble-{program}.tex", "preamble.tex"))
+
+
+def latexmkrc(program: str) -> str:
+    """latexmk's settings for the folder, so that a bare `latexmk` picks the documents' engine."""
+    return f"# The documents in this folder compile with {program}.\n$pdf_mode = {5 if program == XELATEX else 1};\n"
 
 
 def table_latex(table: Table, number: int | None = None, *, continued: str = ENGLISH["continued"]) -> str:
-    """The table with its caption above and notes below, as a float or, if too long, a longtable.
-
-    With a number (the Report's), the caption prints it; without, LaTeX counts.
-    """
-    columns = _columns(table)
-    label = f"\\label{{tab:{_label(table.id)}}}"
-    render = _longtable if _lines(table, columns) > LONG else _float
+    """The table with its caption above and notes below, as a float or, if too long, a longtable; on a landscape
+    page if too wide for the line. With a number (the Report's), the caption prints it; without, LaTeX counts."""
+    layout = _layout(table)
+    label = f"\\label{{{blocks.anchor(table.id)}}}"
+    long = _lines(table, layout.columns) > LONG
+    body = (_longtable if long else _float)(table, layout, label, continued)
+    if layout.landscape:
+        body = ["\\begin{landscape}", *body, "\\end{landscape}"]
+    if long or layout.landscape:  # pages of their own: one-column ones in a two-column document
+        body = ["\\begin{tablepages}", *body, "\\end{tablepages}"]
     counter = [f"\\setcounter{{table}}{{{number - 1}}}"] if number is not None else []
-    return "\n".join(counter + render(table, columns, label, continued)) + "\n"
+    return "\n".join(counter + body) + "\n"
 
 
-def table_fragment(table: Table) -> str:
-    """The table as a file an author can \\input, naming the packages it needs."""
-    return "% Needs the packages and \\sym of preamble.tex.\n" + table_latex(table)
-
-
-def document(body: str, title: str, author: str = "") -> str:
-    """A complete pdfLaTeX document around body; author is LaTeX already escaped."""
-    return "\n".join([
-        "\\documentclass[11pt,a4paper]{article}",
-        "\\usepackage[margin=2.5cm]{geometry}",
-        preamble(),
-        f"\\title{{{_text(title)}}}",
-        f"\\author{{{author}}}",
-        "\\date{}",
-        "\\begin{document}",
-        "\\maketitle",
-        body,
-        "\\end{document}",
-        "",
-    ])
+def table_fragment(table: Table, program: str = PDFLATEX, *, continued: str = ENGLISH["continued"]) -> str:
+    """The table as a file an author can \\input into any class, naming the preamble and engine it needs."""
+    return (f"% Needs preamble.tex, shipped beside this file (\\input{{preamble}} before \\begin{{document}}); "
+            f"compile with {program}.\n" + table_latex(table, continued=continued))
 
 
 def tables_document(tables: list[Table], title: str) -> str:
-    """A compilable document holding the given tables, one after another."""
-    return document("\n".join(table_latex(t) for t in tables), title)
+    """A compilable pdfLaTeX document holding the given tables, one after another."""
+    return _document(_setup("generic", PDFLATEX, "decimal"), [], "\n".join(table_latex(t) for t in tables), _text(title))
 
 
-def _float(table: Table, columns: list[_Column], label: str, continued: str) -> list[str]:
-    """A table float; adjustbox scales it down should it still be wider than the line."""
+def _float(table: Table, layout: _Layout, label: str, continued: str) -> list[str]:
+    """A table float at its natural size (across both columns of a two-column document)."""
     return [
-        "\\begin{table}[!htbp]",
+        "\\begin{tablefloat}",
         "\\centering",
         f"\\caption{{{_text(table.title)}}}",
         label,
-        "\\begin{adjustbox}{max width=\\linewidth}",
         "\\begin{threeparttable}",
-        f"\\begin{{tabular}}{{{_preamble(columns)}}}",
+        f"\\begin{{tabular}}{{{_preamble(layout.columns)}}}",
         "\\toprule",
-        *_header(table, columns),
+        *_header(table, layout),
         "\\midrule",
-        *_body(table, columns),
+        *_body(table, layout),
         "\\bottomrule",
         "\\end{tabular}",
         *_notes("tablenotes", table.notes),
         "\\end{threeparttable}",
-        "\\end{adjustbox}",
-        "\\end{table}",
+        "\\end{tablefloat}",
     ]
 
 
-def _longtable(table: Table, columns: list[_Column], label: str, continued: str) -> list[str]:
+def _longtable(table: Table, layout: _Layout, label: str, continued: str) -> list[str]:
     """A longtable: the caption and header repeat on every page, the notes close the last one."""
     return [
-        "\\FloatBarrier",  # tables before this one keep their order
         "\\begin{ThreePartTable}",
         *_notes("TableNotes", table.notes),
-        f"\\begin{{longtable}}{{{_preamble(columns)}}}",
+        f"\\begin{{longtable}}{{{_preamble(layout.columns)}}}",
         f"\\caption{{{_text(table.title)}}}{label} \\\\",
-        "\\toprule", *_header(table, columns), "\\midrule",
+        "\\toprule", *_header(table, layout), "\\midrule",
         "\\endfirsthead",
         f"\\caption[]{{{_text(continued.format(title=table.title))}}} \\\\",
-        "\\toprule", *_header(table, columns), "\\midrule",
+        "\\toprule", *_header(table, layout), "\\midrule",
         "\\endhead",
         "\\bottomrule",
         "\\endfoot",
         "\\bottomrule",
         *(["\\insertTableNotes"] if table.notes else []),
         "\\endlastfoot",
-        *_body(table, columns),
+        *_body(table, layout),
         "\\end{longtable}",
         "\\end{ThreePartTable}",
     ]
@@ -138,58 +147,87 @@ _BREAKABLE_UNDERSCORE = re.compile(r"(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])")
 
 
 def _text(text: str) -> str:
-    """User text, escaped; line breaks become spaces, other control characters go; long snake_case names may
-    break after an underscore."""
-    words = _CONTROL.sub("", " ".join(str(text).split()))
-    escaped = _BREAKABLE_UNDERSCORE.sub(r"\\_\\allowbreak{}", escape_latex(words))
+    """User text, escaped; line breaks become spaces and runs of spaces one, other control characters go; long
+    snake_case names may break after an underscore."""
+    return _escaped(" ".join(str(text).split()))
+
+
+def _escaped(text: str) -> str:
+    escaped = _BREAKABLE_UNDERSCORE.sub(r"\\_\\allowbreak{}", escape_latex(_CONTROL.sub("", text)))
     return "".join(SYMBOLS.get(c, c) for c in escaped)
-
-
-def _label(table_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9:._-]", "-", table_id)
 
 
 def _preamble(columns: list[_Column]) -> str:
     return "@{}" + "".join(c.spec for c in columns) + "@{}"
 
 
-def _columns(table: Table) -> list[_Column]:
-    """The stub and every column: S for numbers, l for text, a wrapping p column for text too wide to fit."""
+def _layout(table: Table) -> _Layout:
+    """The columns on the line; on a landscape page's longer line if they do not fit even wrapped."""
+    columns = _columns(table, LINE)
+    if sum(c.chars for c in columns) <= LINE:
+        return _Layout(columns, LINE, False)
+    return _Layout(_columns(table, LINE * LANDSCAPE), LINE * LANDSCAPE, True)
+
+
+def _columns(table: Table, line: float) -> list[_Column]:
+    """The stub and every column: S for numbers, l for text; where they do not fit the line, column labels
+    wider than their numbers wrap, then a wrapping p column for text too wide to fit."""
     rows = [row for _, row in table.rows()]
-    columns = [_text_column([table.stubhead, *(row.label for row in rows)])]
-    for j, label in enumerate(table.column_labels):
-        cells = [row.cells[j] for row in rows]
-        numbers = table.numeric[j] and _decimal_column(cells, label)
-        columns.append(numbers or _text_column([label, *(c.text + c.stars for c in cells)]))
-    overflow = sum(c.chars for c in columns) - LINE
+
+    def columns_with(labels_wrap: bool) -> list[_Column]:
+        columns = [_text_column([table.stubhead, *(row.label for row in rows)])]
+        for j, label in enumerate(table.column_labels):
+            cells = [row.cells[j] for row in rows]
+            numbers = table.numeric[j] and _decimal_column(cells, label, labels_wrap)
+            columns.append(numbers or _text_column([label, *(c.text + c.stars for c in cells)]))
+        return columns
+
+    columns = columns_with(labels_wrap=False)
+    if sum(c.chars for c in columns) <= line - SLACK:
+        return columns
+    columns = columns_with(labels_wrap=True)
+    overflow = sum(c.chars for c in columns) - line + SLACK
     wrappable = [c.chars for c in columns if c.spec == "l" and c.chars > NARROWEST]
     if overflow <= 0 or not wrappable:
         return columns
     cap = max(width_cap(wrappable, sum(wrappable) - overflow), NARROWEST)
-    return [_wrapped(cap) if c.spec == "l" and c.chars > cap else c for c in columns]
+    return [_wrapped(cap, line) if c.spec == "l" and c.chars > cap else c for c in columns]
 
 
 def _text_column(texts: list[str]) -> _Column:
     return _Column("l", max(display_width(t) for t in texts) + PADDING)
 
 
-def _wrapped(chars: float) -> _Column:
-    fraction = (chars - PADDING) / LINE
-    return _Column(f">{{\\raggedright\\arraybackslash\\hspace{{0pt}}}}p{{{fraction:.2f}\\linewidth}}", chars, wrapped=True)
+def _wrapped(chars: float, line: float) -> _Column:
+    return _Column(f">{{\\raggedright\\arraybackslash\\hspace{{0pt}}}}p{{{_fraction(chars, line)}\\linewidth}}", chars,
+                   wrapped=True)
 
 
-def _decimal_column(cells: list[Cell], label: str) -> _Column | None:
-    """An S column whose table-format and reserved text fit every number in it; None without numbers."""
+def _fraction(chars: float, line: float) -> str:
+    """The share of the line that chars of text take, padding left out."""
+    return f"{(chars - PADDING) / line:.2f}"
+
+
+def _label_width(label: str, numbers: float) -> float:
+    """The width a column label needs: its own if the numbers are as wide, else wrapped to LABEL characters,
+    never narrower than its longest unbreakable piece."""
+    pieces = re.split(r"[\s_]+", label)
+    return min(display_width(label), max(numbers, LABEL, *(display_width(p) + 1 for p in pieces)))
+
+
+def _decimal_column(cells: list[Cell], label: str, label_wraps: bool) -> _Column | None:
+    """An S column whose table-format and reserved text fit every number in it and, unless it wraps, its label;
+    None without numbers."""
     extent = number_extent(cells)
     if extent is None:
         return None
     sign = "-" if extent.signed else ""
     text_before = f"{{{_text(extent.before)}}}" if extent.before else ""
     text_after = f"{{{_text(extent.after)}{_stars(extent.stars)}}}" if extent.after or extent.stars else ""
-    width = (len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
-             + 0.6 * len(extent.stars))
+    width = max(len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
+                + 0.6 * len(extent.stars), 0, *(display_width(c.text) for c in cells if c.is_interval))
     return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]",
-                   max(width, display_width(label), *(display_width(c.text) for c in cells if c.is_interval)) + PADDING)
+                   max(width, _label_width(label, width) if label_wraps else display_width(label)) + PADDING)
 
 
 def _lines(table: Table, columns: list[_Column]) -> int:
@@ -205,35 +243,52 @@ def _stars(stars: str) -> str:
     return f"\\sym{{{_text(stars)}}}" if stars else ""
 
 
-def _header(table: Table, columns: list[_Column]) -> list[str]:
-    """Spanner levels with a cmidrule under each labelled span, then the column labels."""
+def _header(table: Table, layout: _Layout) -> list[str]:
+    """Spanner levels with a cmidrule under each labelled span, then the column labels, wrapped where wider
+    than their column."""
+    columns = layout.columns
     lines = []
     for level in table.header[:-1]:
         cells, rules, start = [""], [], 2
         for span in level:
-            cells.append(f"\\multicolumn{{{span.width}}}{{c}}{{{_text(span.label)}}}")
+            chars = sum(c.chars for c in columns[start - 1:start - 1 + span.width])
+            cells.append(f"\\multicolumn{{{span.width}}}{{c}}{{{_fitted(span.label, chars, layout.line)}}}")
             if span.label.strip():
                 rules.append(f"\\cmidrule(lr){{{start}-{start + span.width - 1}}}")
             start += span.width
         lines += [" & ".join(cells) + " \\\\", *rules]
-    labels = [f"\\multicolumn{{1}}{{c}}{{{_text(label)}}}" if column.aligned else _text(label)
+    labels = [f"\\multicolumn{{1}}{{c}}{{{_fitted(label, column.chars, layout.line)}}}" if column.aligned else _text(label)
               for label, column in zip(table.column_labels, columns[1:])]
     return lines + [" & ".join([_text(table.stubhead), *labels]) + " \\\\"]
 
 
-def _body(table: Table, columns: list[_Column]) -> list[str]:
+def _fitted(label: str, chars: float, line: float) -> str:
+    """A header label, in a centred box as wide as its columns if it is wider than they are."""
+    if display_width(label) + PADDING <= chars:
+        return _text(label)
+    return f"\\parbox[b]{{{_fraction(chars, line)}\\linewidth}}{{\\centering\\hspace{{0pt}}{_text(label)}}}"
+
+
+def _body(table: Table, layout: _Layout) -> list[str]:
     """Group label rows spanning the table, rules above the rows that ask for one."""
-    lines = []
+    columns, lines = layout.columns, []
     for index, group in enumerate(table.groups):
         if group.label.strip():
             if index:
                 lines.append("\\addlinespace")
-            lines.append(f"\\multicolumn{{{len(columns)}}}{{@{{}}l}}{{\\textit{{{_text(group.label)}}}}} \\\\")
+            lines.append(_group_label(group.label, layout))
         for row in group.rows:
             if row.rule_above:
                 lines.append("\\midrule")
             lines.append(_row(row, columns[1:]))
     return lines
+
+
+def _group_label(label: str, layout: _Layout) -> str:
+    """A group's label across the table, wrapped if wider than the table."""
+    chars = sum(c.chars for c in layout.columns)
+    column = "l" if display_width(label) + PADDING <= chars else f"p{{{_fraction(chars, layout.line)}\\linewidth}}"
+    return f"\\multicolumn{{{len(layout.columns)}}}{{@{{}}{column}@{{}}}}{{\\raggedright\\textit{{{_text(label)}}}}} \\\\"
 
 
 def _row(row: Row, columns: list[_Column]) -> str:
@@ -262,18 +317,133 @@ def _notes(environment: str, notes: tuple[str, ...]) -> list[str]:
 
 # --- Whole documents ---------------------------------------------------------------------------------------------
 
+class _Setup(NamedTuple):
+    """A document's engine and class, and the lines that set its headings."""
+
+    program: str
+    documentclass: str
+    settings: str
+    chinese_headings: bool  # headings numbered 一、（一）1.（1）by the class (ctexart)
+
+
+_ENGLISH_SECTIONS = r"""% Sections numbered as "1. Introduction", "3.2 Composite indices".
+\makeatletter
+\renewcommand{\@seccntformat}[1]{\csname the#1\endcsname\ifnum\pdfstrcmp{#1}{section}=0 .\fi\quad}
+\makeatother"""
+_CHINESE_HEADINGS = r"""% Headings numbered 一、（一）1.（1）.
+\setcounter{secnumdepth}{4}
+\ctexset{section={number=\chinese{section}, name={,、}, aftername={}},
+  subsection={number=\chinese{subsection}, name={（,）}, aftername={}},
+  subsubsection={number=\arabic{subsubsection}, name={,.}, aftername={\,}},
+  paragraph={number=\arabic{paragraph}, name={（,）}, aftername={}, runin=false}}"""
+_CTEX = (r"\documentclass[UTF8,zihao=5,a4paper,fontset=fandol]{ctexart}" "\n"
+         r"\usepackage[margin=2.5cm]{geometry}" "\n"
+         r"\ctexset{section/format={\large\bfseries\raggedright}, subsection/format={\normalsize\bfseries\raggedright}}")
+
+
+def _setup(profile: str, program: str, headings: str) -> _Setup:
+    """The class of the journal profile and engine: elsarticle for Elsevier, ctexart for XeLaTeX, else article."""
+    if profile == "elsevier":
+        return _Setup(program, r"\documentclass[preprint,review,12pt,a4paper]{elsarticle}", "", False)
+    if program == XELATEX:
+        return _Setup(program, _CTEX, _CHINESE_HEADINGS if headings == "chinese" else "", headings == "chinese")
+    return _Setup(program, "\\documentclass[11pt,a4paper]{article}\n\\usepackage[margin=2.5cm]{geometry}",
+                  _ENGLISH_SECTIONS if headings == "decimal" else "", False)
+
+
+_HYPERREF = r"""\usepackage[hidelinks, bookmarks=true, bookmarksnumbered=true, bookmarksopen=true]{hyperref}"""
+
+
+def _document(setup: _Setup, front: list[str], body: str, title: str, author: str = "", address: str = "") -> str:
+    """A complete document around body: engine line, class, preamble, title block (front: elsarticle's
+    frontmatter lines, else what follows \\maketitle)."""
+    if setup.documentclass.endswith("{elsarticle}"):
+        start = ["\\begin{frontmatter}", f"\\title{{{title}}}", *([f"\\author{{{author}}}"] if author else []),
+                 *([f"\\address{{{address}}}"] if address else []), *front, "\\end{frontmatter}"]
+    else:
+        byline = " \\\\ ".join(filter(None, (author, address and f"\\normalsize\\itshape {address}")))
+        start = [f"\\title{{{title}}}", f"\\author{{{byline}}}", "\\date{}", "\\maketitle", *front]
+    return "\n".join([
+        f"% !TEX program = {setup.program}",
+        setup.documentclass,
+        preamble(setup.program).rstrip("\n"),
+        *filter(None, [setup.settings]),
+        _HYPERREF,
+        "\\begin{document}",
+        *start,
+        body,
+        "\\end{document}",
+        "",
+    ])
+
+
+class _Context(NamedTuple):
+    """What the block writers need beside the block."""
+
+    figure_files: dict[str, str]
+    words: dict
+    setup: _Setup
+    headings: str
+    language: str
+    anchors: frozenset[str]  # the labels the document defines: references to others print as plain text
+    equations: dict[int, str]  # each cited equation's number and anchor
+
+
 def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
-    """The document as pdfLaTeX source; figure_files maps each figure id to its PDF's path relative to the .tex."""
-    author = " \\\\ ".join(f"\\normalsize\\itshape {_text(t)}" if k else _text(t)
-                            for k, t in enumerate((doc.authors, doc.affiliations)) if t)
+    """The document as LaTeX source for its engine; figure_files maps each figure id to its PDF's path relative to
+    the .tex."""
+    setup = _setup(doc.profile, engine(doc.language, doc.profile), doc.headings)
     w = words(doc.language)
-    front = []
-    if doc.keywords:
-        front.append(f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(doc.keywords)}\n")
-    if doc.synthetic:
-        front.append(_marked(_text(w["synthetic"])))
-    body = [_BLOCK_WRITERS[type(block)](block, figure_files, w) for block in blocks.labelled(doc)]
-    return document("\n".join(front + body), doc.title, author)
+    references = [part for b in doc.blocks if isinstance(b, blocks.Paragraph)
+                  for part in blocks.inline_parts(b.text) if isinstance(part, blocks.Reference)]
+    equations = {int(r.number): r.anchor for r in references if r.id.startswith("eq:") and r.number.isdigit()}
+    anchors = frozenset([*(blocks.anchor(b.id) for b in doc.blocks if isinstance(b, blocks.Heading) and b.id),
+                         *(blocks.anchor(b.table.id) for b in doc.blocks if isinstance(b, blocks.TableBlock)),
+                         *(blocks.anchor(b.figure.id) for b in doc.blocks if isinstance(b, blocks.FigureBlock)),
+                         *(equations[b.number] for b in doc.blocks if isinstance(b, blocks.Equation) and b.number in equations)])
+    context = _Context(figure_files, w, setup, doc.headings, doc.language, anchors, equations)
+    abstract, rest = _abstract(doc.blocks)
+    keywords = _keywords(doc.keywords, w, setup)
+    synthetic = [_marked(_text(w["synthetic"]))] if doc.synthetic else []
+    if setup.documentclass.endswith("{elsarticle}"):
+        front = ["\\begin{abstract}", *_written(abstract[1:], context), "\\end{abstract}"] if abstract else []
+        front, body = front + keywords, synthetic + _written(rest, context)
+    else:
+        front, body = synthetic + _written(abstract, context) + keywords, _written(rest, context)
+    if not any(isinstance(b, blocks.Heading) for b in doc.blocks):
+        body = _supplement(doc.blocks, context)
+    author = _text(doc.authors)
+    return _document(setup, front, "\n".join(body), _text(doc.title), author, _text(doc.affiliations))
+
+
+def _abstract(document_blocks: tuple) -> tuple[list, list]:
+    """The abstract's heading and blocks, and every block after them."""
+    items = list(document_blocks)
+    if not items or not (isinstance(items[0], blocks.Heading) and items[0].id == "abstract"):
+        return [], items
+    end = next((k for k, b in enumerate(items[1:], start=1) if isinstance(b, blocks.Heading)), len(items))
+    return items[:end], items[end:]
+
+
+def _keywords(keywords: str, w, setup: _Setup) -> list[str]:
+    """The keywords after the abstract: elsarticle's keyword block, else a paragraph."""
+    if not keywords.strip():
+        return []
+    if setup.documentclass.endswith("{elsarticle}"):
+        return ["\\begin{keyword}", " \\sep ".join(_text(k) for k in re.split(r"[;；,，]", keywords) if k.strip()),
+                "\\end{keyword}"]
+    return [f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(keywords)}\n"]
+
+
+def _written(items: list, context: _Context) -> list[str]:
+    return [_BLOCK_WRITERS[type(block)](block, context) for block in items]
+
+
+def _supplement(items: tuple, context: _Context) -> list[str]:
+    """A tables document: the tables in order, as many to a page as fit, then the figures from a new page."""
+    tables = [_table(b, context) + "\\FloatBarrier" for b in items if isinstance(b, blocks.TableBlock)]
+    figures = [_figure(b, context) for b in items if isinstance(b, blocks.FigureBlock)]
+    return tables + (["\\clearpage", *figures] if figures else [])
 
 
 def _marked(text: str) -> str:
@@ -281,33 +451,103 @@ def _marked(text: str) -> str:
     return f"\\authornote{{{text}}}\n"
 
 
-def _heading(block: blocks.Heading, figure_files, w) -> str:
-    command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
-    return f"\\{command}*{{{_text(block.text)}}}"
+_SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
 
 
-def _paragraph(block: blocks.Paragraph, figure_files, w) -> str:
-    return _text(blocks.plain(block.text)) + "\n"
+def _heading(block: blocks.Heading, context: _Context) -> str:
+    """A numbered section with the Document's number (LaTeX counts the same), or an unnumbered one in the outline;
+    floats of the sections before stay before a top-level heading."""
+    command = _SECTIONS[min(block.level, len(_SECTIONS)) - 1]
+    barrier = ["\\FloatBarrier"] if block.level == 1 else []
+    label = [f"\\label{{{blocks.anchor(block.id)}}}"] if block.id else []
+    if block.numbered and block.number and (context.headings == "decimal" or context.setup.chinese_headings):
+        return "\n".join([*barrier, f"\\{command}{{{_text(block.text)}}}", *label])
+    text = _text(blocks.heading_label(block, context.headings, context.language))
+    return "\n".join([*barrier, f"\\{command}*{{{text}}}", "\\phantomsection",
+                      f"\\addcontentsline{{toc}}{{{command}}}{{{text}}}", *label])
 
 
-def _placeholder(block: blocks.Placeholder, figure_files, w) -> str:
-    return _marked(f"{_text(w['placeholder'].format(section=block.section))} {_text(block.prompt)}")
+def _paragraph(block: blocks.Paragraph, context: _Context) -> str:
+    """The paragraph's text, escaped, each cross-reference a link around its \\ref."""
+    parts = [_reference(part, context) if isinstance(part, blocks.Reference) else _escaped(re.sub(r"\s+", " ", part))
+             for part in blocks.inline_parts(block.text)]
+    return "".join(parts).strip() + "\n"
 
 
-def _equation(block: blocks.Equation, figure_files, w) -> str:
-    """One line in equation, several in a multline, numbered with the Document's number."""
-    lines = block.latex_lines(escape_latex)
-    counter = f"\\setcounter{{equation}}{{{block.number - 1}}}\n"
-    if len(lines) == 1:
-        return f"{counter}\\begin{{equation}}\n{lines[0]}\n\\end{{equation}}"
-    return f"{counter}\\begin{{multline}}\n" + " \\\\\n".join(lines) + "\n\\end{multline}"
+def _reference(reference: blocks.Reference, context: _Context) -> str:
+    """The printed name with its number as \\ref ("Table~\\ref{...}", "Equation~(\\ref{...})"), the whole name the
+    link; the printed name alone where the document does not hold what it names."""
+    before, number, after = reference.printed.rpartition(reference.number)
+    if reference.anchor not in context.anchors or not number:
+        return _text(reference.printed)
+    before = re.sub(r"\s+$", "~", _escaped(before))
+    return f"\\hyperref[{reference.anchor}]{{{before}\\ref*{{{reference.anchor}}}{_escaped(after)}}}"
 
 
-def _table(block: blocks.TableBlock, figure_files, w) -> str:
-    return table_latex(block.table, block.number, continued=w["continued"])
+def _placeholder(block: blocks.Placeholder, context: _Context) -> str:
+    return _marked(f"{_text(context.words['placeholder'].format(section=block.section))} {_text(block.prompt)}")
 
 
-def _figure(block: blocks.FigureBlock, figure_files, w) -> str:
+_COEFFICIENT_THEN_NAME = re.compile(r"\}\s+(\\text\{)")
+
+
+def _equation(block: blocks.Equation, context: _Context) -> str:
+    """One display with the Document's number: on one line if it fits, else split at its plus signs and aligned
+    on the equals sign; a thin space between a coefficient and a variable's name."""
+    math_text = " ".join(_COEFFICIENT_THEN_NAME.sub(r"}\\,\1", line) for line in block.latex_lines(escape_latex))
+    label = context.equations.get(block.number)
+    lines = [f"\\setcounter{{equation}}{{{block.number - 1}}}", "\\begin{equation}",
+             *([f"\\label{{{label}}}"] if label else [])]
+    left, equals, right = _top_level_split(math_text, "=")
+    if _math_width(math_text) <= MATH_LINE or not equals:
+        return "\n".join([*lines, math_text, "\\end{equation}"])
+    rows = _rows(_top_level_split_all(right.strip(), "+"), MATH_LINE - _math_width(left) - 2)
+    split = [f"{left.strip()} &= {rows[0]}", *(f"&\\quad + {row}" for row in rows[1:])]
+    return "\n".join([*lines, "\\begin{split}", " \\\\\n".join(split), "\\end{split}", "\\end{equation}"])
+
+
+def _rows(terms: list[str], room: float) -> list[str]:
+    """Terms joined by + into as few rows as fit room characters each."""
+    rows: list[list[str]] = [[]]
+    for term in terms:
+        if rows[-1] and _math_width(" + ".join([*rows[-1], term])) > room:
+            rows.append([])
+        rows[-1].append(term)
+    return [" + ".join(row) for row in rows]
+
+
+def _top_level_split(text: str, sign: str) -> tuple[str, str, str]:
+    """text split at the first sign outside braces."""
+    pieces = _top_level_split_all(text, sign, limit=1)
+    return (pieces[0], sign, pieces[1]) if len(pieces) == 2 else (text, "", "")
+
+
+def _top_level_split_all(text: str, sign: str, limit: int = -1) -> list[str]:
+    pieces, depth, start = [], 0, 0
+    for k, character in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(character, 0) if text[k - 1:k] != "\\" else 0
+        if character == sign and depth == 0 and len(pieces) != limit:
+            pieces.append(text[start:k].strip())
+            start = k + 1
+    return [*pieces, text[start:].strip()]
+
+
+def _math_width(latex: str) -> float:
+    """Estimated printed width of math in characters: a command is one character, a subscript's characters
+    count 0.6, and a binary sign takes three with its spaces."""
+    subscripts = re.findall(r"_\{([^{}]*)\}", latex)
+    bare = re.sub(r"_\{[^{}]*\}", "", latex)
+    bare = re.sub(r"\\(text|ln|quad|,)\b|\\,", lambda m: "ln" if m.group(1) == "ln" else "", bare)
+    bare = re.sub(r"\\[A-Za-z]+|\\.", "x", bare)
+    bare = re.sub(r"[\s{}]", "", bare)
+    return len(bare) + 2 * len(re.findall(r"[=+-]", bare)) + 0.6 * sum(len(s) for s in subscripts)
+
+
+def _table(block: blocks.TableBlock, context: _Context) -> str:
+    return table_latex(block.table, block.number, continued=context.words["continued"])
+
+
+def _figure(block: blocks.FigureBlock, context: _Context) -> str:
     """The figure PDF at its print width (at most the line), caption below, notes under it."""
     figure = block.figure
     width = "\\linewidth" if figure.width == "full" else f"{WIDTH[figure.width] / PX_PER_INCH:g}in"
@@ -316,9 +556,9 @@ def _figure(block: blocks.FigureBlock, figure_files, w) -> str:
         f"\\setcounter{{figure}}{{{block.number - 1}}}",
         "\\begin{figure}[!htbp]",
         "\\centering",
-        f"\\includegraphics[width={width}]{{{figure_files[figure.id]}}}",
+        f"\\includegraphics[width={width}]{{{context.figure_files[figure.id]}}}",
         f"\\caption{{{_text(figure.title)}}}",
-        f"\\label{{fig:{_label(figure.id)}}}",
+        f"\\label{{{blocks.anchor(figure.id)}}}",
         f"\\par\\footnotesize\\raggedright {notes}" if notes else "",
         "\\end{figure}",
     ])
