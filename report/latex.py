@@ -45,11 +45,12 @@ class _Column(NamedTuple):
 
 
 class _Layout(NamedTuple):
-    """How a table is set: its columns, the characters of its line, and whether on a landscape page."""
+    """How a table is set: its columns, the characters of its line, whether on a landscape page, its font size."""
 
     columns: list[_Column]
     line: float
     landscape: bool
+    size: str = ""
 
 
 def engine(language: str = "en", profile: str = "generic") -> str:
@@ -67,10 +68,12 @@ def latexmkrc(program: str) -> str:
     return f"# The documents in this folder compile with {program}.\n$pdf_mode = {5 if program == XELATEX else 1};\n"
 
 
-def table_latex(table: Table, number: int | None = None, *, continued: str = ENGLISH["continued"]) -> str:
+def table_latex(table: Table, number: int | None = None, *, continued: str = ENGLISH["continued"], line: float = LINE,
+                size: str = "") -> str:
     """The table with its caption above and notes below, as a float or, if too long, a longtable; on a landscape
-    page if too wide for the line. With a number (the Report's), the caption prints it; without, LaTeX counts."""
-    layout = _layout(table)
+    page if too wide for the line. With a number (the Report's), the caption prints it; without, LaTeX counts.
+    line is how many characters of the table's text fit the line, in the font size given (a LaTeX size command)."""
+    layout = _layout(table, line, size)
     label = f"\\label{{{blocks.anchor(table.id)}}}"
     long = _lines(table, layout.columns) > LONG
     body = (_longtable if long else _float)(table, layout, label, continued)
@@ -98,6 +101,7 @@ def _float(table: Table, layout: _Layout, label: str, continued: str) -> list[st
     return [
         "\\begin{tablefloat}",
         "\\centering",
+        *filter(None, [layout.size]),
         f"\\caption{{{_text(table.title)}}}",
         label,
         "\\begin{threeparttable}",
@@ -117,6 +121,7 @@ def _float(table: Table, layout: _Layout, label: str, continued: str) -> list[st
 def _longtable(table: Table, layout: _Layout, label: str, continued: str) -> list[str]:
     """A longtable: the caption and header repeat on every page, the notes close the last one."""
     return [
+        *filter(None, [layout.size]),
         "\\begin{ThreePartTable}",
         *_notes("TableNotes", table.notes),
         f"\\begin{{longtable}}{{{_preamble(layout.columns)}}}",
@@ -161,12 +166,12 @@ def _preamble(columns: list[_Column]) -> str:
     return "@{}" + "".join(c.spec for c in columns) + "@{}"
 
 
-def _layout(table: Table) -> _Layout:
+def _layout(table: Table, line: float, size: str) -> _Layout:
     """The columns on the line; on a landscape page's longer line if they do not fit even wrapped."""
-    columns = _columns(table, LINE)
-    if sum(c.chars for c in columns) <= LINE:
-        return _Layout(columns, LINE, False)
-    return _Layout(_columns(table, LINE * LANDSCAPE), LINE * LANDSCAPE, True)
+    columns = _columns(table, line)
+    if sum(c.chars for c in columns) <= line:
+        return _Layout(columns, line, False, size)
+    return _Layout(_columns(table, line * LANDSCAPE), line * LANDSCAPE, True, size)
 
 
 def _columns(table: Table, line: float) -> list[_Column]:
@@ -323,7 +328,10 @@ class _Setup(NamedTuple):
     program: str
     documentclass: str
     settings: str
-    chinese_headings: bool  # headings numbered 一、（一）1.（1）by the class (ctexart)
+    chinese_headings: bool = False  # headings numbered 一、（一）1.（1）by the class (ctexart)
+    table_line: float = LINE  # characters of table text in the line, at table_size
+    table_size: str = ""
+    math_line: float = MATH_LINE
 
 
 _ENGLISH_SECTIONS = r"""% Sections numbered as "1. Introduction", "3.2 Composite indices".
@@ -336,19 +344,27 @@ _CHINESE_HEADINGS = r"""% Headings numbered 一、（一）1.（1）.
   subsection={number=\chinese{subsection}, name={（,）}, aftername={}},
   subsubsection={number=\arabic{subsubsection}, name={,.}, aftername={\,}},
   paragraph={number=\arabic{paragraph}, name={（,）}, aftername={}, runin=false}}"""
-_CTEX = (r"\documentclass[UTF8,zihao=5,a4paper,fontset=fandol]{ctexart}" "\n"
-         r"\usepackage[margin=2.5cm]{geometry}" "\n"
-         r"\ctexset{section/format={\large\bfseries\raggedright}, subsection/format={\normalsize\bfseries\raggedright}}")
+_CTEX = r"""\documentclass[UTF8,zihao=5,a4paper,fontset=fandol]{ctexart}
+\usepackage[margin=2.5cm]{geometry}
+\pagestyle{plain}
+\ctexset{section/format={\large\bfseries\raggedright}, subsection/format={\normalsize\bfseries\raggedright}}"""
+_CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题.
+\DeclareCaptionLabelFormat{chinese}{#1#2}
+\captionsetup{labelformat=chinese, labelsep=quad}"""
 
 
 def _setup(profile: str, program: str, headings: str) -> _Setup:
     """The class of the journal profile and engine: elsarticle for Elsevier, ctexart for XeLaTeX, else article."""
     if profile == "elsevier":
-        return _Setup(program, r"\documentclass[preprint,review,12pt,a4paper]{elsarticle}", "", False)
-    if program == XELATEX:
-        return _Setup(program, _CTEX, _CHINESE_HEADINGS if headings == "chinese" else "", headings == "chinese")
+        # 12 pt on a 390 pt line: tables in \\small (10.95 pt) fit 0.85 of an 11 pt, 455 pt line's characters
+        return _Setup(program, r"\documentclass[preprint,review,12pt,a4paper]{elsarticle}", "", False,
+                      LINE * 0.85, "\\small", MATH_LINE * 0.78)
+    if program == XELATEX:  # 10.5 pt (五号) body, tables in \\small: 9 pt (小五), as Chinese journals set them
+        chinese = headings == "chinese"
+        settings = "\n".join([_CHINESE_CAPTIONS, *([_CHINESE_HEADINGS] if chinese else [])])
+        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small")
     return _Setup(program, "\\documentclass[11pt,a4paper]{article}\n\\usepackage[margin=2.5cm]{geometry}",
-                  _ENGLISH_SECTIONS if headings == "decimal" else "", False)
+                  _ENGLISH_SECTIONS if headings == "decimal" else "")
 
 
 _HYPERREF = r"""\usepackage[hidelinks, bookmarks=true, bookmarksnumbered=true, bookmarksopen=true]{hyperref}"""
@@ -359,7 +375,8 @@ def _document(setup: _Setup, front: list[str], body: str, title: str, author: st
     frontmatter lines, else what follows \\maketitle)."""
     if setup.documentclass.endswith("{elsarticle}"):
         start = ["\\begin{frontmatter}", f"\\title{{{title}}}", *([f"\\author{{{author}}}"] if author else []),
-                 *([f"\\address{{{address}}}"] if address else []), *front, "\\end{frontmatter}"]
+                 *([f"\\address{{{address}}}"] if address else []), *front, "\\end{frontmatter}",
+                 "\\thispagestyle{plain}% elsarticle's own first-page footer is a box 2.6 pt too wide"]
     else:
         byline = " \\\\ ".join(filter(None, (author, address and f"\\normalsize\\itshape {address}")))
         start = [f"\\title{{{title}}}", f"\\author{{{byline}}}", "\\date{}", "\\maketitle", *front]
@@ -499,9 +516,9 @@ def _equation(block: blocks.Equation, context: _Context) -> str:
     lines = [f"\\setcounter{{equation}}{{{block.number - 1}}}", "\\begin{equation}",
              *([f"\\label{{{label}}}"] if label else [])]
     left, equals, right = _top_level_split(math_text, "=")
-    if _math_width(math_text) <= MATH_LINE or not equals:
+    if _math_width(math_text) <= context.setup.math_line or not equals:
         return "\n".join([*lines, math_text, "\\end{equation}"])
-    rows = _rows(_top_level_split_all(right.strip(), "+"), MATH_LINE - _math_width(left) - 2)
+    rows = _rows(_top_level_split_all(right.strip(), "+"), context.setup.math_line - _math_width(left) - 2)
     split = [f"{left.strip()} &= {rows[0]}", *(f"&\\quad + {row}" for row in rows[1:])]
     return "\n".join([*lines, "\\begin{split}", " \\\\\n".join(split), "\\end{split}", "\\end{equation}"])
 
@@ -544,7 +561,9 @@ def _math_width(latex: str) -> float:
 
 
 def _table(block: blocks.TableBlock, context: _Context) -> str:
-    return table_latex(block.table, block.number, continued=context.words["continued"])
+    setup = context.setup
+    return table_latex(block.table, block.number, continued=context.words["continued"], line=setup.table_line,
+                       size=setup.table_size)
 
 
 def _figure(block: blocks.FigureBlock, context: _Context) -> str:
