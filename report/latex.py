@@ -51,6 +51,7 @@ class _Layout(NamedTuple):
     line: float
     landscape: bool
     size: str = ""
+    note_size: str = "\\footnotesize"
 
 
 def engine(language: str = "en", profile: str = "generic") -> str:
@@ -69,13 +70,14 @@ def latexmkrc(program: str) -> str:
 
 
 def table_latex(table: Table, number: int | None = None, *, continued: str = ENGLISH["continued"], line: float = LINE,
-                size: str = "") -> str:
+                size: str = "", note_size: str = "\\footnotesize", long: int = LONG) -> str:
     """The table with its caption above and notes below, as a float or, if too long, a longtable; on a landscape
     page if too wide for the line. With a number (the Report's), the caption prints it; without, LaTeX counts.
-    line is how many characters of the table's text fit the line, in the font size given (a LaTeX size command)."""
-    layout = _layout(table, line, size)
+    line is how many characters of the table's text fit the line, in the font size given (a LaTeX size command);
+    the notes are set in note_size; a table of more than long lines is a longtable."""
+    layout = _layout(table, line, size)._replace(note_size=note_size)
     label = f"\\label{{{blocks.anchor(table.id)}}}"
-    long = _lines(table, layout.columns) > LONG
+    long = _lines(table, layout.columns) > (long / LANDSCAPE if layout.landscape else long)
     body = (_longtable if long else _float)(table, layout, label, continued)
     if layout.landscape:
         body = ["\\begin{landscape}", *body, "\\end{landscape}"]
@@ -112,7 +114,7 @@ def _float(table: Table, layout: _Layout, label: str, continued: str) -> list[st
         *_body(table, layout),
         "\\bottomrule",
         "\\end{tabular}",
-        *_notes("tablenotes", table.notes),
+        *_notes("tablenotes", table.notes, layout.note_size),
         "\\end{threeparttable}",
         "\\end{tablefloat}",
     ]
@@ -123,7 +125,7 @@ def _longtable(table: Table, layout: _Layout, label: str, continued: str) -> lis
     return [
         *filter(None, [layout.size]),
         "\\begin{ThreePartTable}",
-        *_notes("TableNotes", table.notes),
+        *_notes("TableNotes", table.notes, layout.note_size),
         f"\\begin{{longtable}}{{{_preamble(layout.columns)}}}",
         f"\\caption{{{_text(table.title)}}}{label} \\\\",
         "\\toprule", *_header(table, layout), "\\midrule",
@@ -236,8 +238,10 @@ def _decimal_column(cells: list[Cell], label: str, label_wraps: bool) -> _Column
 
 
 def _lines(table: Table, columns: list[_Column]) -> int:
-    """Estimated printed lines of the body, counting the lines of wrapped text."""
+    """Estimated printed lines of the header, body and notes, counting the lines of wrapped text."""
+    width = sum(c.chars for c in columns)
     lines = len(table.header) + sum(1 for g in table.groups if g.label.strip())
+    lines += sum(math.ceil(display_width(note) / width) for note in table.notes)
     for _, row in table.rows():
         texts = [row.label, *(c.text for c in row.cells)]
         lines += max([1, *(math.ceil(display_width(t) / (c.chars - PADDING)) for t, c in zip(texts, columns) if c.wrapped)])
@@ -312,11 +316,11 @@ def _cell(cell: Cell, aligned: bool) -> str:
     return braced_before + number + braced_after
 
 
-def _notes(environment: str, notes: tuple[str, ...]) -> list[str]:
-    """threeparttable's notes: set as wide as the table, flush left, in footnote size."""
+def _notes(environment: str, notes: tuple[str, ...], size: str) -> list[str]:
+    """threeparttable's notes: set as wide as the table, flush left, in the size given."""
     if not notes:
         return []
-    return [f"\\begin{{{environment}}}[flushleft]", "\\footnotesize\\raggedright\\setlength{\\labelsep}{0pt}",
+    return [f"\\begin{{{environment}}}[flushleft]", f"{size}\\raggedright\\setlength{{\\labelsep}}{{0pt}}",
             *(f"\\item[] {_text(note)}" for note in notes), f"\\end{{{environment}}}"]
 
 
@@ -331,7 +335,9 @@ class _Setup(NamedTuple):
     chinese_headings: bool = False  # headings numbered 一、（一）1.（1）by the class (ctexart)
     table_line: float = LINE  # characters of table text in the line, at table_size
     table_size: str = ""
+    note_size: str = "\\footnotesize"  # of table and figure notes: 8 pt or more
     math_line: float = MATH_LINE
+    table_lines: int = LONG  # lines of a table that fit a page with its caption and notes
 
 
 _ENGLISH_SECTIONS = r"""% Sections numbered as "1. Introduction", "3.2 Composite indices".
@@ -356,13 +362,14 @@ _CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题.
 def _setup(profile: str, program: str, headings: str) -> _Setup:
     """The class of the journal profile and engine: elsarticle for Elsevier, ctexart for XeLaTeX, else article."""
     if profile == "elsevier":
-        # 12 pt on a 390 pt line: tables in \\small (10.95 pt) fit 0.85 of an 11 pt, 455 pt line's characters
+        # 12 pt on a 390 pt line: tables in \\small (10.95 pt) fit 0.85 of an 11 pt, 455 pt line's characters, and
+        # single-spaced (review spaces the text by 1.5) 32 lines of a 592 pt page
         return _Setup(program, r"\documentclass[preprint,review,12pt,a4paper]{elsarticle}", "", False,
-                      LINE * 0.85, "\\small", MATH_LINE * 0.78)
+                      LINE * 0.85, "\\linespread{1}\\small", math_line=MATH_LINE * 0.78, table_lines=32)
     if program == XELATEX:  # 10.5 pt (五号) body, tables in \\small: 9 pt (小五), as Chinese journals set them
         chinese = headings == "chinese"
         settings = "\n".join([_CHINESE_CAPTIONS, *([_CHINESE_HEADINGS] if chinese else [])])
-        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small")
+        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small")
     return _Setup(program, "\\documentclass[11pt,a4paper]{article}\n\\usepackage[margin=2.5cm]{geometry}",
                   _ENGLISH_SECTIONS if headings == "decimal" else "")
 
@@ -403,7 +410,6 @@ class _Context(NamedTuple):
     headings: str
     language: str
     anchors: frozenset[str]  # the labels the document defines: references to others print as plain text
-    equations: dict[int, str]  # each cited equation's number and anchor
 
 
 def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
@@ -411,14 +417,8 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
     the .tex."""
     setup = _setup(doc.profile, engine(doc.language, doc.profile), doc.headings)
     w = words(doc.language)
-    references = [part for b in doc.blocks if isinstance(b, blocks.Paragraph)
-                  for part in blocks.inline_parts(b.text) if isinstance(part, blocks.Reference)]
-    equations = {int(r.number): r.anchor for r in references if r.id.startswith("eq:") and r.number.isdigit()}
-    anchors = frozenset([*(blocks.anchor(b.id) for b in doc.blocks if isinstance(b, blocks.Heading) and b.id),
-                         *(blocks.anchor(b.table.id) for b in doc.blocks if isinstance(b, blocks.TableBlock)),
-                         *(blocks.anchor(b.figure.id) for b in doc.blocks if isinstance(b, blocks.FigureBlock)),
-                         *(equations[b.number] for b in doc.blocks if isinstance(b, blocks.Equation) and b.number in equations)])
-    context = _Context(figure_files, w, setup, doc.headings, doc.language, anchors, equations)
+    anchors = frozenset(filter(None, map(_anchor, doc.blocks)))
+    context = _Context(figure_files, w, setup, doc.headings, doc.language, anchors)
     abstract, rest = _abstract(doc.blocks)
     keywords = _keywords(doc.keywords, w, setup)
     synthetic = [_marked(_text(w["synthetic"]))] if doc.synthetic else []
@@ -431,6 +431,13 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
         body = _supplement(doc.blocks, context)
     author = _text(doc.authors)
     return _document(setup, front, "\n".join(body), _text(doc.title), author, _text(doc.affiliations))
+
+
+def _anchor(block) -> str:
+    """The label of a heading, table, figure or equation ("" for a block without an id)."""
+    item = getattr(block, "table", None) or getattr(block, "figure", None) or block
+    item_id = getattr(item, "id", "")
+    return blocks.anchor(item_id) if item_id else ""
 
 
 def _abstract(document_blocks: tuple) -> tuple[list, list]:
@@ -509,25 +516,32 @@ _COEFFICIENT_THEN_NAME = re.compile(r"\}\s+(\\text\{)")
 
 
 def _equation(block: blocks.Equation, context: _Context) -> str:
-    """One display with the Document's number: on one line if it fits, else split at its plus signs and aligned
-    on the equals sign; a thin space between a coefficient and a variable's name."""
+    """One display with the Document's number: on one line if it fits, else split at its plus signs, aligned on
+    the equals sign, or flush left under a left side too long for that; a thin space between a coefficient and a
+    variable's name."""
     math_text = " ".join(_COEFFICIENT_THEN_NAME.sub(r"}\\,\1", line) for line in block.latex_lines(escape_latex))
-    label = context.equations.get(block.number)
     lines = [f"\\setcounter{{equation}}{{{block.number - 1}}}", "\\begin{equation}",
-             *([f"\\label{{{label}}}"] if label else [])]
+             *([f"\\label{{{blocks.anchor(block.id)}}}"] if block.id else [])]
     left, equals, right = _top_level_split(math_text, "=")
-    if _math_width(math_text) <= context.setup.math_line or not equals:
+    room = context.setup.math_line
+    if _math_width(math_text) <= room or not equals:
         return "\n".join([*lines, math_text, "\\end{equation}"])
-    rows = _rows(_top_level_split_all(right.strip(), "+"), context.setup.math_line - _math_width(left) - 2)
-    split = [f"{left.strip()} &= {rows[0]}", *(f"&\\quad + {row}" for row in rows[1:])]
+    terms = _top_level_split_all(right, "+")
+    beside = room - _math_width(left) - 2  # what fits right of the equals sign
+    if beside >= max(map(_math_width, terms)):
+        rows = _rows(terms, beside, beside)
+        split = [f"{left} &= {rows[0]}", *(f"&\\quad + {row}" for row in rows[1:])]
+    else:
+        rows = _rows(terms, beside, room - 4)
+        split = [f"&{left} = {rows[0]}", *(f"&\\qquad + {row}" for row in rows[1:])]
     return "\n".join([*lines, "\\begin{split}", " \\\\\n".join(split), "\\end{split}", "\\end{equation}"])
 
 
-def _rows(terms: list[str], room: float) -> list[str]:
-    """Terms joined by + into as few rows as fit room characters each."""
+def _rows(terms: list[str], first: float, room: float) -> list[str]:
+    """Terms joined by + into as few rows as fit: first characters in the first row, room in the others."""
     rows: list[list[str]] = [[]]
     for term in terms:
-        if rows[-1] and _math_width(" + ".join([*rows[-1], term])) > room:
+        if rows[-1] and _math_width(" + ".join([*rows[-1], term])) > (room if len(rows) > 1 else first):
             rows.append([])
         rows[-1].append(term)
     return [" + ".join(row) for row in rows]
@@ -563,7 +577,7 @@ def _math_width(latex: str) -> float:
 def _table(block: blocks.TableBlock, context: _Context) -> str:
     setup = context.setup
     return table_latex(block.table, block.number, continued=context.words["continued"], line=setup.table_line,
-                       size=setup.table_size)
+                       size=setup.table_size, note_size=setup.note_size, long=setup.table_lines)
 
 
 def _figure(block: blocks.FigureBlock, context: _Context) -> str:
@@ -578,7 +592,7 @@ def _figure(block: blocks.FigureBlock, context: _Context) -> str:
         f"\\includegraphics[width={width}]{{{context.figure_files[figure.id]}}}",
         f"\\caption{{{_text(figure.title)}}}",
         f"\\label{{{blocks.anchor(figure.id)}}}",
-        f"\\par\\footnotesize\\raggedright {notes}" if notes else "",
+        f"\\par{context.setup.note_size}\\raggedright {notes}" if notes else "",
         "\\end{figure}",
     ])
 
