@@ -30,7 +30,8 @@ PADDING = 2  # characters taken by \tabcolsep around a column
 NARROWEST = 24  # characters: the narrowest a wrapping text column gets
 LABEL = 12  # characters: the width a column label wider than its numbers wraps to
 SLACK = 3  # characters kept free when wrapping, for the estimate's error
-LONG = 40  # estimated lines beyond which a table breaks across pages
+LONG = 48  # estimated lines beyond which a table breaks across pages
+NOTE_LINE, NOTE_CHARACTERS = 0.8, 1.2  # a line of notes (footnote size) is 0.8 of a table line and holds 1.2 times its text
 MATH_LINE = 62  # characters of a display equation that fit one line beside its number
 
 
@@ -237,11 +238,15 @@ def _decimal_column(cells: list[Cell], label: str, label_wraps: bool) -> _Column
                    max(width, _label_width(label, width) if label_wraps else display_width(label)) + PADDING)
 
 
-def _lines(table: Table, columns: list[_Column]) -> int:
+def _lines(table: Table, columns: list[_Column]) -> float:
     """Estimated printed lines of the header, body and notes, counting the lines of wrapped text."""
     width = sum(c.chars for c in columns)
-    lines = len(table.header) + sum(1 for g in table.groups if g.label.strip())
-    lines += sum(math.ceil(display_width(note) / width) for note in table.notes)
+    lines = sum(1 for g in table.groups if g.label.strip())
+    for level in table.header:  # a label wider than its columns wraps
+        starts = [sum(s.width for s in level[:k]) + 1 for k in range(len(level))]
+        lines += max(math.ceil(display_width(span.label) / max(sum(c.chars for c in columns[start:start + span.width]) - PADDING, 1))
+                     for span, start in zip(level, starts))
+    lines += NOTE_LINE * sum(math.ceil(display_width(note) / (width * NOTE_CHARACTERS)) for note in table.notes)
     for _, row in table.rows():
         texts = [row.label, *(c.text for c in row.cells)]
         lines += max([1, *(math.ceil(display_width(t) / (c.chars - PADDING)) for t, c in zip(texts, columns) if c.wrapped)])
@@ -369,7 +374,7 @@ def _setup(profile: str, program: str, headings: str) -> _Setup:
     if program == XELATEX:  # 10.5 pt (五号) body, tables in \\small: 9 pt (小五), as Chinese journals set them
         chinese = headings == "chinese"
         settings = "\n".join([_CHINESE_CAPTIONS, *([_CHINESE_HEADINGS] if chinese else [])])
-        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small")
+        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small", table_lines=44)
     return _Setup(program, "\\documentclass[11pt,a4paper]{article}\n\\usepackage[margin=2.5cm]{geometry}",
                   _ENGLISH_SECTIONS if headings == "decimal" else "")
 

@@ -118,12 +118,12 @@ def test_every_table_figure_and_equation_is_labelled_and_referenced(compiled):
 def test_sections_print_the_documents_numbers_and_make_the_outline(compiled):
     profile, rep, files, folder, logs = compiled
     pdftotext = require_tool("pdftotext", PACKAGES)
-    text = re.sub(r"\s", "", subprocess.run([pdftotext, "manuscript.pdf", "-"], cwd=folder, capture_output=True,
+    text = re.sub(r"[\s.]", "", subprocess.run([pdftotext, "manuscript.pdf", "-"], cwd=folder, capture_output=True,
                                              text=True).stdout)
     doc = rep.manuscript
     headings = [b for b in doc.blocks if isinstance(b, Heading)]
-    printed = [re.sub(r"\s", "", heading_label(h, doc.headings, doc.language)) for h in headings]
-    assert [p for p in printed if p not in text] == []  # "4.Results", "3.2Compositeindices", "四、实证结果", "（一）综合指数"
+    printed = [re.sub(r"[\s.]", "", heading_label(h, doc.headings, doc.language)) for h in headings]
+    assert [p for p in printed if p not in text] == []  # "4Results", "32Compositeindices", "四、实证结果", "（一）综合指数"
     assert ("四、实证结果" in printed) == (profile == "chinese-core")
     outline = (folder / "manuscript.out").read_text(encoding="utf-8", errors="replace")
     assert outline.count("\\BOOKMARK") == len(headings)  # the PDF outline: every heading, numbered or not
