@@ -432,7 +432,7 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
         front, body = front + keywords, synthetic + _written(rest, context)
     else:
         front, body = synthetic + _written(abstract, context) + keywords, _written(rest, context)
-    if not any(isinstance(b, blocks.Heading) for b in doc.blocks):
+    if all(isinstance(b, (blocks.TableBlock, blocks.FigureBlock)) for b in doc.blocks):  # a tables document
         body = _supplement(doc.blocks, context)
     author = _text(doc.authors)
     return _document(setup, front, "\n".join(body), _text(doc.title), author, _text(doc.affiliations))
@@ -509,7 +509,7 @@ def _reference(reference: blocks.Reference, context: _Context) -> str:
     before, number, after = reference.printed.rpartition(reference.number)
     if reference.anchor not in context.anchors or not number:
         return _text(reference.printed)
-    before = re.sub(r"\s+$", "~", _escaped(before))
+    before = re.sub(r"\s+", "~", _escaped(before))  # the name never breaks across lines
     return f"\\hyperref[{reference.anchor}]{{{before}\\ref*{{{reference.anchor}}}{_escaped(after)}}}"
 
 
