@@ -244,12 +244,14 @@ def _lines(table: Table, columns: list[_Column]) -> float:
     lines = sum(1 for g in table.groups if g.label.strip())
     for level in table.header:  # a label wider than its columns wraps
         starts = [sum(s.width for s in level[:k]) + 1 for k in range(len(level))]
-        lines += max(math.ceil(display_width(span.label) / max(sum(c.chars for c in columns[start:start + span.width]) - PADDING, 1))
-                     for span, start in zip(level, starts))
+        spans = [sum(c.chars for c in columns[start:start + span.width]) for span, start in zip(level, starts, strict=True)]
+        lines += max(math.ceil(display_width(span.label) / max(chars - PADDING, 1))
+                     for span, chars in zip(level, spans, strict=True))
     lines += NOTE_LINE * sum(math.ceil(display_width(note) / (width * NOTE_CHARACTERS)) for note in table.notes)
     for _, row in table.rows():
         texts = [row.label, *(c.text for c in row.cells)]
-        lines += max([1, *(math.ceil(display_width(t) / (c.chars - PADDING)) for t, c in zip(texts, columns) if c.wrapped)])
+        lines += max([1, *(math.ceil(display_width(t) / (c.chars - PADDING)) for t, c in zip(texts, columns, strict=True)
+                             if c.wrapped)])
     return lines
 
 
@@ -272,7 +274,7 @@ def _header(table: Table, layout: _Layout) -> list[str]:
             start += span.width
         lines += [" & ".join(cells) + " \\\\", *rules]
     labels = [f"\\multicolumn{{1}}{{c}}{{{_fitted(label, column.chars, layout.line)}}}" if column.aligned else _text(label)
-              for label, column in zip(table.column_labels, columns[1:])]
+              for label, column in zip(table.column_labels, columns[1:], strict=True)]
     return lines + [" & ".join([_text(table.stubhead), *labels]) + " \\\\"]
 
 
@@ -306,7 +308,7 @@ def _group_label(label: str, layout: _Layout) -> str:
 
 
 def _row(row: Row, columns: list[_Column]) -> str:
-    cells = [_cell(cell, column.aligned) for cell, column in zip(row.cells, columns)]
+    cells = [_cell(cell, column.aligned) for cell, column in zip(row.cells, columns, strict=True)]
     return " & ".join([_text(row.label), *cells]) + " \\\\"
 
 

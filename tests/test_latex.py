@@ -10,11 +10,17 @@ import pytest
 from pylatex.utils import escape_latex
 
 from analysis.table import Cell, Group, Row, Span, Table
-from report.document import (Document, Equation, Heading, Paragraph, TableBlock, cross_reference,
-                             numbered_headings)
+from report.document import Document, Equation, Heading, Paragraph, TableBlock, cross_reference, numbered_headings
 from report.latex import engine, latexmkrc, preamble, render_document, table_fragment, table_latex, tables_document
-from tests.sample_tables import (HOSTILE, all_tables, coefficient_table, descriptive_table, hostile_table, indicator_table,
-                                 level_table)
+from tests.sample_tables import (
+    HOSTILE,
+    all_tables,
+    coefficient_table,
+    descriptive_table,
+    hostile_table,
+    indicator_table,
+    level_table,
+)
 from tests.tools import require_tool
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -173,7 +179,8 @@ def test_elsevier_puts_abstract_and_keywords_in_the_frontmatter():
 
 def test_an_equation_that_fits_is_one_line_and_a_long_one_splits_at_the_equals_sign():
     short = render_document(small_document(), {})
-    assert "\\setcounter{equation}{2}\n\\begin{equation}\n\\label{ref_eq_system1}\n\\text{y}_{it} = \\alpha_{0} + \\alpha_{1}\\,\\text{x}_{it}\n\\end{equation}" in short
+    assert ("\\setcounter{equation}{2}\n\\begin{equation}\n\\label{ref_eq_system1}\n"
+            "\\text{y}_{it} = \\alpha_{0} + \\alpha_{1}\\,\\text{x}_{it}\n\\end{equation}") in short
     names = ("y", *(f"regressor_{k}_name" for k in range(1, 6)))
     terms = " + ".join(rf"\beta_{{{k}}} \ln \text{{VAR{k}}}_{{it}}" for k in range(1, 6))
     long = replace(small_document(), blocks=(Equation((rf"\text{{VAR0}}_{{it}} = \beta_{{0}} + {terms}",), 1, names, "eq:a"),))
@@ -181,7 +188,8 @@ def test_an_equation_that_fits_is_one_line_and_a_long_one_splits_at_the_equals_s
     body = tex.split("\\begin{split}\n")[1].split("\n\\end{split}")[0].split(" \\\\\n")
     assert body[0].startswith(r"\text{y}_{it} &= \beta_{0} + \beta_{1} \ln \text{regressor\_1\_name}_{it}")
     assert all(row.startswith("&\\quad + ") for row in body[1:]) and 2 <= len(body) <= 3
-    longer = replace(long, blocks=(replace(long.blocks[0], names=("a_dependent_variable_named_at_great_length_indeed", *names[1:])),))
+    dependent = "a_dependent_variable_named_at_great_length_indeed"
+    longer = replace(long, blocks=(replace(long.blocks[0], names=(dependent, *names[1:])),))
     rows = render_document(longer, {}).split("\\begin{split}\n")[1].split("\n\\end{split}")[0].split(" \\\\\n")
     assert rows[0].startswith(r"&\text{a\_dependent") and all(row.startswith("&\\qquad + ") for row in rows[1:])
     assert "multline" not in tex

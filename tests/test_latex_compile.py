@@ -2,18 +2,20 @@
 box, no missing glyph, no undefined reference, no table text below 8 pt."""
 from __future__ import annotations
 
+import io
 import re
 import subprocess
-from dataclasses import replace
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from analysis import examples
-from analysis.pipeline import run
 from analysis.data import validate
+from analysis.pipeline import run
 from analysis.study import DocumentSettings, dumps, loads
 from report import assemble, latex, render
+from report.bundle import latex_download
 from report.document import Equation, Heading, TableBlock, heading_label
 from report.narrative import Narrative
 from tests.tools import require_tool
@@ -181,7 +183,20 @@ def test_a_panel_with_long_column_names_compiles_without_overfull_boxes(tmp_path
     study, panel = long_column_names(examples.default_study(), examples.demo_panel())
     assert any(len(c) >= 30 for c in panel.frame.columns)
     files = render(assemble(run(study, panel), study, NARRATIVE), ("tex",))
-    assert "education_per_ten_thousand_residents_2011" in files["manuscript.tex"].decode().replace("\\_\\allowbreak{}", "_").replace("\\_", "_")
+    tex = files["manuscript.tex"].decode().replace("\\_\\allowbreak{}", "_").replace("\\_", "_")
+    assert "education_per_ten_thousand_residents_2011" in tex
     write(tmp_path, files)
     for name in ("manuscript", "tables"):
         compile_tex(tmp_path, name, latex.PDFLATEX)
+
+
+@pytest.mark.slow
+def test_the_tables_download_compiles_on_its_own(compiled, tmp_path):
+    """The tables document as the app offers it: one zip with its figures and latexmkrc, nothing else."""
+    profile, rep, files, folder, logs = compiled
+    with zipfile.ZipFile(io.BytesIO(latex_download(files, "tables"))) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path)
+    assert names == {"tables.tex", "latexmkrc", *(f"figures/{b.figure.id}.pdf" for b in rep.figures)}
+    if profile == "generic":  # the others differ only in the engine, compiled above
+        compile_tex(tmp_path, "tables", latex.PDFLATEX)
