@@ -201,3 +201,16 @@ def test_the_tables_download_compiles_on_its_own(compiled, tmp_path):
     assert names == {"tables.tex", "latexmkrc", *(f"figures/{b.figure.id}.pdf" for b in rep.figures)}
     if profile == "generic":  # the others differ only in the engine, compiled above
         compile_tex(tmp_path, "tables", latex.PDFLATEX)
+
+
+@pytest.mark.slow
+def test_every_table_and_figure_is_placed_before_the_conclusions(compiled):
+    profile, rep, files, folder, logs = compiled
+    pdftotext = require_tool("pdftotext", PACKAGES)
+    text = subprocess.run([pdftotext, "manuscript.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
+    doc = rep.manuscript
+    conclusions = next(b for b in doc.blocks if isinstance(b, Heading) and b.id == "conclusions")
+    heading = heading_label(conclusions, doc.headings, doc.language)
+    before, after = re.split(r"\s*".join(map(re.escape, heading.split())), text, maxsplit=1)
+    captions = re.compile(r"^(Table|Figure|表|图)\s?\d+", re.MULTILINE)
+    assert len(captions.findall(before)) >= len(rep.figures) and not captions.findall(after)
