@@ -334,7 +334,7 @@ def _notes(environment: str, notes: tuple[str, ...], size: str) -> list[str]:
 # --- Whole documents ---------------------------------------------------------------------------------------------
 
 class _Setup(NamedTuple):
-    """A document's engine and class, and the lines that set its headings."""
+    """A document's engine, class and settings, and how much of a table and of an equation its line holds."""
 
     program: str
     documentclass: str
@@ -345,6 +345,11 @@ class _Setup(NamedTuple):
     note_size: str = "\\footnotesize"  # of table and figure notes: 8 pt or more
     math_line: float = MATH_LINE
     table_lines: int = LONG  # lines of a table that fit a page with its caption and notes
+
+    @property
+    def frontmatter(self) -> bool:
+        """Whether the class takes title, authors, abstract and keywords in a frontmatter block (elsarticle)."""
+        return self.documentclass.endswith("{elsarticle}")
 
 
 _ENGLISH_SECTIONS = r"""% Sections numbered as "1. Introduction", "3.2 Composite indices".
@@ -369,11 +374,11 @@ _CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题.
 def _setup(profile: str, program: str, headings: str) -> _Setup:
     """The class of the journal profile and engine: elsarticle for Elsevier, ctexart for XeLaTeX, else article."""
     if profile == "elsevier":
-        # 12 pt on a 390 pt line: tables in \\small (10.95 pt) fit 0.85 of an 11 pt, 455 pt line's characters, and
+        # 12 pt on a 390 pt line: tables in \small (10.95 pt) fit 0.85 of an 11 pt, 455 pt line's characters, and
         # single-spaced (review spaces the text by 1.5) 32 lines of a 592 pt page
         return _Setup(program, r"\documentclass[preprint,review,12pt,a4paper]{elsarticle}", "", False,
                       LINE * 0.85, "\\linespread{1}\\small", math_line=MATH_LINE * 0.78, table_lines=32)
-    if program == XELATEX:  # 10.5 pt (五号) body, tables in \\small: 9 pt (小五), as Chinese journals set them
+    if program == XELATEX:  # 10.5 pt (五号) body, tables in \small: 9 pt (小五), as Chinese journals set them
         chinese = headings == "chinese"
         settings = "\n".join([_CHINESE_CAPTIONS, *([_CHINESE_HEADINGS] if chinese else [])])
         return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small", table_lines=44)
@@ -387,7 +392,7 @@ _HYPERREF = r"""\usepackage[hidelinks, bookmarks=true, bookmarksnumbered=true, b
 def _document(setup: _Setup, front: list[str], body: str, title: str, author: str = "", address: str = "") -> str:
     """A complete document around body: engine line, class, preamble, title block (front: elsarticle's
     frontmatter lines, else what follows \\maketitle)."""
-    if setup.documentclass.endswith("{elsarticle}"):
+    if setup.frontmatter:
         start = ["\\begin{frontmatter}", f"\\title{{{title}}}", *([f"\\author{{{author}}}"] if author else []),
                  *([f"\\address{{{address}}}"] if address else []), *front, "\\end{frontmatter}",
                  "\\thispagestyle{plain}% elsarticle's own first-page footer is a box 2.6 pt too wide"]
@@ -429,15 +434,14 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
     abstract, rest = _abstract(doc.blocks)
     keywords = _keywords(doc.keywords, w, setup)
     synthetic = [_marked(_text(w["synthetic"]))] if doc.synthetic else []
-    if setup.documentclass.endswith("{elsarticle}"):
+    if all(isinstance(b, (blocks.TableBlock, blocks.FigureBlock)) for b in doc.blocks):  # a tables document
+        front, body = synthetic, _supplement(doc.blocks, context)
+    elif setup.frontmatter:
         front = ["\\begin{abstract}", *_written(abstract[1:], context), "\\end{abstract}"] if abstract else []
         front, body = front + keywords, synthetic + _written(rest, context)
     else:
         front, body = synthetic + _written(abstract, context) + keywords, _written(rest, context)
-    if all(isinstance(b, (blocks.TableBlock, blocks.FigureBlock)) for b in doc.blocks):  # a tables document
-        body = _supplement(doc.blocks, context)
-    author = _text(doc.authors)
-    return _document(setup, front, "\n".join(body), _text(doc.title), author, _text(doc.affiliations))
+    return _document(setup, front, "\n".join(body), _text(doc.title), _text(doc.authors), _text(doc.affiliations))
 
 
 def _anchor(block) -> str:
@@ -460,7 +464,7 @@ def _keywords(keywords: str, w, setup: _Setup) -> list[str]:
     """The keywords after the abstract: elsarticle's keyword block, else a paragraph."""
     if not keywords.strip():
         return []
-    if setup.documentclass.endswith("{elsarticle}"):
+    if setup.frontmatter:
         return ["\\begin{keyword}", " \\sep ".join(_text(k) for k in re.split(r"[;；,，]", keywords) if k.strip()),
                 "\\end{keyword}"]
     return [f"\\noindent\\textbf{{{_text(w['keywords'])}}} {_text(keywords)}\n"]
