@@ -89,9 +89,15 @@ def table_latex(table: Table, number: int | None = None, *, continued: str = ENG
 
 
 def table_fragment(table: Table, program: str = PDFLATEX, *, continued: str = ENGLISH["continued"]) -> str:
-    """The table as a file an author can \\input into any class, naming the preamble and engine it needs."""
+    """The table as a file an author can \\input into any class, naming the preamble and engine it needs; sized as
+    the engine's documents set tables (a Chinese journal's in 小五)."""
     return (f"% Needs preamble.tex, shipped beside this file (\\input{{preamble}} before \\begin{{document}}); "
-            f"compile with {program}.\n" + table_latex(table, continued=continued))
+            f"compile with {program}.\n" + _sized_table(table, None, continued, _setup("generic", program, "decimal")))
+
+
+def _sized_table(table: Table, number: int | None, continued: str, setup: _Setup) -> str:
+    return table_latex(table, number, continued=continued, line=setup.table_line, size=setup.table_size,
+                       note_size=setup.note_size, long=setup.table_lines)
 
 
 def tables_document(tables: list[Table], title: str) -> str:
@@ -586,9 +592,7 @@ def _math_width(latex: str) -> float:
 
 
 def _table(block: blocks.TableBlock, context: _Context) -> str:
-    setup = context.setup
-    return table_latex(block.table, block.number, continued=context.words["continued"], line=setup.table_line,
-                       size=setup.table_size, note_size=setup.note_size, long=setup.table_lines)
+    return _sized_table(block.table, block.number, context.words["continued"], context.setup)
 
 
 def _figure(block: blocks.FigureBlock, context: _Context) -> str:

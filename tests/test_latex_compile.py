@@ -143,26 +143,33 @@ def test_table_text_is_never_below_8_pt(compiled):
     assert last_table_page >= 1 and not small, small[:10]
 
 
+FRAGMENT_HOSTS = {  # the author's document class, its options, and the language of the tables \input into it
+    "article": ("article", "", "en"), "article-twocolumn": ("article", "[twocolumn]", "en"),
+    "elsarticle": ("elsarticle", "[5p]", "en"), "ctexart": ("ctexart", "[UTF8]", "zh"),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("documentclass", ["article", "article-twocolumn", "elsarticle"])
-def test_each_table_fragment_compiles_with_the_shipped_preamble(documentclass, demo_results, tmp_path):
-    """Every tables/*.tex \\input into the author's article, two-column article or elsarticle; the long and the
-    landscape tables get one-column pages of their own in a two-column document."""
-    if documentclass == "elsarticle":
+@pytest.mark.parametrize("host", list(FRAGMENT_HOSTS))
+def test_each_table_fragment_compiles_with_the_shipped_preamble(host, demo_results, tmp_path):
+    """Every tables/*.tex \\input into the author's article, two-column article, two-column elsarticle or, for a
+    Chinese study, ctexart; the long and the landscape tables get one-column pages of their own in a two-column
+    document."""
+    name, option, language = FRAGMENT_HOSTS[host]
+    if name == "elsarticle":
         require_class("elsarticle.cls")
     study, results = demo_results
+    study = study.model_copy(update={"document": DocumentSettings(language=language)})
     files = render(assemble(results, study, NARRATIVE), ("tex",))
     write(tmp_path, {k: v for k, v in files.items() if k.startswith("tables/")})
     fragments = sorted(k.removeprefix("tables/").removesuffix(".tex") for k in files
                        if k.startswith("tables/") and k != "tables/preamble.tex")
     assert "table4" in fragments and "% Needs preamble.tex" in files["tables/table4.tex"].decode()
-    option, name = {"article": ("", "article"), "article-twocolumn": ("[twocolumn]", "article"),
-                    "elsarticle": ("[5p]", "elsarticle")}[documentclass]
     (tmp_path / "tables" / "paper.tex").write_text("\n".join([
-        f"\\documentclass{option}{{{name}}}", "\\usepackage[margin=2cm]{geometry}" if name == "article" else "",
+        f"\\documentclass{option}{{{name}}}", "\\usepackage[margin=2cm]{geometry}" if name != "elsarticle" else "",
         "\\input{preamble}", "\\begin{document}", "Text.", *(f"\\input{{{f}}}" for f in fragments),
         "\\end{document}", ""]), encoding="utf-8")
-    compile_tex(tmp_path / "tables", "paper", latex.PDFLATEX)
+    compile_tex(tmp_path / "tables", "paper", latex.engine(language))
 
 
 def long_column_names(study, panel):
