@@ -27,10 +27,10 @@ PDFLATEX, XELATEX = "pdflatex", "xelatex"
 LINE = 80  # characters of table text in \linewidth, to estimate column widths
 LANDSCAPE = 1.45  # how many times longer the line of a landscape page is
 PADDING = 2  # characters taken by \tabcolsep around a column
-NARROWEST = 24  # characters: the narrowest a wrapping text column gets
-LABEL = 12  # characters: the width a column label wider than its numbers wraps to
+NARROWEST = 20  # characters: the narrowest a wrapping text column gets
+LABEL = 10  # characters: the width a column label wider than its numbers wraps to
 SLACK = 3  # characters kept free when wrapping, for the estimate's error
-LONG = 48  # estimated lines beyond which a table breaks across pages
+LONG = 50  # estimated lines beyond which a table breaks across pages
 NOTE_LINE, NOTE_CHARACTERS = 0.8, 1.2  # a line of notes (footnote size) is 0.8 of a table line and holds 1.2 times its text
 MATH_LINE = 62  # characters of a display equation that fit one line beside its number
 
@@ -184,28 +184,43 @@ def _layout(table: Table, line: float, size: str) -> _Layout:
 
 
 def _columns(table: Table, line: float) -> list[_Column]:
-    """The stub and every column: S for numbers, l for text; where they do not fit the line, column labels
-    wider than their numbers wrap, then a wrapping p column for text too wide to fit."""
+    """The stub and every column: S for numbers, l for text, each as wide as its labels; where they do not fit the
+    line, the widest labels over a single number column wrap (not below LABEL characters), then text too wide to
+    fit goes into wrapping p columns."""
     rows = [row for _, row in table.rows()]
-
-    def columns_with(labels_wrap: bool) -> list[_Column]:
-        columns = [_text_column([table.stubhead, *(row.label for row in rows)])]
-        for j, label in enumerate(table.column_labels):
-            cells = [row.cells[j] for row in rows]
-            numbers = table.numeric[j] and _decimal_column(cells, label, labels_wrap)
-            columns.append(numbers or _text_column([label, *(c.text + c.stars for c in cells)]))
-        return columns
-
-    columns = columns_with(labels_wrap=False)
-    if sum(c.chars for c in columns) <= line - SLACK:
-        return columns
-    columns = columns_with(labels_wrap=True)
+    columns = [_text_column([table.stubhead, *(row.label for row in rows)])]
+    for j, label in enumerate(table.column_labels):
+        cells = [row.cells[j] for row in rows]
+        numbers = table.numeric[j] and _decimal_column(cells)
+        columns.append(numbers or _text_column([label, *(c.text + c.stars for c in cells)]))
+    labels = [""] + _single_column_labels(table)
+    natural = [c._replace(chars=max(c.chars, display_width(label) + PADDING)) if c.aligned else c
+               for c, label in zip(columns, labels, strict=True)]
+    overflow = sum(c.chars for c in natural) - line + SLACK
+    if overflow <= 0:
+        return natural
+    widths = [c.chars for c in natural if c.aligned]
+    cap = width_cap(widths, sum(widths) - overflow) if widths else 0
+    columns = [n._replace(chars=max(c.chars, min(n.chars, max(cap, _label_floor(label) + PADDING)))) if c.aligned else c
+               for c, n, label in zip(columns, natural, labels, strict=True)]
     overflow = sum(c.chars for c in columns) - line + SLACK
     wrappable = [c.chars for c in columns if c.spec == "l" and c.chars > NARROWEST]
     if overflow <= 0 or not wrappable:
         return columns
     cap = max(width_cap(wrappable, sum(wrappable) - overflow), NARROWEST)
     return [_wrapped(cap, line) if c.spec == "l" and c.chars > cap else c for c in columns]
+
+
+def _single_column_labels(table: Table) -> list[str]:
+    """For each column, the widest label of a header level over that column alone."""
+    labels = [""] * table.ncols
+    for level in table.header:
+        start = 0
+        for span in level:
+            if span.width == 1 and display_width(span.label) > display_width(labels[start]):
+                labels[start] = span.label
+            start += span.width
+    return labels
 
 
 def _text_column(texts: list[str]) -> _Column:
@@ -222,16 +237,14 @@ def _fraction(chars: float, line: float) -> str:
     return f"{(chars - PADDING) / line:.2f}"
 
 
-def _label_width(label: str, numbers: float) -> float:
-    """The width a column label needs: its own if the numbers are as wide, else wrapped to LABEL characters,
-    never narrower than its longest unbreakable piece."""
+def _label_floor(label: str) -> float:
+    """The narrowest a wrapped label gets: LABEL characters, or its longest unbreakable piece, or itself if shorter."""
     pieces = re.split(r"[\s_]+", label)
-    return min(display_width(label), max(numbers, LABEL, *(display_width(p) + 1 for p in pieces)))
+    return min(display_width(label), max(LABEL, *(display_width(p) + 1 for p in pieces)))
 
 
-def _decimal_column(cells: list[Cell], label: str, label_wraps: bool) -> _Column | None:
-    """An S column whose table-format and reserved text fit every number in it and, unless it wraps, its label;
-    None without numbers."""
+def _decimal_column(cells: list[Cell]) -> _Column | None:
+    """An S column whose table-format and reserved text fit every number in it; None without numbers."""
     extent = number_extent(cells)
     if extent is None:
         return None
@@ -240,8 +253,7 @@ def _decimal_column(cells: list[Cell], label: str, label_wraps: bool) -> _Column
     text_after = f"{{{_text(extent.after)}{_stars(extent.stars)}}}" if extent.after or extent.stars else ""
     width = max(len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
                 + 0.6 * len(extent.stars), 0, *(display_width(c.text) for c in cells if c.is_interval))
-    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]",
-                   max(width, _label_width(label, width) if label_wraps else display_width(label)) + PADDING)
+    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]", width + PADDING)
 
 
 def _lines(table: Table, columns: list[_Column]) -> float:
