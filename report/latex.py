@@ -30,8 +30,9 @@ PADDING = 2  # characters taken by \tabcolsep around a column
 NARROWEST = 20  # characters: the narrowest a wrapping text column gets
 LABEL = 10  # characters: the width a column label wider than its numbers wraps to
 SLACK = 3  # characters kept free when wrapping, for the estimate's error
-LONG = 50  # estimated lines beyond which a table breaks across pages
+LONG = 44  # estimated lines beyond which a table goes on pages of its own, breaking across them
 NOTE_LINE, NOTE_CHARACTERS = 0.8, 1.2  # a line of notes (footnote size) is 0.8 of a table line and holds 1.2 times its text
+RAGGED = 0.85  # how full a line of wrapped text is on average, broken between words
 MATH_LINE = 62  # characters of a display equation that fit one line beside its number
 
 
@@ -263,13 +264,13 @@ def _lines(table: Table, columns: list[_Column]) -> float:
     for level in table.header:  # a label wider than its columns wraps
         starts = [sum(s.width for s in level[:k]) + 1 for k in range(len(level))]
         spans = [sum(c.chars for c in columns[start:start + span.width]) for span, start in zip(level, starts, strict=True)]
-        lines += max(math.ceil(display_width(span.label) / max(chars - PADDING, 1))
+        lines += max(math.ceil(display_width(span.label) / max(RAGGED * (chars - PADDING), 1))
                      for span, chars in zip(level, spans, strict=True))
     lines += NOTE_LINE * sum(math.ceil(display_width(note) / (width * NOTE_CHARACTERS)) for note in table.notes)
     for _, row in table.rows():
         texts = [row.label, *(c.text for c in row.cells)]
-        lines += max([1, *(math.ceil(display_width(t) / (c.chars - PADDING)) for t, c in zip(texts, columns, strict=True)
-                             if c.wrapped)])
+        lines += max([1, *(math.ceil(display_width(t) / (RAGGED * (c.chars - PADDING)))
+                           for t, c in zip(texts, columns, strict=True) if c.wrapped)])
     return lines
 
 
@@ -399,7 +400,7 @@ def _setup(profile: str, program: str, headings: str) -> _Setup:
     if program == XELATEX:  # 10.5 pt (五号) body, tables in \small: 9 pt (小五), as Chinese journals set them
         chinese = headings == "chinese"
         settings = "\n".join([_CHINESE_CAPTIONS, *([_CHINESE_HEADINGS] if chinese else [])])
-        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small", table_lines=44)
+        return _Setup(program, _CTEX, settings, chinese, LINE * 1.1, "\\small", "\\small", table_lines=40)
     return _Setup(program, "\\documentclass[11pt,a4paper]{article}\n\\usepackage[margin=2.5cm]{geometry}",
                   _ENGLISH_SECTIONS if headings == "decimal" else "")
 
