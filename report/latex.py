@@ -385,8 +385,8 @@ _CTEX = r"""\documentclass[UTF8,zihao=5,a4paper,fontset=fandol]{ctexart}
 \usepackage[margin=2.5cm]{geometry}
 \pagestyle{plain}
 \ctexset{section/format={\large\bfseries\raggedright}, subsection/format={\normalsize\bfseries\raggedright}}"""
-_CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题.
-\DeclareCaptionLabelFormat{chinese}{#1#2}
+_CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题 (the empty box keeps xeCJK's space out of 表1).
+\DeclareCaptionLabelFormat{chinese}{#1\hbox{}#2}
 \captionsetup{labelformat=chinese, labelsep=quad}"""
 
 
@@ -535,6 +535,8 @@ def _reference(reference: blocks.Reference, context: _Context) -> str:
     if reference.anchor not in context.anchors or not number:
         return _text(reference.printed)
     before = re.sub(r"\s+", "~", _escaped(before))  # the name never breaks across lines
+    if before and display_width(before[-1]) == 2:
+        before += "\\hbox{}"  # 表5 as Chinese text prints it, without xeCJK's space before the number
     return f"\\hyperref[{reference.anchor}]{{{before}\\ref*{{{reference.anchor}}}{_escaped(after)}}}"
 
 

@@ -213,3 +213,10 @@ def test_fragments_name_the_shipped_preamble_which_works_in_any_class():
     assert "\\newenvironment{tablefloat}" in shipped and "\\newenvironment{tablepages}" in shipped
     assert r"\@ifclassloaded{ctexart}{}{\usepackage[UTF8, fontset=fandol]{ctex}}" in shipped
     assert "\\documentclass" not in shipped and "hyperref" not in shipped
+
+
+def test_chinese_names_keep_their_number_close():
+    tex = render_document(replace(small_document(language="zh"), blocks=(
+        Paragraph("如" + cross_reference("table7", "表7", 7) + "所示"), TableBlock(coefficient_table(), 7))), {})
+    assert r"如\hyperref[ref_table7]{表\hbox{}\ref*{ref_table7}}所示" in tex  # 表7, not 表 7
+    assert r"\DeclareCaptionLabelFormat{chinese}{#1\hbox{}#2}" in tex
