@@ -146,7 +146,7 @@ class Equation:
     lines: tuple[str, ...]
     number: int
     names: tuple[str, ...] = ()  # variable names, written \text{VAR0}, \text{VAR1} ... in the lines
-    id: str = ""  # the cross-reference id ("eq:system1"), whose anchor labels the equation
+    id: str = ""  # the cross-reference id ("eq:system1") its number is anchored by
 
     def latex_lines(self, escape) -> list[str]:
         """The lines with each variable name put back, escaped by the renderer's own function."""
@@ -255,7 +255,7 @@ def display_equations(study: Study) -> dict[str, object]:
     return {f"eq:{group}{k}": item for group, items in groups for k, item in enumerate(items, start=1)}
 
 
-def _equation(item, number: int, item_id: str) -> Equation:
+def _equation(item_id: str, item, number: int) -> Equation:
     lines, names = ((item,), ()) if isinstance(item, str) else item
     return Equation(tuple(lines), number, tuple(names), item_id)
 
@@ -276,7 +276,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
     def numbered(group):
         """The group's Equation blocks, numbered as the Report's cross-reference map numbers them."""
         ids = [i for i in equations if i.removeprefix(f"eq:{group}").isdigit()]
-        return [_equation(equations[i], equation_numbers[i], i) for i in ids]
+        return [_equation(i, equations[i], equation_numbers[i]) for i in ids]
 
     def paragraphs(key):
         return [Paragraph(p) for p in text.get(key, [])]
