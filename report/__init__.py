@@ -17,7 +17,7 @@ __all__ = ["FORMATS", "Drawn", "Exhibits", "Report", "assemble", "drawn", "exhib
 
 def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: bytes | None = None) -> dict[str, bytes]:
     """Every output file by name: manuscript and tables documents in Word and LaTeX, figures, tables, the bundle."""
-    from . import docx, export, latex  # python-docx, pylatex and latex2mathml load with the first download
+    from . import docx, export, latex, strings  # python-docx, pylatex and latex2mathml load with the first download
     from .bundle import bundle
     from .latex_text import BIBLIOGRAPHY_FILE, bibliography_file
     unknown = set(formats) - set(FORMATS)
@@ -39,12 +39,17 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
         files |= {f"figures/{name}.png": png for name, png in images.items()}
     if "tex" in formats or "zip" in formats:
         paths = {f.id: f"figures/{f.id}.pdf" for f in figures}
+        program = latex.engine(rep.language, rep.study.document.profile)
         files["manuscript.tex"] = latex.render_document(rep.manuscript, paths).encode()
         files["tables.tex"] = latex.render_document(rep.supplement, paths).encode()
         if cited := bibliography_file(rep.manuscript):
             files[BIBLIOGRAPHY_FILE] = cited.encode()  # biber reads it beside manuscript.tex
+        files["latexmkrc"] = latex.latexmkrc(program).encode()
         files |= {paths[f.id]: built.figure_file(f, "pdf") for f in figures}
-        files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table).encode() for b in rep.tables}
+        continued = strings.words(rep.language)["continued"]
+        files |= {f"tables/{b.table.id}.tex": latex.table_fragment(b.table, program, continued=continued).encode()
+                  for b in rep.tables}
+        files["tables/preamble.tex"] = latex.preamble(program).encode()
     if "zip" in formats:
         for t in table_list:  # as printed, and the raw numbers beside them
             files[f"tables/{t.id}.csv"], files[f"tables/{t.id}-raw.csv"] = export.table_csv(t, printed=True), export.table_csv(t)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from analysis import study as studies
@@ -22,9 +23,21 @@ def bundle(files: dict[str, bytes], results: Results, study: Study, narrative: n
         "data.sha256": f"{checksum}\n".encode(),
         "README.txt": _readme(checksum).encode(),
     }
+    return _zipped({**files, **extra})
+
+
+def latex_download(files: dict[str, bytes], name: str) -> bytes:
+    """A LaTeX document as a download that compiles on its own: name.tex, the latexmkrc that picks its engine and
+    the figures it includes."""
+    tex = files[f"{name}.tex"]
+    figures = sorted({path.decode() for path in re.findall(rb"\\includegraphics\[[^]]*\]\{([^}]*)\}", tex)})
+    return _zipped({f"{name}.tex": tex, "latexmkrc": files["latexmkrc"], **{path: files[path] for path in figures}})
+
+
+def _zipped(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in sorted({**files, **extra}.items()):
+        for name, content in sorted(files.items()):
             archive.writestr(zipfile.ZipInfo(name, FIXED_TIME), content)
     return buffer.getvalue()
 
@@ -38,4 +51,7 @@ def _readme(checksum: str) -> str:
         "   writes the tables as CSV and results.json, which must equal the results.json here.\n"
         "3. python -m report build --study study.toml --data YOUR_DATA_FILE --narrative narrative.toml --out out/\n"
         "   writes the manuscripts and tables documents again.\n"
+        "4. latexmk manuscript.tex (or tables.tex) compiles the LaTeX documents here: latexmkrc picks pdfLaTeX or,\n"
+        "   for Chinese documents, XeLaTeX. Each tables/*.tex can be \\input into another document whose preamble\n"
+        "   has \\input{tables/preamble.tex}.\n"
     )

@@ -159,6 +159,7 @@ class LabelledText:
     label: str
     inlines: tuple
     missing: bool = False
+    kind: str = ""  # "keywords": what a class with a keyword block (elsarticle) sets there
 
     @property
     def lead(self) -> str:

@@ -79,7 +79,7 @@ class Matter:
         keywords = [k for k in _KEYWORD_SEPARATORS.split(text.strip()) if k]
         if not keywords:
             return LabelledText(label, (markup.Run(prompt),), missing=True)
-        return LabelledText(label, (markup.Run(separator.join(keywords)),))
+        return LabelledText(label, (markup.Run(separator.join(keywords)),), kind="keywords")
 
     def _front(self) -> list:
         w = self._w

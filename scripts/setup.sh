@@ -7,7 +7,7 @@ DEBIAN_PACKAGES=(
   latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
   texlive-science lmodern latex-cjk-common latex-cjk-chinese-arphic-gbsn00lp poppler-utils
   libreoffice-writer-nogui libreoffice-math chromium fonts-noto-cjk fonts-liberation2
-  texlive-xetex texlive-lang-chinese fonts-lmodern biber texlive-bibtex-extra
+  texlive-xetex texlive-lang-chinese fonts-lmodern biber texlive-bibtex-extra texlive-publishers
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
