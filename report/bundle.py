@@ -27,11 +27,12 @@ def bundle(files: dict[str, bytes], results: Results, study: Study, narrative: n
 
 
 def latex_download(files: dict[str, bytes], name: str) -> bytes:
-    """A LaTeX document as a download that compiles on its own: name.tex, the latexmkrc that picks its engine and
-    the figures it includes."""
+    """A LaTeX document as a download that compiles on its own: name.tex, the latexmkrc that picks its engine, the
+    figures it includes and the reference file it cites."""
     tex = files[f"{name}.tex"]
     figures = sorted({path.decode() for path in re.findall(rb"\\includegraphics\[[^]]*\]\{([^}]*)\}", tex)})
-    return _zipped({f"{name}.tex": tex, "latexmkrc": files["latexmkrc"], **{path: files[path] for path in figures}})
+    cited = sorted({path.decode() for path in re.findall(rb"\\addbibresource\{([^}]*)\}", tex)} & set(files))
+    return _zipped({f"{name}.tex": tex, "latexmkrc": files["latexmkrc"], **{path: files[path] for path in figures + cited}})
 
 
 def _zipped(files: dict[str, bytes]) -> bytes:

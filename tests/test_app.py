@@ -16,10 +16,11 @@ from analysis.data import required_columns
 from analysis.study import dumps, loads
 from analysis.table import Format
 from analysis.tables import tables as tables_of
+from report.bundle import latex_download
 from report.export import table_csv, tables_xlsx
 from report.narrative import Narrative
 from ui import state
-from ui.downloads_tab import latex_zip, rendered
+from ui.downloads_tab import rendered
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 DATA = Path(__file__).resolve().parent / "data" / "app"
@@ -284,7 +285,7 @@ def test_downloads_tab_offers_every_file_and_the_files_are_valid():
     app = show(start(), "Downloads")
     labels = [b.label for b in app.get("download_button")]
     for label in ("Manuscript, Word (.docx)", "Manuscript, LaTeX with figures (.zip)", "Tables, Word (.docx)",
-                  "Tables, LaTeX (.tex)", "All tables, Excel (.xlsx)", "Bundle (.zip)", "Study file (.toml)",
+                  "Tables, LaTeX with figures (.zip)", "All tables, Excel (.xlsx)", "Bundle (.zip)", "Study file (.toml)",
                   "Narrative (.toml)"):
         assert label in labels
     choices = app.selectbox(key="download_table")
@@ -301,7 +302,7 @@ def test_downloads_tab_offers_every_file_and_the_files_are_valid():
     assert len(manuscript.tables) >= 9
     assert files["tables.docx"][:4] == b"PK\x03\x04"
     assert b"\\documentclass" in files["tables.tex"]
-    with zipfile.ZipFile(io.BytesIO(latex_zip(files))) as archive:
+    with zipfile.ZipFile(io.BytesIO(latex_download(files, "manuscript"))) as archive:
         names = archive.namelist()
         assert "manuscript.tex" in names and any(n.startswith("figures/") for n in names)
         assert all(archive.read(n)[:4] == b"%PDF" for n in names if n.endswith(".pdf"))

@@ -4,13 +4,11 @@ Documents are built when their button is clicked (deferred downloads), once per 
 """
 from __future__ import annotations
 
-import io
-import zipfile
-
 import streamlit as st
 
 import report
 from analysis.study import dumps
+from report.bundle import latex_download
 from report.export import table_csv, tables_xlsx
 from report.narrative import dumps as narrative_dumps
 
@@ -21,7 +19,6 @@ from .text import t
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP = "application/zip"
-FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -34,17 +31,6 @@ def rendered(result: state.Run, rep: report.Report, formats: tuple[str, ...]) ->
     """The files report.render writes for the Report in the given formats (cached on the texts behind the Report)."""
     return _rendered(result.dataset.key, dumps(result.study), narrative_dumps(rep.narrative), repr(rep.settings), formats,
                      rep, result.dataset.checksum)
-
-
-def latex_zip(files: dict[str, bytes]) -> bytes:
-    """The LaTeX manuscript with the figure files it includes, ready for latexmk or Overleaf."""
-    tex = files["manuscript.tex"]
-    included = [name for name in sorted(files) if name.startswith("figures/") and name.encode() in tex]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in ["manuscript.tex", *included]:
-            archive.writestr(zipfile.ZipInfo(name, FIXED_TIME), files[name])
-    return buffer.getvalue()
 
 
 def _deferred(result: state.Run, rep: report.Report, formats: tuple[str, ...], pick):
@@ -72,24 +58,24 @@ def render(result: state.Run | None) -> None:
     word.download_button(t("manuscript_docx"), _deferred(result, rep, ("docx",), lambda f: f["manuscript.docx"]),
                          f"{stem}.docx", mime=DOCX, icon=":material/description:", type="primary", width="stretch",
                          on_click="ignore")
-    latex.download_button(t("manuscript_latex"), _deferred(result, rep, ("tex",), latex_zip),
+    latex.download_button(t("manuscript_latex"), _deferred(result, rep, ("tex",), lambda f: latex_download(f, "manuscript")),
                           f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
 
     st.subheader(t("tables_only"), anchor=False)
     word, latex, excel = st.columns(3)
     word.download_button(t("tables_docx"), _deferred(result, rep, ("docx",), lambda f: f["tables.docx"]),
                          f"{stem}-tables.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")
-    latex.download_button(t("tables_tex"), _deferred(result, rep, ("tex",), lambda f: f["tables.tex"]),
-                          f"{stem}-tables.tex", mime="text/x-tex", icon=":material/functions:", width="stretch",
+    latex.download_button(t("tables_tex"), _deferred(result, rep, ("tex",), lambda f: latex_download(f, "tables")),
+                          f"{stem}-tables-latex.zip", mime=ZIP, icon=":material/functions:", width="stretch",
                           on_click="ignore")
-    excel.download_button(t("tables_xlsx"), tables_xlsx(tables), f"{stem}-tables.xlsx", mime=XLSX,
+    excel.download_button(t("tables_xlsx"), tables_xlsx(tables, printed=True), f"{stem}-tables.xlsx", mime=XLSX,
                           icon=":material/grid_on:", width="stretch", on_click="ignore")
     pick, csv, xlsx = st.columns([3, 1, 1], vertical_alignment="bottom")
     numbered = {f"{rep.ref(b.table.id)}. {b.table.title}": b.table for b in rep.exhibits.paper}
     table = numbered[pick.selectbox(t("one_table"), list(numbered), key="download_table")]
-    csv.download_button("CSV", table_csv(table), f"{table.id}.csv", mime="text/csv", icon=":material/csv:",
+    csv.download_button("CSV", table_csv(table, printed=True), f"{table.id}.csv", mime="text/csv", icon=":material/csv:",
                         width="stretch", on_click="ignore", key="table_csv")
-    xlsx.download_button(t("excel"), tables_xlsx([table]), f"{table.id}.xlsx", mime=XLSX, icon=":material/grid_on:",
+    xlsx.download_button(t("excel"), tables_xlsx([table], printed=True), f"{table.id}.xlsx", mime=XLSX, icon=":material/grid_on:",
                          width="stretch", on_click="ignore", key="table_xlsx")
 
     st.subheader(t("reproducibility"), anchor=False)
