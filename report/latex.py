@@ -41,6 +41,7 @@ class _Column(NamedTuple):
     spec: str  # the tabular column type
     chars: float  # estimated width in characters, padding included
     wrapped: bool = False
+    counts_apart: bool = False  # whole numbers (N) among decimals are centred, not aligned on a point they lack
 
     @property
     def aligned(self) -> bool:
@@ -245,17 +246,27 @@ def _label_floor(label: str) -> float:
     return min(display_width(label), max(LABEL, *(display_width(p) + 1 for p in pieces)))
 
 
+def _is_count(cell: Cell) -> bool:
+    return cell.is_number and isinstance(cell.value, int)
+
+
 def _decimal_column(cells: list[Cell]) -> _Column | None:
-    """An S column whose table-format and reserved text fit every number in it; None without numbers."""
-    extent = number_extent(cells)
+    """An S column whose table-format and reserved text fit every number aligned in it; None without numbers.
+
+    A count among decimals (the N under coefficients) is set apart, centred, so that its digits do not widen
+    the column's integer part."""
+    counts_apart = any(_is_count(c) for c in cells) and any(c.is_number and not _is_count(c) for c in cells)
+    extent = number_extent([c for c in cells if not (counts_apart and _is_count(c))])
     if extent is None:
         return None
     sign = "-" if extent.signed else ""
     text_before = f"{{{_text(extent.before)}}}" if extent.before else ""
     text_after = f"{{{_text(extent.after)}{_stars(extent.stars)}}}" if extent.after or extent.stars else ""
     width = max(len(extent.before) + len(sign) + extent.integers + 1 + extent.decimals + len(extent.after)
-                + 0.6 * len(extent.stars), 0, *(display_width(c.text) for c in cells if c.is_interval))
-    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]", width + PADDING)
+                + 0.6 * len(extent.stars), 0,
+                *(display_width(c.text) for c in cells if c.is_interval or (counts_apart and _is_count(c))))
+    return _Column(f"S[table-format={text_before}{sign}{extent.integers}.{extent.decimals}{text_after}]", width + PADDING,
+                   counts_apart=counts_apart)
 
 
 def _lines(table: Table, columns: list[_Column]) -> float:
@@ -328,13 +339,14 @@ def _group_label(label: str, layout: _Layout) -> str:
 
 
 def _row(row: Row, columns: list[_Column]) -> str:
-    cells = [_cell(cell, column.aligned) for cell, column in zip(row.cells, columns, strict=True)]
+    cells = [_cell(cell, column.aligned, column.counts_apart) for cell, column in zip(row.cells, columns, strict=True)]
     return " & ".join([_text(row.label), *cells]) + " \\\\"
 
 
-def _cell(cell: Cell, aligned: bool) -> str:
-    """In an S column the number stays bare for siunitx and the text around it is braced."""
-    if not (aligned and cell.is_number):
+def _cell(cell: Cell, aligned: bool, counts_apart: bool = False) -> str:
+    """In an S column the number stays bare for siunitx and the text around it is braced; a count set apart is
+    braced whole."""
+    if not (aligned and cell.is_number) or (counts_apart and _is_count(cell)):
         text = _text("".join(cell.parts(MINUS))) + _stars(cell.stars)
         return f"{{{text}}}" if aligned and text else text
     before, number, after = cell.parts()

@@ -36,7 +36,7 @@ def test_table_matches_golden_file(make, file_regression):
 
 def test_coefficient_columns_align_on_the_decimal_point_with_room_for_parentheses_and_stars():
     latex = table_latex(coefficient_table())
-    assert latex.count(r"S[table-format={(}-3.3{)\sym{***}}]") == 4
+    assert latex.count(r"S[table-format={(}-1.3{)\sym{***}}]") == 4  # the N below is centred apart
     assert r"-0.035{\sym{**}}" in latex  # the builder's number, unescaped, for siunitx to parse
     assert r"{(}0.011{)}" in latex
     assert "{-}0" not in latex
@@ -47,7 +47,7 @@ def test_spanners_get_trimmed_rules_and_groups_span_the_table():
     assert r"\cmidrule(lr){2-3}" in latex and r"\cmidrule(lr){4-5}" in latex
     assert r"\multicolumn{5}{@{}l@{}}{\raggedright\textit{Equation 1: New quality productivity (productivity)}} \\" in latex
     body = latex.split(r"\midrule", 1)[1]
-    assert re.search(r"\\midrule\nN & 360 & 360 & 360 & 360 \\\\", body)
+    assert re.search(r"\\midrule\nN & \{360\} & \{360\} & \{360\} & \{360\} \\\\", body)
     assert latex.index(r"\toprule") < latex.index(r"\cmidrule") < latex.index(r"\bottomrule")
 
 
@@ -223,3 +223,12 @@ def test_chinese_names_keep_their_number_close():
         Paragraph("如" + cross_reference("table7", "表7", 7) + "所示"), TableBlock(coefficient_table(), 7))), {})
     assert r"如\hyperref[ref_table7]{表\hbox{}\ref*{ref_table7}}所示" in tex  # 表7, not 表 7
     assert r"\DeclareCaptionLabelFormat{chinese}{#1\hbox{}#2}" in tex
+
+
+def test_a_count_among_coefficients_is_centred_and_does_not_widen_the_decimal_column():
+    latex = table_latex(coefficient_table())
+    formats = set(re.findall(r"S\[table-format=\{\(\}(-?\d+)\.(\d+)", latex))
+    assert all(integers.lstrip("-") == "1" for integers, _ in formats), formats  # 0.412, not the 360 of N
+    assert "N & {360} & {360} & {360} & {360}" in latex  # braced: text siunitx centres
+    descriptive = table_latex(descriptive_table())  # a column of counts alone stays aligned as numbers
+    assert "{360}" not in descriptive
