@@ -474,7 +474,7 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
         front += [line for block in keywords for line in _keyword_block(block)]
         body = synthetic + _written(rest, context)
     else:
-        front, body = synthetic + _written(abstract, context), _written(rest, context)
+        front, body = synthetic, _written(list(doc.blocks), context)
     return _document(setup._replace(settings="\n".join(filter(None, [setup.settings, latex_text.preamble(doc)]))),
                      front, "\n".join(body), _text(doc.title), _text(doc.authors), _text(doc.affiliations))
 
@@ -493,12 +493,14 @@ def _anchor(block) -> str:
 
 
 def _abstract(document_blocks: tuple) -> tuple[list, list]:
-    """The abstract's heading and blocks, and every block after them."""
+    """The abstract's heading and blocks (up to the next heading), and every other block in order."""
     items = list(document_blocks)
-    if not items or not (isinstance(items[0], blocks.Heading) and items[0].id == "abstract"):
+    start = next((k for k, b in enumerate(items) if isinstance(b, blocks.Heading) and b.id == "abstract"), None)
+    if start is None:
         return [], items
-    end = next((k for k, b in enumerate(items[1:], start=1) if isinstance(b, blocks.Heading)), len(items))
-    return items[:end], items[end:]
+    end = next((k for k, b in enumerate(items[start + 1:], start=start + 1) if isinstance(b, blocks.Heading)),
+               len(items))
+    return items[start:end], items[:start] + items[end:]
 
 
 def _written(items: list, context: _Context) -> list[str]:

@@ -21,9 +21,9 @@ def test_a_reload_mid_study_restores_study_data_and_narrative(app_url, page, tmp
     upload_panel(page, upload)
     apply_in_data_tab(page, "Start a new study on this file", tmp_path / "1-onboarding.png")
     open_tab(page, "Narrative")
-    conclusions = page.get_by_label("Conclusions")
+    conclusions = page.get_by_role("textbox", name="Conclusions", exact=True)
     conclusions.fill(CONCLUSIONS)
-    page.get_by_label("Authors").click()  # leaving the text area sends it
+    page.get_by_role("textbox", name="Authors", exact=True).click()  # leaving the text area sends it
     settle(page)
     assert re.search(r"[?&]study=\w+", page.url), page.url
 
@@ -33,7 +33,7 @@ def test_a_reload_mid_study_restores_study_data_and_narrative(app_url, page, tmp
     settle(page)
     page.screenshot(path=tmp_path / "2-after-reload.png")
     open_tab(page, "Narrative")
-    expect(page.get_by_label("Conclusions")).to_have_value(CONCLUSIONS)
+    expect(page.get_by_role("textbox", name="Conclusions", exact=True)).to_have_value(CONCLUSIONS)
     open_tab(page, "Data")
     expect(page.get_by_text("Data in use: states.csv")).to_be_visible()
     expect(page.get_by_text("No problems found in the data for this study.")).to_be_visible()
