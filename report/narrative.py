@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated, Literal
 
 import tomli_w
