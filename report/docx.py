@@ -200,7 +200,7 @@ def add_table(document, table: Table, number: int, language: str = "en") -> None
     fit = _fit(document, table)
     if fit.landscape:
         _section_break(document, landscape=False)
-    _add_caption(document, table.id, number, table.title, w["table"], "Table", language)
+    _add_caption(document, table.id, number, table.title, "table", language, table.subtitle)
     header_height = _header_height(table, fit)
     parts = _page_parts(table, fit, fit.text_height * PAGE_FILL - header_height - 3 * fit.size.pt * LINE)
     tabs = [_decimal_tab([row.cells[j] for _, row in table.rows()], width, fit.size) if table.numeric[j] else None
@@ -245,18 +245,25 @@ def _save(document, title: str, author: str, created: datetime | None) -> bytes:
     return buffer.getvalue()
 
 
-def _add_caption(document, item_id: str, number: int, title: str, word: str, sequence: str, language: str) -> None:
+def _add_caption(document, item_id: str, number: int, title: str, kind: str, language: str, english: str = "") -> None:
     """"Table N." in the Caption Label style with N a bookmarked SEQ field, as Word numbers its own captions, then
-    the title; the words and punctuation are the language's."""
+    the title; the words and punctuation are the language's. A bilingual document's English title follows on a
+    caption line of its own, "Table N  Title", as Chinese journals print it."""
     w, style = words(language), catalogue("word", language)
     paragraph = _paragraph(document, "Caption")
     label = document.styles["Caption Label"].style_id
-    before, after = _label_parts(w["ref"], word=word)
+    before, after = _label_parts(w["ref"], word=w[kind])
     p = paragraph._p
     p.append(_run(before, style=label))
+    sequence = kind.capitalize()
     _bookmarked(p, blocks.anchor(item_id), lambda q: _add_field(q, f"SEQ {sequence} \\* ARABIC", str(number), style=label))
     p.append(_run(after + style["caption_label_end"], style=label))
     p.append(_run(style["caption_separator"] + title))
+    if english:
+        en, en_style = words("en"), catalogue("word", "en")
+        second = _paragraph(document, "Caption")._p
+        second.append(_run(en["ref"].format(word=en[kind], number=number) + en_style["caption_label_end"], style=label))
+        second.append(_run(en_style["caption_separator"] + english))
 
 
 @dataclass(frozen=True)
@@ -801,7 +808,7 @@ def _write_figure(document, block: blocks.FigureBlock, context: _Context) -> Non
     picture.paragraph_format.first_line_indent = Pt(0)
     picture.paragraph_format.keep_with_next = True
     picture.add_run().add_picture(io.BytesIO(context.images[figure.id]), width=width)
-    _add_caption(document, figure.id, block.number, figure.title, context.words["figure"], "Figure", context.doc.language)
+    _add_caption(document, figure.id, block.number, figure.title, "figure", context.doc.language, figure.english_title)
     for note in figure.notes:
         _paragraph(document, "Table Note")._p.append(_run(note))
 

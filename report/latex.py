@@ -108,13 +108,21 @@ def tables_document(tables: list[Table], title: str) -> str:
     return _document(_setup("generic", PDFLATEX, "decimal"), [], "\n".join(table_latex(t) for t in tables), _text(title))
 
 
+def _caption(title: str, english: str, word: str, counter: str) -> str:
+    """\\caption's argument; a bilingual document's English title on a second line, "Table 3  Title" as Chinese
+    journals print it (the list of tables keeps the first line)."""
+    if not english:
+        return f"{{{_text(title)}}}"
+    return f"[{_text(title)}]{{{_text(title)}\\protect\\\\ {word}~\\the{counter}\\quad {_text(english)}}}"
+
+
 def _float(table: Table, layout: _Layout, label: str, continued: str) -> list[str]:
     """A table float at its natural size (across both columns of a two-column document)."""
     return [
         "\\begin{tablefloat}",
         "\\centering",
         *filter(None, [layout.size]),
-        f"\\caption{{{_text(table.title)}}}",
+        f"\\caption{_caption(table.title, table.subtitle, 'Table', 'table')}",
         label,
         "\\begin{threeparttable}",
         f"\\begin{{tabular}}{{{_preamble(layout.columns)}}}",
@@ -137,7 +145,7 @@ def _longtable(table: Table, layout: _Layout, label: str, continued: str) -> lis
         "\\begin{ThreePartTable}",
         *_notes("TableNotes", table.notes, layout.note_size),
         f"\\begin{{longtable}}{{{_preamble(layout.columns)}}}",
-        f"\\caption{{{_text(table.title)}}}{label} \\\\",
+        f"\\caption{_caption(table.title, table.subtitle, 'Table', 'table')}{label} \\\\",
         "\\toprule", *_header(table, layout), "\\midrule",
         "\\endfirsthead",
         f"\\caption[]{{{_text(continued.format(title=table.title))}}} \\\\",
@@ -400,7 +408,7 @@ _CTEX = r"""\documentclass[UTF8,zihao=5,a4paper,fontset=fandol]{ctexart}
 \ctexset{section/format={\large\bfseries\raggedright}, subsection/format={\normalsize\bfseries\raggedright}}"""
 _CHINESE_CAPTIONS = r"""% Captions as Chinese journals print them: 表1 标题 (the empty box keeps xeCJK's space out of 表1).
 \DeclareCaptionLabelFormat{chinese}{#1\hbox{}#2}
-\captionsetup{labelformat=chinese, labelsep=quad}"""
+\captionsetup{labelformat=chinese, labelsep=quad, justification=centering}"""
 
 
 def _setup(profile: str, program: str, headings: str) -> _Setup:
@@ -635,7 +643,7 @@ def _figure(block: blocks.FigureBlock, context: _Context) -> str:
         "\\begin{figure}[!htbp]",
         "\\centering",
         f"\\includegraphics[width={width}]{{{context.figure_files[figure.id]}}}",
-        f"\\caption{{{_text(figure.title)}}}",
+        f"\\caption{_caption(figure.title, figure.english_title, 'Figure', 'figure')}",
         f"\\label{{{blocks.anchor(figure.id)}}}",
         f"\\par{context.setup.note_size}\\raggedright {notes}" if notes else "",
         "\\end{figure}",

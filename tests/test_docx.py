@@ -282,3 +282,12 @@ def test_a_table_too_wide_even_for_a_landscape_page_takes_the_small_style_never_
     assert not any(p.find(qn("w:sz")) is not None for p in document.element.body.iter(qn("w:rPr")))
     orientation = [s.find(qn("w:pgSz")).get(qn("w:orient")) for s in document.element.body.iter(qn("w:sectPr"))]
     assert orientation == [None, "landscape", None]  # before it, its own page, after it
+
+
+def test_a_bilingual_table_prints_its_english_title_on_a_second_caption_line():
+    from dataclasses import replace
+    word = Document(str(REFERENCE))
+    add_table(word, replace(coefficient_table("联立方程模型估计结果"), subtitle="Results of the simultaneous equations"), 7,
+              "zh+en")
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    assert captions[:2] == ["表7 联立方程模型估计结果", "Table 7. Results of the simultaneous equations"]

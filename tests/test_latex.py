@@ -232,3 +232,11 @@ def test_a_count_among_coefficients_is_centred_and_does_not_widen_the_decimal_co
     assert "N & {360} & {360} & {360} & {360}" in latex  # braced: text siunitx centres
     descriptive = table_latex(descriptive_table())  # a column of counts alone stays aligned as numbers
     assert "{360}" not in descriptive
+
+
+def test_a_bilingual_table_prints_its_english_title_on_a_second_caption_line():
+    table = replace(coefficient_table("联立方程模型估计结果"), subtitle="Results of the simultaneous equations")
+    latex = table_latex(table, 7)
+    assert ("\\caption[联立方程模型估计结果]{联立方程模型估计结果\\protect\\\\ Table~\\thetable\\quad "
+            "Results of the simultaneous equations}") in latex
+    assert "\\caption{Results of the simultaneous equations}" in table_latex(coefficient_table(), 7)  # one language
