@@ -221,3 +221,23 @@ def test_every_table_and_figure_is_placed_before_the_conclusions(compiled):
     before, after = re.split(r"\s*".join(map(re.escape, heading.split())), text, maxsplit=1)
     captions = re.compile(r"^(Table|Figure|表|图)\s?\d+", re.MULTILINE)
     assert len(captions.findall(before)) >= len(rep.figures) and not captions.findall(after)
+
+
+@pytest.fixture(scope="session")
+def real_results():
+    study, panel = examples.real_study(), examples.real_panel()
+    return study, run(study, panel)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile, language", [("elsevier", "en"), ("chinese-core", "zh+en")])
+def test_the_real_data_example_compiles_in_the_other_profiles(profile, language, real_results, tmp_path):
+    """The real-data manuscript (generic: tests/test_manuscript.py) in elsarticle, and bilingual in ctexart."""
+    if profile == "elsevier":
+        require_class("elsarticle.cls")
+    study, results = real_results
+    study = study.model_copy(update={"document": DocumentSettings(language=language, profile=profile)})
+    files = render(assemble(results, study, NARRATIVE), ("tex",))
+    write(tmp_path, files)
+    compile_tex(tmp_path, "manuscript", latex.engine(language, profile))
+    assert (tmp_path / "manuscript.pdf").stat().st_size > 0
