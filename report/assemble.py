@@ -2,10 +2,13 @@
 Documents; every front end (the app's tabs, both command lines) reads it, and every renderer reads its numbers."""
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from threading import Lock
 from types import MappingProxyType
 
-from analysis.figures import Figure, figures as figures_of
+from analysis.figures import Figure, figure_key, figures as figures_of
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Format
@@ -34,9 +37,26 @@ class Drawn:
         return self._files[key]
 
 
+DRAWN_KEPT = 8  # sets of figures kept, with their exported files, for the results objects still alive
+_drawn: OrderedDict[tuple[int, str], tuple[weakref.ref, Drawn]] = OrderedDict()
+_drawn_lock = Lock()
+
+
 def drawn(results: Results, study: Study) -> Drawn:
-    """Draw and number every figure."""
-    return Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+    """Draw and number every figure, once per results object and study as far as figures depend on it (not the
+    tables' print settings): a report built again from the same results reuses the figures and their files."""
+    key = (id(results), figure_key(study))
+    with _drawn_lock:
+        alive, kept = _drawn.get(key, (None, None))
+        if alive is not None and alive() is results:
+            _drawn.move_to_end(key)
+            return kept
+    made = Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+    with _drawn_lock:
+        _drawn[key] = (weakref.ref(results), made)
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return made
 
 
 @dataclass(frozen=True)
