@@ -22,19 +22,27 @@ from .strings import words
 
 
 @dataclass(frozen=True)
-class Drawn:
+class Kept:
+    """What make() returns, made once per object: renderings of frozen exhibits that more than one reader asks for."""
+
+    _made: dict = field(default_factory=dict, compare=False, repr=False, kw_only=True)
+
+    def made(self, key: tuple, make):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+
+@dataclass(frozen=True)
+class Drawn(Kept):
     """The numbered figures of one set of results, each exported file made once: what a change of the tables'
     print settings leaves untouched."""
 
     blocks: tuple[FigureBlock, ...]
-    _files: dict = field(default_factory=dict, compare=False, repr=False)
 
     def file(self, figure: Figure, fmt: str) -> bytes:
         """The figure exported as png or pdf."""
-        key = (figure.id, fmt)
-        if key not in self._files:
-            self._files[key] = export_figure(figure, fmt)
-        return self._files[key]
+        return self.made(("file", figure.id, fmt), lambda: export_figure(figure, fmt))
 
 
 DRAWN_KEPT = 8  # sets of figures kept, with their exported files, for the results objects still alive
@@ -60,14 +68,13 @@ def drawn(results: Results, study: Study) -> Drawn:
 
 
 @dataclass(frozen=True)
-class Exhibits:
+class Exhibits(Kept):
     """The numbered tables and figures of one set of results under one set of print settings."""
 
     paper: tuple[TableBlock, ...]  # Tables 1-9 as the study has them, numbered in the manuscript's order
     extra: tuple[TableBlock, ...]  # tables beside the paper's (diagnostics), numbered after them
     drawn: Drawn
     language: str = "en"
-    _made: dict = field(default_factory=dict, compare=False, repr=False)  # renderings made once, by key
 
     @property
     def tables(self) -> tuple[TableBlock, ...]:
@@ -81,12 +88,6 @@ class Exhibits:
         """Each table and figure id with its kind and number: {"table7": ("table", 7), "figure1": ("figure", 1)}."""
         return {**{b.table.id: ("table", b.number) for b in self.tables},
                 **{b.figure.id: ("figure", b.number) for b in self.figures}}
-
-    def made(self, key: tuple, make):
-        """What make() returns, made once per Exhibits: the drafted results text, Word tables."""
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]
 
     def figure_file(self, figure: Figure, fmt: str) -> bytes:
         """The figure exported as png or pdf."""
