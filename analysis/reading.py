@@ -65,6 +65,7 @@ _GROUPED = {  # the thousands separator of each decimal mark, and a number writt
     ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
     ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
 }
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 FIRST_MATCH_CHUNK = 65_536  # cells matched at a time when only the first match counts
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
 
@@ -315,7 +316,12 @@ def _csv_reader(lines, delimiter: str):
 
 
 def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
-    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
+    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept. A file without
+    quote marks whose records all have the first line's cells is read without counting each line's cells first."""
+    lines, width = max(text.count("\n"), text.count("\r")) + 1, _FIRST_LINE.match(text)[0].count(delimiter) + 1
+    grid = _unquoted_grid(text, delimiter, width) if width <= MAX_COLUMNS and lines * width <= MAX_CELLS else None
+    if grid is not None:
+        return grid
     width = max((line.count(delimiter) for line in _lines(text)), default=0) + 1  # exact unless quoted cells hold some
     if width > max((len(r) for r in _csv_reader(islice(_lines(text), 50), delimiter)), default=1):
         try:
@@ -324,13 +330,9 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
             raise UserError(f"the CSV file cannot be read: {e}") from None
     if width > MAX_COLUMNS:
         raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
-    cells = (max(text.count("\n"), text.count("\r")) + 1) * width
-    if cells > MAX_CELLS:
-        raise UserError(f"the file has {cells:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; keep only "
-                        "the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
-    grid = _unquoted_grid(text, delimiter, width)
-    if grid is not None:
-        return grid
+    if lines * width > MAX_CELLS:
+        raise UserError(f"the file has {lines * width:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; "
+                        "keep only the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
