@@ -469,11 +469,12 @@ def _texts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     rest = text[~plain]
     unusual[rest.index] = rest.str.contains(r"[^0-9.eE+\-]", regex=True).to_numpy(dtype=bool)  # worth a closer look
     if unusual.any():
-        odd = text[unusual]
-        wide = odd.str.contains(r"[^\x00-\x7f]", regex=True)
-        odd = odd.where(~wide, odd.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
+        cells = text[unusual]
+        wide = cells.str.contains(r"[^\x00-\x7f]", regex=True)
+        odd = cells.where(~wide, cells.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
         odd = odd.where(~odd.str.fullmatch(_SPACED.pattern), odd.str.replace(" ", "", regex=False))
-        text = text.where(~unusual, odd)
+        if odd.ne(cells).any():  # names, most of them, come out as they went in
+            text = text.where(~unusual, odd)
     return text, plain
 
 
