@@ -22,19 +22,20 @@ from .strings import words
 
 
 @dataclass(frozen=True)
-class Kept:
-    """What make() returns, made once per object: renderings of frozen exhibits that more than one reader asks for."""
+class MadeOnce:
+    """Frozen exhibits whose renderings more than one reader asks for: the drafted text, Word tables, figure files."""
 
     _made: dict = field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     def made(self, key: tuple, make):
+        """What make() returns, made once per object and key."""
         if key not in self._made:
             self._made[key] = make()
         return self._made[key]
 
 
 @dataclass(frozen=True)
-class Drawn(Kept):
+class Drawn(MadeOnce):
     """The numbered figures of one set of results, each exported file made once: what a change of the tables'
     print settings leaves untouched."""
 
@@ -68,7 +69,7 @@ def drawn(results: Results, study: Study) -> Drawn:
 
 
 @dataclass(frozen=True)
-class Exhibits(Kept):
+class Exhibits(MadeOnce):
     """The numbered tables and figures of one set of results under one set of print settings."""
 
     paper: tuple[TableBlock, ...]  # Tables 1-9 as the study has them, numbered in the manuscript's order
