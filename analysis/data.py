@@ -52,9 +52,15 @@ class Panel:
     frame: pd.DataFrame  # validated data used for computing (after listwise deletion when chosen)
     problems: list[Problem]  # warnings; errors raise instead
     dropped: pd.DataFrame  # rows removed by listwise deletion, with their Excel row and the reason
-    checksum: str  # sha256 of the uploaded bytes, or of the frame's column names and row hashes
+    source: str | pd.DataFrame  # sha256 of the uploaded bytes, or the frame as given, whose checksum is made if asked
     keys: PanelKeys = field(default_factory=PanelKeys)
     missing: dict[str, int] = field(default_factory=dict)  # missing cells per used column, before deletion
+
+    @cached_property
+    def checksum(self) -> str:
+        """sha256 of the uploaded bytes, or of the given frame's column names and row hashes: only a report's bundle
+        records it, so a frame's is made when first asked for."""
+        return self.source if isinstance(self.source, str) else _frame_checksum(self.source)
 
     def summary(self) -> dict:
         """Counts an author checks first: entities, periods, rows, balance, missing cells, groups."""
@@ -122,9 +128,8 @@ def validate(frame: pd.DataFrame, study: Study, checksum: str | None = None) -> 
     errors = [p for p in check.problems if p.severity == "error"]
     if errors:
         raise UserError(errors)
-    if checksum is None:
-        checksum = _frame_checksum(frame)
-    return Panel(check.frame.reset_index(drop=True), check.problems, check.dropped, checksum, study.panel, check.missing)
+    source = frame.copy(deep=False) if checksum is None else checksum  # a copy: later edits of the frame do not count
+    return Panel(check.frame.reset_index(drop=True), check.problems, check.dropped, source, study.panel, check.missing)
 
 
 class _Check:
@@ -142,6 +147,13 @@ class _Check:
         self.missing: dict[str, int] = {}
         self.columns = [c for c in required_columns(study) if c in self.frame.columns]
         self.numeric = [c for c in self.columns if c not in (self.keys.entity, self.keys.group, self.keys.time)]
+        self.factorized: dict[str, Factorized] = {}  # key columns as integer codes, while the rows stay the same
+
+    def codes(self, column: str) -> Factorized:
+        """The column's codes and distinct values in order of appearance (pd.factorize), made once."""
+        if column not in self.factorized:
+            self.factorized[column] = pd.factorize(self.frame[column])
+        return self.factorized[column]
 
     def error(self, message: str, **where) -> None:
         self.problems.append(Problem(message, **where))
@@ -263,6 +275,8 @@ class _Check:
                 self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
                            "removed; rename one of them", column=column)
         names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
+        if all(cleaned) and len(set(cleaned)) == len(cleaned):  # the names factorize as the values did
+            self.factorized[column] = codes, names[:-1]
         return pd.Series(names[codes], index=values.index, dtype=object)  # object, as renderers' guards expect text
 
     def periods(self, values: pd.Series) -> pd.Series:
@@ -280,7 +294,7 @@ class _Check:
         return numbers
 
     def one_group_per_entity(self) -> None:
-        pairs = _Pairs(self.frame[self.keys.entity], self.frame[self.keys.group])
+        pairs = _Pairs(self.codes(self.keys.entity), self.codes(self.keys.group))
         for k in np.flatnonzero(pairs.counts() > 1)[:SHOWN]:
             self.error(f"the entity is in more than one group: {', '.join(pairs.seconds(k))}", column=self.keys.group,
                        entity=pairs.firsts[k])
@@ -319,7 +333,7 @@ class _Check:
         keys = [k for k in (self.keys.entity, self.keys.time) if k]
         if not keys:
             return
-        repeated = self.frame[_Pairs(self.frame[keys[0]], self.frame[keys[-1]]).repeated()]  # one key: paired with itself
+        repeated = self.frame[_Pairs(self.codes(keys[0]), self.codes(keys[-1])).repeated()]  # one key: paired with itself
         groups = repeated.groupby(keys, sort=False)
         if groups.ngroups > SHOWN:
             self.error(f"{groups.ngroups - SHOWN} more {' and '.join(('entity', 'period')[:len(keys)])} pairs have more "
@@ -332,8 +346,9 @@ class _Check:
 
     def missing_values(self) -> None:
         """Report gaps per column; with [data] missing = "listwise" drop the incomplete rows instead of stopping."""
-        gaps = self.frame[self.numeric].isna()
-        self.missing = {c: int(n) for c, n in self.frame[self.columns].isna().sum().items()}
+        empty = self.frame[self.columns].isna()
+        gaps = empty[self.numeric]
+        self.missing = {c: int(n) for c, n in empty.sum().items()}
         listwise = self.study.data.missing == "listwise"
         for column in self.numeric:
             rows = gaps.index[gaps[column]]
@@ -355,6 +370,7 @@ class _Check:
             self.dropped = self.frame[incomplete].reset_index().assign(reason=reasons)
             self.dropped = self.dropped[[ROW, "reason", *self.frame.columns]]
             self.frame = self.frame[~incomplete]
+            self.factorized = {}
             self.warn(f"listwise deletion dropped {int(incomplete.sum())} of {len(incomplete)} rows that have a missing "
                       "value in a column the study uses")
 
@@ -375,7 +391,7 @@ class _Check:
     def balance(self) -> None:
         """An unbalanced panel is allowed; say which entities lack which periods, grouped by the periods they lack."""
         by_gap: dict[tuple, list[str]] = {}
-        for entity, lacking in _gaps(self.frame, self.keys).items():
+        for entity, lacking in _gaps(self.frame, self.keys, self.factorized).items():
             by_gap.setdefault(tuple(lacking), []).append(entity)
         for lacking, entities in list(by_gap.items())[:SHOWN]:
             periods = _listed([str(_plain(p)) for p in lacking])
@@ -471,12 +487,15 @@ def _listed(names: list[str], shown: int = 10) -> str:
     return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-class _Pairs:
-    """The distinct (first, second) value pairs of two columns, as integer codes: cheap to count and look up."""
+Factorized = tuple[np.ndarray, np.ndarray]  # pd.factorize: each row's code (-1 if missing), the distinct values
 
-    def __init__(self, first: pd.Series, second: pd.Series):
-        self.first_codes, self.firsts = pd.factorize(first)
-        self.second_codes, self.second_values = pd.factorize(second)
+
+class _Pairs:
+    """The distinct (first, second) value pairs of two factorized columns, as integer codes: cheap to count and look up."""
+
+    def __init__(self, first: Factorized, second: Factorized):
+        self.first_codes, self.firsts = first
+        self.second_codes, self.second_values = second
         self.width = max(len(self.second_values), 1)
         self.keys = self.first_codes.astype(np.int64) * self.width + self.second_codes
         self.complete = (self.first_codes >= 0) & (self.second_codes >= 0)
@@ -499,11 +518,12 @@ class _Pairs:
         return pd.Series(self.keys).duplicated(keep=False).to_numpy() & self.complete
 
 
-def _gaps(frame: pd.DataFrame, keys: PanelKeys) -> dict[str, list]:
-    """Entity -> the periods it lacks, for entities that lack any."""
+def _gaps(frame: pd.DataFrame, keys: PanelKeys, factorized: dict[str, Factorized] | None = None) -> dict[str, list]:
+    """Entity -> the periods it lacks, for entities that lack any; factorized: key columns of the frame factorized."""
     if not (keys.entity and keys.time) or frame.empty:
         return {}
-    pairs = _Pairs(frame[keys.entity], frame[keys.time])
+    known = factorized or {}
+    pairs = _Pairs(*(known.get(k) or pd.factorize(frame[k]) for k in (keys.entity, keys.time)))
     periods = sorted(pairs.second_values)
     return {pairs.firsts[k]: sorted(set(periods) - set(pairs.seconds(k)))
             for k in np.flatnonzero(pairs.counts() < len(periods))}

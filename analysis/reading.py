@@ -52,6 +52,7 @@ ENCODINGS = {  # what Excel writes as "CSV" on Chinese and Western Windows, and 
 MAX_CHAOS = 0.2  # charset-normalizer's share of implausible characters above which a reading is rejected
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # _NUMBER in ASCII, as written
 _SPACED = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")  # 1 234 567,5 (no-break spaces made plain by NFKC)
 # Evidence of the decimal mark: a pattern only one convention can write. "7.841" and "1,234" prove nothing.
 _PROVES = {
@@ -64,6 +65,7 @@ _GROUPED = {  # the thousands separator of each decimal mark, and a number writt
     ".": (",", re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")),
     ",": (".", re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")),
 }
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 FIRST_MATCH_CHUNK = 65_536  # cells matched at a time when only the first match counts
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 7.841 is 7841 or 7.841
 
@@ -314,7 +316,12 @@ def _csv_reader(lines, delimiter: str):
 
 
 def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
-    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept."""
+    """All cells as text, one row per CSV record (record k is Excel row k + 1), blank records kept. A file without
+    quote marks whose records all have the first line's cells is read without counting each line's cells first."""
+    lines, width = max(text.count("\n"), text.count("\r")) + 1, _FIRST_LINE.match(text)[0].count(delimiter) + 1
+    grid = _unquoted_grid(text, delimiter, width) if width <= MAX_COLUMNS and lines * width <= MAX_CELLS else None
+    if grid is not None:
+        return grid
     width = max((line.count(delimiter) for line in _lines(text)), default=0) + 1  # exact unless quoted cells hold some
     if width > max((len(r) for r in _csv_reader(islice(_lines(text), 50), delimiter)), default=1):
         try:
@@ -323,13 +330,9 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
             raise UserError(f"the CSV file cannot be read: {e}") from None
     if width > MAX_COLUMNS:
         raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
-    cells = (max(text.count("\n"), text.count("\r")) + 1) * width
-    if cells > MAX_CELLS:
-        raise UserError(f"the file has {cells:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; keep only "
-                        "the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
-    grid = _unquoted_grid(text, delimiter, width)
-    if grid is not None:
-        return grid
+    if lines * width > MAX_CELLS:
+        raise UserError(f"the file has {lines * width:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; "
+                        "keep only the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
@@ -393,9 +396,9 @@ def _frame(cells: pd.Series, shape: tuple[int, int], decimal_default: str | None
     values = cells.iloc[positions].reset_index(drop=True).where(filled[keep][:, body].ravel())
     del cells
     layout = _Layout(names, pd.Index(body + 1, name=ROW))
-    texts = _texts(values)
+    texts, plain = _texts(values)
     _check_cell_length(texts, layout)
-    return _typed(values, texts, _decimal_mark(texts, layout, decimal_default, notes), layout)
+    return _typed(values, texts, plain, _decimal_mark(texts, plain, layout, decimal_default, notes), layout)
 
 
 class _Layout:
@@ -455,19 +458,24 @@ def _column_name(raw, letter: str, notes: list[Problem]) -> str:
     return name
 
 
-def _texts(values: pd.Series) -> pd.Series:
-    """The text cells as numbers would be read: full-width digits made ASCII, digit groups unspaced."""
+def _texts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The text cells as numbers would be read (full-width digits made ASCII, digit groups unspaced), and which of them
+    are plain numbers as written (_PLAIN): most cells of most files, which no other pattern then needs to look at."""
     if values.dtype == object:
         values = values[values.map(type).eq(str)].astype("str")
     text = values.dropna()
-    unusual = text.str.contains(r"[^0-9.eE+\-]", regex=True)  # anything but a plain number: worth a closer look
+    plain = text.str.fullmatch(_PLAIN.pattern).to_numpy(dtype=bool)
+    unusual = pd.Series(False, index=text.index)
+    rest = text[~plain]
+    unusual[rest.index] = rest.str.contains(r"[^0-9.eE+\-]", regex=True).to_numpy(dtype=bool)  # worth a closer look
     if unusual.any():
-        odd = text[unusual]
-        wide = odd.str.contains(r"[^\x00-\x7f]", regex=True)
-        odd = odd.where(~wide, odd.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
+        cells = text[unusual]
+        wide = cells.str.contains(r"[^\x00-\x7f]", regex=True)
+        odd = cells.where(~wide, cells.str.normalize("NFKC").str.replace("\u2212", "-", regex=False))
         odd = odd.where(~odd.str.fullmatch(_SPACED.pattern), odd.str.replace(" ", "", regex=False))
-        text = text.where(~unusual, odd)
-    return text
+        if odd.ne(cells).any():  # names, most of them, come out as they went in
+            text = text.where(~unusual, odd)
+    return text, plain
 
 
 def _check_cell_length(texts: pd.Series, layout: _Layout) -> None:
@@ -479,26 +487,29 @@ def _check_cell_length(texts: pd.Series, layout: _Layout) -> None:
                                  f"{ROW_CONVENTION}", column=layout.column(p), row=layout.row(p)) for p in firsts])
 
 
-def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes: list[Problem]) -> str:
-    """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells."""
-    marked = texts[texts.str.contains(r"\d[.,]", regex=True)]  # cells with a digit before a point or comma
+def _decimal_mark(texts: pd.Series, plain: np.ndarray, layout: _Layout, default: str | None,
+                  notes: list[Problem]) -> str:
+    """The file's decimal mark, from cells only one convention can write; refused if cells disagree or nothing tells.
+    A plain number (no comma, one point at most) can prove only a decimal point."""
+    unplain = texts[~plain]
 
-    def first(pattern: re.Pattern) -> tuple[str, int, str] | None:
-        for start in range(0, len(marked), FIRST_MATCH_CHUNK):  # stop at the chunk with the first match
-            part = marked.iloc[start:start + FIRST_MATCH_CHUNK]
+    def first(pattern: re.Pattern, cells: pd.Series = texts) -> tuple[str, int, str] | None:
+        for start in range(0, len(cells), FIRST_MATCH_CHUNK):  # stop at the chunk with the first match
+            part = cells.iloc[start:start + FIRST_MATCH_CHUNK]
+            part = part[part.str.contains(r"\d[.,]", regex=True).to_numpy(dtype=bool)]  # a digit before a point or comma
             found = part.index[part.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)]
             if len(found):
-                return layout.column(found[0]), layout.row(found[0]), marked[found[0]]
+                return layout.column(found[0]), layout.row(found[0]), part[found[0]]
         return None
 
-    proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof))}
+    proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof, texts if mark == "." else unplain))}
     if len(proofs) == 2:
         (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
         raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
                                 f"decimal point, '{comma}' (column '{comma_column}', row {comma_row}) a decimal comma; "
                                 f"write every number one way; {ROW_CONVENTION}"))
     if proofs:
-        mark, example = next(iter(proofs)), proofs.get(",") or first(_GROUPED["."][1])
+        mark, example = next(iter(proofs)), proofs.get(",") or first(_GROUPED["."][1], unplain)
     else:
         mark = example = first(_AMBIGUOUS)
         if example is None:
@@ -517,12 +528,12 @@ def _decimal_mark(texts: pd.Series, layout: _Layout, default: str | None, notes:
     return mark
 
 
-def _typed(values: pd.Series, texts: pd.Series, decimal: str, layout: _Layout) -> pd.DataFrame:
+def _typed(values: pd.Series, texts: pd.Series, plain: np.ndarray, decimal: str, layout: _Layout) -> pd.DataFrame:
     """Columns of numbers where every filled cell reads as one (int64 if all whole), of text where none does, else of
     cells as read; text cells keep their own form (full-width and spaced forms were only for reading numbers)."""
     size = len(values)
     numbers = np.full(size, np.nan)
-    parsed = _numbers(texts, decimal)
+    parsed = _numbers(texts, plain, decimal)
     numbers[parsed.index] = parsed.to_numpy()
     failed = texts[parsed.isna().to_numpy()]
     missing = np.zeros(size, dtype=bool)
@@ -561,7 +572,23 @@ def _is_number(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+def _numbers(text: pd.Series, plain: np.ndarray, decimal: str) -> pd.Series:
+    """Text cells that read as numbers under the decimal mark, as floats; NaN where a cell is not a number. Under a
+    decimal point, plain numbers read as they are written."""
+    if decimal != "." or not plain.any():
+        return _read_numbers(text, decimal)
+    numbers = np.empty(len(text))
+    numbers[plain] = _float(text[plain])
+    numbers[~plain] = _read_numbers(text[~plain], decimal).to_numpy()
+    return pd.Series(numbers, index=text.index)
+
+
+def _float(text: pd.Series) -> np.ndarray:
+    """Cells that are numbers (null where not) as floats, NaN for the nulls: Arrow's reading, no Python objects."""
+    return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _read_numbers(text: pd.Series, decimal: str) -> pd.Series:
     """Text cells that read as numbers under the decimal mark, as floats; NaN where a cell is not a number."""
     thousands, grouped = _GROUPED[decimal]
     plain = text.copy()
@@ -571,5 +598,4 @@ def _numbers(text: pd.Series, decimal: str) -> pd.Series:
         plain[separated] = cells.where(~cells.str.fullmatch(grouped.pattern), cells.str.replace(thousands, "", regex=False))
     if decimal == ",":
         plain = plain.str.replace(",", ".", regex=False)
-    numbers = pa.array(plain.where(plain.str.fullmatch(_NUMBER.pattern)).array)  # only numbers left, others null
-    return pd.Series(pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)  # no objects
+    return pd.Series(_float(plain.where(plain.str.fullmatch(_NUMBER.pattern))), index=text.index)  # numbers, others null

@@ -2,10 +2,13 @@
 Documents; every front end (the app's tabs, both command lines) reads it, and every renderer reads its numbers."""
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from threading import Lock
 from types import MappingProxyType
 
-from analysis.figures import Figure, figures as figures_of
+from analysis.figures import Figure, figure_key, figures as figures_of
 from analysis.results import Results
 from analysis.study import Study
 from analysis.table import Format
@@ -19,35 +22,60 @@ from .strings import words
 
 
 @dataclass(frozen=True)
-class Drawn:
+class MadeOnce:
+    """Frozen exhibits whose renderings more than one reader asks for: the drafted text, Word tables, figure files."""
+
+    _made: dict = field(default_factory=dict, compare=False, repr=False, kw_only=True)
+
+    def made(self, key: tuple, make):
+        """What make() returns, made once per object and key."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+
+@dataclass(frozen=True)
+class Drawn(MadeOnce):
     """The numbered figures of one set of results, each exported file made once: what a change of the tables'
     print settings leaves untouched."""
 
     blocks: tuple[FigureBlock, ...]
-    _files: dict = field(default_factory=dict, compare=False, repr=False)
 
     def file(self, figure: Figure, fmt: str) -> bytes:
         """The figure exported as png or pdf."""
-        key = (figure.id, fmt)
-        if key not in self._files:
-            self._files[key] = export_figure(figure, fmt)
-        return self._files[key]
+        return self.made(("file", figure.id, fmt), lambda: export_figure(figure, fmt))
+
+
+DRAWN_KEPT = 8  # sets of figures kept, with their exported files, for the results objects still alive
+_drawn: OrderedDict[tuple[int, str], tuple[weakref.ref, Drawn]] = OrderedDict()
+_drawn_lock = Lock()
 
 
 def drawn(results: Results, study: Study) -> Drawn:
-    """Draw and number every figure."""
-    return Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+    """Draw and number every figure, once per results object and study as far as figures depend on it (not the
+    tables' print settings): a report built again from the same results reuses the figures and their files."""
+    key = (id(results), figure_key(study))
+    with _drawn_lock:
+        alive, kept = _drawn.get(key, (None, None))
+        if alive is not None and alive() is results:
+            _drawn.move_to_end(key)
+            return kept
+    made = Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+    with _drawn_lock:
+        _drawn[key] = (weakref.ref(results), made)
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return made
 
 
 @dataclass(frozen=True)
-class Exhibits:
+class Exhibits(MadeOnce):
     """The numbered tables and figures of one set of results under one set of print settings."""
 
     paper: tuple[TableBlock, ...]  # Tables 1-9 as the study has them, numbered in the manuscript's order
     extra: tuple[TableBlock, ...]  # tables beside the paper's (diagnostics), numbered after them
     drawn: Drawn
     language: str = "en"
-    _made: dict = field(default_factory=dict, compare=False, repr=False)  # renderings made once, by key
 
     @property
     def tables(self) -> tuple[TableBlock, ...]:
@@ -61,12 +89,6 @@ class Exhibits:
         """Each table and figure id with its kind and number: {"table7": ("table", 7), "figure1": ("figure", 1)}."""
         return {**{b.table.id: ("table", b.number) for b in self.tables},
                 **{b.figure.id: ("figure", b.number) for b in self.figures}}
-
-    def made(self, key: tuple, make):
-        """What make() returns, made once per Exhibits: the drafted results text, Word tables."""
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]
 
     def figure_file(self, figure: Figure, fmt: str) -> bytes:
         """The figure exported as png or pdf."""

@@ -1,6 +1,7 @@
 """Tables as HTML laid out as printed: spanners with colspan, group rows, three rules, notes below."""
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from analysis.table import Cell, Row, Table
@@ -29,8 +30,13 @@ table.academic tfoot td { font-size: 9pt; padding-top: .3em; text-align: left; w
 """.strip()
 
 
+TABLES_KEPT = 64  # renderings kept: the app re-renders only the tables a change of print settings changes
+
+
+@lru_cache(maxsize=TABLES_KEPT)
 def table_html(table: Table) -> str:
-    """The table as an HTML <table class="academic">; style it with TABLE_CSS."""
+    """The table as an HTML <table class="academic">; style it with TABLE_CSS. Made once per table value (tables
+    are frozen)."""
     reserve = [_reserved_after(table, j) if table.numeric[j] else 0.0 for j in range(table.ncols)]
     parts = [
         '<table class="academic">',

@@ -292,6 +292,16 @@ def test_default_study_and_demo_panel_validate_cleanly():
     assert examples.default_study().data.synthetic
 
 
+def test_a_frame_given_without_its_file_is_identified_by_its_content_as_given():
+    study, frame = examples.default_study(), pd.read_csv(examples.EXAMPLES["paper"].data_file)
+    panel = validate(frame, study)
+    same, edited = frame.copy(), frame.copy()
+    edited.loc[5, "province"] = "Elsewhere"
+    frame.loc[0, study.panel.time] = 1999  # an edit after validation does not change what was validated
+    assert panel.checksum == validate(same, study).checksum != validate(edited, study).checksum
+    assert len(panel.checksum) == 64 and validate(same, study, checksum="given").checksum == "given"
+
+
 def test_real_example_validates_with_its_listwise_report():
     panel = examples.real_panel()
     assert len(panel.frame) == 330 and set(panel.dropped["year"]) == {2011} and len(panel.dropped) == 30

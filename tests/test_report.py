@@ -11,7 +11,7 @@ from analysis import examples
 from analysis import study as studies
 from analysis.pipeline import run
 from analysis.table import Format
-from report import assemble, exhibits, render
+from report import assemble, drawn, exhibits, render
 from report.document import Paragraph, TableBlock, plain
 from report.narrative import Narrative
 
@@ -110,6 +110,22 @@ def test_a_narrative_edit_reuses_the_tables_and_figures(demo):
     edited = assemble(results, study, Narrative(introduction="Edited."), fmt, built)
     assert edited.exhibits is first.exhibits and edited.tables[6].table is first.tables[6].table
     assert edited.manuscript != first.manuscript
+
+
+def test_figures_are_drawn_once_per_results_and_what_they_show(demo):
+    study, results = demo
+    first = drawn(results, study)
+    decimals = study.model_copy(update={"tables": study.tables.model_copy(update={"decimals": study.tables.decimals + 1})})
+    assert drawn(results, decimals) is first
+    assert exhibits(results, decimals, Format.from_settings(decimals.tables)).drawn is first
+    chinese = study.model_copy(update={"document": study.document.model_copy(update={"language": "zh"})})
+    time_label = {study.panel.time: studies.Variable(label="Calendar year")}
+    relabelled = study.model_copy(update={"variables": {**study.variables, **time_label}})
+    for changed in (chinese, relabelled):
+        again = drawn(results, changed)
+        assert again is not first
+        assert [b.figure.chart.to_dict() for b in again.blocks] != [b.figure.chart.to_dict() for b in first.blocks]
+    assert drawn(run(study, examples.demo_panel()), study) is not first
 
 
 def _word_text(files: dict) -> str:

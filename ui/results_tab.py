@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from analysis.estimation import Diagnostics, TestResult
 from analysis.table import STAR_THRESHOLDS, Format
@@ -59,7 +60,7 @@ def render(result: state.Run | None) -> None:
     for block in rep.exhibits.paper:
         _table(rep, block)
     st.header(t("figures"), anchor="figures", divider="gray")
-    render_figures(rep, _chart_specs(result.dataset.key, state.figures_text(result.study), [b.figure for b in rep.figures]))
+    render_figures(rep, rep.exhibits.drawn.made(("chart specs",), lambda: [chart_spec(b.figure.chart) for b in rep.figures]))
     chapter = [b for b in rep.exhibits.extra if b.table.id != "diagnostics"]
     if chapter:
         st.header(t("chapter"), anchor="chapter", divider="gray")
@@ -104,17 +105,13 @@ def _figure_row(items) -> None:
             st.caption(plain(" ".join(figure.notes)))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _chart_specs(data_key: str, figures_text: str, _figures) -> list[dict]:
-    return [chart_spec(f.chart) for f in _figures]
-
-
 def chart_spec(chart) -> dict:
-    """The chart's Vega-Lite spec with map outlines given as a JSON string parsed, which Streamlit needs as an object."""
+    """The chart's Vega-Lite spec as Streamlit takes it, made once per figure: map outlines (given as a JSON string)
+    parsed, which Streamlit needs as an object, and the rows of every other dataset as the Arrow bytes Streamlit
+    would convert them to on every rerun."""
     spec = chart.to_dict(validate=False)  # built by analysis.figures, checked by its tests
     for name, values in spec.get("datasets", {}).items():
-        if isinstance(values, str):
-            spec["datasets"][name] = json.loads(values)
+        spec["datasets"][name] = json.loads(values) if isinstance(values, str) else convert_anything_to_arrow_bytes(values)
     return spec
 
 

@@ -17,7 +17,6 @@ import report
 from analysis import examples
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
-from analysis.figures import figure_key
 from analysis.pipeline import run
 from analysis.results import Results
 from analysis.study import DocumentSettings, Study, TableSettings, dumps, loads, study_from_dict
@@ -218,11 +217,6 @@ def estimation_text(study: Study) -> str:
                                           "document": DocumentSettings()}))
 
 
-def figures_text(study: Study) -> str:
-    """What the figures depend on beside the data, as a cache key: all but the tables' print settings."""
-    return estimation_text(study) + figure_key(study)
-
-
 # The panel and results are shared, not copied (cache_resource): nothing changes them after they are made, and a
 # rerun that unpickled them would spend more time on that than on the rest of a narrative edit.
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -279,18 +273,12 @@ def table_format() -> Format:
     return Format.from_settings(study().tables)
 
 
-# Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export.
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _drawn(data_key: str, figure_text: str, _results: Results, _study: Study) -> report.Drawn:
-    """The figures, keyed without the tables' print settings: a change of decimals redraws none of them."""
-    return report.drawn(_results, _study)
-
-
+# Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export. The figures
+# are drawn once per results object whatever the print settings (report.drawn), so a change of decimals redraws none.
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
               _fmt: Format) -> report.Exhibits:
-    figures = _drawn(data_key, figures_text(_study), _results, _study)
-    return report.exhibits(_results, _study, _fmt, figures=figures)
+    return report.exhibits(_results, _study, _fmt)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
