@@ -384,7 +384,7 @@ def manuscript(results: Results, study: Study, narrative: Narrative, exhibits, t
         blocks += [Heading(heading, 2, f"{key}_results"), *exhibits_here, *[fig[f] for f in figure_ids if f in fig]]
     if results.chapter is not None:  # after Tables 1-9 and the diagnostics, as its tables and figures are numbered
         blocks += [Heading(w["chapter_results"], 2, "chapter_results"),
-                   *_chapter_blocks(results, exhibits, text, numbered, templates, say)]
+                   *_chapter_blocks(results, study, exhibits, text, numbered, templates, say)]
     blocks += [Heading(w["conclusions"], 1, "conclusions"), *author("conclusions"),
                Heading(w["suggestions"], 1, "suggestions"), *author("suggestions"), *matter.back()]
     return Document(narrative.title or study.title, narrative.authors, narrative.affiliations, narrative.keywords,
@@ -410,13 +410,28 @@ CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",
                     ("development", ("development",), ()))
 
 
-def _chapter_blocks(results: Results, exhibits, text: dict[str, list[str]], numbered, templates: dict,
+def _weights_convention(chapter, study: Study, say: Phrasing) -> str:
+    """How the weights were built, in the document's language, from the weights and the study's settings."""
+    weights = chapter.weights
+    if weights is None:
+        return chapter.conventions["spatial"]
+    spec = study.spatial
+    rule = say(f"weights_{weights.kind}", k=spec.k, power=say.number(spec.power), column=spec.column)
+    if weights.kind == "inverse_distance" and spec.threshold_km:
+        rule += say("weights_threshold", km=f"{spec.threshold_km:g}")
+    if weights.links_added:
+        links = [say("weights_link", a=a, b=b, km=f"{km:.0f}") for a, b, km in weights.links_added]
+        rule += say("weights_islands", links=", ".join(links) if say.language == "en" else "、".join(links))
+    return rule + say("weights_standardised")
+
+
+def _chapter_blocks(results: Results, study: Study, exhibits, text: dict[str, list[str]], numbered, templates: dict,
                     say: Phrasing) -> list:
     """The chapter: its weights and formulas, then each section's text, tables and figures, then what was not computed."""
     chapter = results.chapter
     tables = {b.table.id: b for b in exhibits.extra}
     figures = {b.figure.id: b for b in exhibits.figures}
-    blocks = ([Paragraph(say("spatial_weights", convention=chapter.conventions["spatial"]))]
+    blocks = ([Paragraph(say("spatial_weights", convention=_weights_convention(chapter, study, say)))]
               if "spatial" in chapter.conventions else [])
     for method, spec in templates["chapter"].items():
         if formulas := numbered(f"chapter_{method}"):  # the method, as the study asks for it

@@ -290,3 +290,21 @@ def test_every_figure_is_cited_in_the_text(manuscripts, language, word):
     text = " ".join(paragraphs)
     missing = [k for k in range(1, 10) if not re.search(re.escape(word.format(k).strip()) + r"(?!\d)", text)]
     assert not missing  # the demo's nine figures
+
+
+def test_the_weights_are_described_in_the_documents_language():
+    from types import SimpleNamespace
+
+    from analysis import examples
+    from analysis.sections import SpatialWeights
+    from analysis.spatial import Weights
+    from analysis.table import Format
+    from report.document import _weights_convention
+    from report.phrasing import Phrasing
+    study = examples.default_study().model_copy(update={"spatial": SpatialWeights(kind="knn", k=5)})
+    knn = SimpleNamespace(weights=Weights(("a", "b"), None, "knn", (), "English from analysis"))
+    contiguity = SimpleNamespace(weights=Weights(("海南", "广西"), None, "queen", (("海南", "广西", 525.4),), ""))
+    zh, en = Phrasing.of("zh", Format()), Phrasing.of("en", Format())
+    assert _weights_convention(knn, study, zh) == "按质心距离最近的5个邻居构建，并作行标准化。"
+    assert _weights_convention(knn, study, en) == "the 5 nearest neighbours by centroid distance; row-standardised."
+    assert "海南—广西（525 km）" in _weights_convention(contiguity, study, zh)
