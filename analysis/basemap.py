@@ -7,10 +7,11 @@ length is known exactly. Files are read as data only.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class BaseMap:
     titles: tuple[str, ...]  # per feature, its first name, for messages
     file: str  # the author's file name; "" for the shipped outline
     standard: bool  # the author declared it the map to print (study.map.base)
+    upload: str = ""  # an upload's content hash and name field, under which figures drawn on it are kept
 
     def match(self, entities: list) -> tuple[dict, list]:
         """Entity -> feature key for every entity that names exactly one feature, and the entities that name none
@@ -124,7 +126,8 @@ def read_base_map(file_name: str, data: bytes, name_field: str = "") -> BaseMap:
         features = _shapefile_features(_zipped_parts(file_name, data), "map.base")
     else:
         features = _geojson_features(data, "map.base")
-    return _base_map(features, (name_field,) if name_field else (), file_name, True, "map.base")
+    base = _base_map(features, (name_field,) if name_field else (), file_name, True, "map.base")
+    return replace(base, upload=f"{hashlib.sha256(data).hexdigest()}:{name_field}")
 
 
 def _zipped_parts(file_name: str, data: bytes) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from types import MappingProxyType
 
+from analysis.basemap import BaseMap
 from analysis.figures import Figure, figure_key, figures as figures_of
 from analysis.results import Results
 from analysis.study import Study
@@ -51,16 +52,17 @@ _drawn: OrderedDict[tuple[int, str], tuple[weakref.ref, Drawn]] = OrderedDict()
 _drawn_lock = Lock()
 
 
-def drawn(results: Results, study: Study) -> Drawn:
-    """Draw and number every figure, once per results object and study as far as figures depend on it (not the
-    tables' print settings): a report built again from the same results reuses the figures and their files."""
-    key = (id(results), figure_key(study))
+def drawn(results: Results, study: Study, base_map: BaseMap | None = None) -> Drawn:
+    """Draw and number every figure, once per results object, study as far as figures depend on it (not the
+    tables' print settings) and uploaded base map (basemap.read_base_map, instead of the one the study names): a
+    report built again from the same results reuses the figures and their files."""
+    key = (id(results), figure_key(study), base_map.upload if base_map else "")
     with _drawn_lock:
         alive, kept = _drawn.get(key, (None, None))
         if alive is not None and alive() is results:
             _drawn.move_to_end(key)
             return kept
-    made = Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study), start=1)))
+    made = Drawn(tuple(FigureBlock(f, k) for k, f in enumerate(figures_of(results, study, base_map), start=1)))
     with _drawn_lock:
         _drawn[key] = (weakref.ref(results), made)
         while len(_drawn) > DRAWN_KEPT:
@@ -95,13 +97,14 @@ class Exhibits(MadeOnce):
         return self.drawn.file(figure, fmt)
 
 
-def exhibits(results: Results, study: Study, settings: Format, figures: Drawn | None = None) -> Exhibits:
-    """Build and number every table, and every figure unless drawn already for these results; what a narrative edit
-    leaves untouched. The language is the study's."""
+def exhibits(results: Results, study: Study, settings: Format, figures: Drawn | None = None,
+             base_map: BaseMap | None = None) -> Exhibits:
+    """Build and number every table, and every figure (on the uploaded base map, if any) unless drawn already for
+    these results; what a narrative edit leaves untouched. The language is the study's."""
     paper, extra = tables_of(results, study, settings), extra_tables(results, study, settings)
     return Exhibits(tuple(TableBlock(t, k) for k, t in enumerate(paper, start=1)),
                     tuple(TableBlock(t, k) for k, t in enumerate(extra, start=len(paper) + 1)),
-                    figures or drawn(results, study), study.document.language)
+                    figures or drawn(results, study, base_map), study.document.language)
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,11 @@ class Report:
 
 
 def assemble(results: Results, study: Study, narrative: Narrative, settings: Format | None = None,
-             built: Exhibits | None = None) -> Report:
-    """The Report; pass the Exhibits of the same results and settings to skip rebuilding tables and figures."""
+             built: Exhibits | None = None, base_map: BaseMap | None = None) -> Report:
+    """The Report; pass the Exhibits of the same results and settings to skip rebuilding tables and figures, and an
+    uploaded base map (basemap.read_base_map) to draw the maps on it instead of the one the study names."""
     settings = settings or Format.from_settings(study.tables)
-    built = built or exhibits(results, study, settings)
+    built = built or exhibits(results, study, settings, base_map=base_map)
     equations = MappingProxyType({eq: k for k, eq in enumerate(display_equations(study), start=1)})
     numbers = built.numbers() | {eq: ("equation", k) for eq, k in equations.items()}
     w = words(built.language)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -9,6 +10,8 @@ from docx import Document as WordDocument
 
 from analysis import examples
 from analysis import study as studies
+from analysis.basemap import read_base_map
+from analysis.catalogue import words
 from analysis.pipeline import run
 from analysis.table import Format
 from report import assemble, drawn, exhibits, render
@@ -126,6 +129,23 @@ def test_figures_are_drawn_once_per_results_and_what_they_show(demo):
         assert again is not first
         assert [b.figure.chart.to_dict() for b in again.blocks] != [b.figure.chart.to_dict() for b in first.blocks]
     assert drawn(run(study, examples.demo_panel()), study) is not first
+
+
+def test_an_uploaded_base_map_reaches_the_map_figure_and_its_content_keys_the_figures(demo):
+    from tests.test_figure_maps import APPROVAL, author_features, with_map
+    study, results = with_map(demo[0], approval=APPROVAL), demo[1]
+    collection = {"type": "FeatureCollection", "features": author_features()}
+    base = read_base_map("standard.geojson", json.dumps(collection, ensure_ascii=False).encode())
+    other = read_base_map("standard.geojson", json.dumps({**collection, "features": author_features(drop=())}).encode())
+    schematic, on_base = drawn(results, study), drawn(results, study, base)
+    assert on_base is not schematic and drawn(results, study, other) not in (schematic, on_base)
+    assert drawn(results, study, base) is on_base
+    rep = assemble(results, study, Narrative(), base_map=base)
+    notes = next(b.figure.notes for b in rep.figures if b.figure.id == "d_map")
+    w = words("figures")
+    assert w["base_map"].format(file="standard.geojson") in notes and w["approval"].format(approval=APPROVAL) in notes
+    assert w["schematic"] in next(b.figure.notes for b in schematic.blocks if b.figure.id == "d_map")
+    assert exhibits(results, study, Format.from_settings(study.tables), base_map=base).drawn is on_base
 
 
 def _word_text(files: dict) -> str:
