@@ -1,5 +1,5 @@
 """Each session's work kept in the workspace under an id in the page's address, so a reload or a reopened tab
-restores the study, the data and the narrative; every change is saved at the start of the rerun it causes."""
+restores the study, the data, the base map and the narrative; every change is saved at the start of the rerun it causes."""
 from __future__ import annotations
 
 import sqlite3
@@ -59,8 +59,10 @@ def _use(study_id: str, saved: bool = True) -> None:
     st.query_params[URL_KEY] = study_id
 
 
-def _fingerprint() -> tuple[str, str, str]:
-    return state.dataset().key, dumps(state.study()), narratives.dumps(state.narrative())
+def _fingerprint() -> tuple[str, str, str, str]:
+    upload = state.map_file()
+    return (state.dataset().key, dumps(state.study()), narratives.dumps(state.narrative()),
+            upload.checksum + upload.filename if upload else "")
 
 
 def _guarded(action):
@@ -76,19 +78,20 @@ def _guarded(action):
 
 
 def save() -> None:
-    """Store the session's study, data and narrative when any of them changed since the last save."""
+    """Store the session's study, data, base map and narrative when any of them changed since the last save."""
     now = _fingerprint()
     if now == st.session_state.get(SAVED):
         return
-    data, study = state.dataset(), state.study()
+    data, study, upload = state.dataset(), state.study(), state.map_file()
     saved = Saved(st.session_state[STUDY_ID], study.title or data.filename, 0.0, now[1], now[2], data.filename,
-                  data.sheet if len(data.sheets) > 1 else None, data.content)
+                  data.sheet if len(data.sheets) > 1 else None, data.content,
+                  *((upload.filename, upload.content) if upload else ()))
     if _guarded(lambda w: w.save(saved) or True):
         st.session_state[SAVED] = now
 
 
 def restore(saved: Saved) -> None:
-    """Put a stored study, its data (read as an upload is) and its narrative in the session."""
+    """Put a stored study, its data (read as an upload is), its base map (likewise) and its narrative in the session."""
     try:
         data = state.read_dataset(saved.content, saved.filename, saved.sheet)
         study, narrative = loads(saved.study), narratives.loads(saved.narrative)
@@ -99,6 +102,9 @@ def restore(saved: Saved) -> None:
     st.session_state[state.NARRATIVE] = narrative
     st.session_state[state.UPLOAD_PROBLEMS] = []
     state.replace_study(study)
+    state.remove_base_map()
+    if saved.base_map_name:
+        state.receive_base_map(saved.base_map, saved.base_map_name)
     st.session_state[SAVED] = _fingerprint()
 
 
@@ -120,6 +126,7 @@ def start_new(example: str | None = None, narrative: bool = False) -> None:
     else starts empty. The study before stays in the workspace."""
     study_id = _next_id()
     state.load_example(example or next(iter(examples.EXAMPLES)))
+    state.remove_base_map()
     if not narrative:
         st.session_state[state.NARRATIVE] = narratives.Narrative()
     _use(study_id, saved=False)
@@ -133,7 +140,7 @@ def branch() -> None:
 def _next_id() -> str:
     """A new id, or the current one when it holds nothing of the author's: an example's study (whatever its data
     section says: an upload clears the synthetic label) and no narrative."""
-    _, study, narrative = st.session_state.get(SAVED) or ("", "", "")
+    _, study, narrative, _ = st.session_state.get(SAVED) or ("", "", "", "")
     untouched = narrative == narratives.dumps(narratives.Narrative()) and _without_data_and_document(study) in _example_studies()
     return st.session_state[STUDY_ID] if untouched else new_id()
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 import report
 from analysis import examples
+from analysis.basemap import BaseMap, base_map_names, read_base_map
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
 from analysis.pipeline import run
@@ -29,9 +30,11 @@ from .text import t
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
 DATA_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+BASE_MAP_TYPES = ["geojson", "json", "zip"]  # a zip holds a Shapefile
 
 STUDY, DATA, NARRATIVE, GOOD = "study", "dataset", "narrative", "last_good_run"
 EDIT_PROBLEMS, UPLOAD_PROBLEMS, REVISION = "edit_problems", "upload_problems", "revision"
+BASE_MAP = "base_map"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class Dataset:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     notes: tuple[Problem, ...] = ()  # warnings from reading the file
+
+
+@dataclass(frozen=True)
+class MapFile:
+    """The author's standard base map as uploaded, kept as bytes and read as data on every use."""
+
+    filename: str
+    content: bytes
+    checksum: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,57 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
     return True
 
 
+# ---------------------------------------------------------------- base map
+
+
+def map_file() -> MapFile | None:
+    return st.session_state.get(BASE_MAP)
+
+
+def checked_base_map(upload: MapFile, name_field: str, result: Run | None) -> BaseMap:
+    """The uploaded map read with name_field; a UserError when it cannot be read or names fewer than half of the
+    entities of the results (if any)."""
+    base = read_base_map(upload.filename, upload.content, name_field)
+    by_entity = result.results.coupling.by_entity if result and result.results.coupling is not None else None
+    if by_entity is not None and "entity" in by_entity:
+        base_map_names(base, by_entity["entity"].drop_duplicates().tolist())
+    return base
+
+
+def receive_base_map(content: bytes, filename: str) -> bool:
+    """Take an uploaded base map for the figures; one that cannot serve leaves the map as it was."""
+    upload = MapFile(filename, content, hashlib.sha256(content).hexdigest())
+    try:
+        checked_base_map(upload, study().map.name_field, st.session_state.get(GOOD))
+    except UserError as e:
+        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p}" for p in e.problems]
+        return False
+    st.session_state[UPLOAD_PROBLEMS] = []
+    st.session_state[BASE_MAP] = upload
+    return True
+
+
+def remove_base_map() -> None:
+    """Back to the map the study names (the shipped outline unless its [map] base says otherwise)."""
+    st.session_state.pop(BASE_MAP, None)
+
+
+def checked_name_field(name_field: str) -> str:
+    """The base map's name field, refused (UserError) when the uploaded map does not name the entities by it."""
+    if upload := map_file():
+        checked_base_map(upload, name_field, st.session_state.get(GOOD))
+    return name_field
+
+
+def uploaded_map(result: Run) -> BaseMap | None:
+    """The uploaded base map for these results; None (the study's map) when there is none or it does not fit them."""
+    upload = map_file()
+    try:
+        return checked_base_map(upload, result.study.map.name_field, result) if upload else None
+    except UserError:
+        return None
+
+
 # ---------------------------------------------------------------- cached work
 
 
@@ -276,23 +339,24 @@ def table_format() -> Format:
 # Reports are shared, not copied (cache_resource): they are frozen, and their figures keep each export. The figures
 # are drawn once per results object whatever the print settings (report.drawn), so a change of decimals redraws none.
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _exhibits(data_key: str, study_text: str, format_text: str, _results: Results, _study: Study,
-              _fmt: Format) -> report.Exhibits:
-    return report.exhibits(_results, _study, _fmt)
+def _exhibits(data_key: str, study_text: str, format_text: str, map_key: str, _results: Results, _study: Study,
+              _fmt: Format, _base_map: BaseMap | None) -> report.Exhibits:
+    return report.exhibits(_results, _study, _fmt, base_map=_base_map)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _report(data_key: str, study_text: str, format_text: str, narrative_text: str, _results: Results, _study: Study,
-            _narrative: Narrative, _fmt: Format) -> report.Report:
-    built = _exhibits(data_key, study_text, format_text, _results, _study, _fmt)
+def _report(data_key: str, study_text: str, format_text: str, map_key: str, narrative_text: str, _results: Results,
+            _study: Study, _narrative: Narrative, _fmt: Format, _base_map: BaseMap | None) -> report.Report:
+    built = _exhibits(data_key, study_text, format_text, map_key, _results, _study, _fmt, _base_map)
     return report.assemble(_results, _study, _narrative, _fmt, built)
 
 
 def report_of(result: Run, text: Narrative, fmt: Format) -> report.Report:
-    """The cached Report of these results, narrative and print settings."""
+    """The cached Report of these results, narrative, print settings and uploaded base map."""
     with st.spinner(t("drawing")):
-        return _report(result.dataset.key, dumps(result.study), repr(fmt), narrative_dumps(text), result.results,
-                       result.study, text, fmt)
+        base = uploaded_map(result)
+        return _report(result.dataset.key, dumps(result.study), repr(fmt), base.upload if base else "",
+                       narrative_dumps(text), result.results, result.study, text, fmt, base)
 
 
 def run_report(result: Run) -> report.Report:

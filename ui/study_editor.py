@@ -21,6 +21,7 @@ from .chapter_options import chapter_section
 from .edits import (INDICATOR_COLUMNS, build_equation, dimensions_from_rows, equation_parts, indicator_rows,
                     numeric_columns, remove_index, rename_index, set_equation)
 from .guesses import guess_direction
+from .map_options import map_section
 from .sidebar import study_file_name
 from .text import described, t
 from .widgets import applied, bound, button, choice, column_choice, editor, widget_key
@@ -430,5 +431,6 @@ def render(result) -> None:
         labels_section(state.run_report(result).references if result is not None else None)
     with document:
         document_section()
+        map_section()
     with study_file:
         study_file_section()

@@ -1,7 +1,8 @@
 """The local workspace: every study, its data file and its narrative in one SQLite file, so nothing is lost.
 
 A study is stored as its TOML text, the narrative as its TOML text and the data as the uploaded file's bytes
-(with its name and sheet), to be read back through the same reader as an upload: nothing is pickled. Files
+(with its name and sheet), and the author's base map as its uploaded bytes (with its name), to be read back
+through the same readers as an upload: nothing is pickled. Files
 are stored once per content hash, however many studies use them. No Streamlit here.
 """
 from __future__ import annotations
@@ -27,6 +28,9 @@ CREATE TABLE IF NOT EXISTS files (checksum TEXT PRIMARY KEY, content BLOB NOT NU
 CREATE TABLE IF NOT EXISTS studies (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, updated REAL NOT NULL, study TEXT NOT NULL, narrative TEXT NOT NULL,
     checksum TEXT NOT NULL REFERENCES files (checksum), filename TEXT NOT NULL, sheet TEXT);
+CREATE TABLE IF NOT EXISTS base_maps (
+    id TEXT PRIMARY KEY REFERENCES studies (id), checksum TEXT NOT NULL REFERENCES files (checksum),
+    filename TEXT NOT NULL);
 """
 
 
@@ -42,6 +46,8 @@ class Saved:
     filename: str
     sheet: str | None
     content: bytes = b""
+    base_map_name: str = ""  # the uploaded base map's file name; "" when none
+    base_map: bytes = b""
 
 
 def new_id() -> str:
@@ -91,20 +97,23 @@ class Workspace:
                        "was started. Studies saved before are in the kept file.")
 
     def save(self, saved: Saved) -> None:
-        """Store a study's texts, and its data file once per content hash."""
-        checksum = hashlib.sha256(saved.content).hexdigest()
+        """Store a study's texts, and its data file and base map once per content hash."""
         with self._connect() as db:
-            if db.execute("SELECT 1 FROM files WHERE checksum = ?", (checksum,)).fetchone() is None:
-                db.execute("INSERT INTO files VALUES (?, ?)", (checksum, saved.content))
             db.execute("INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (saved.id, saved.title, time.time(), saved.study, saved.narrative, checksum, saved.filename,
-                        saved.sheet))
+                       (saved.id, saved.title, time.time(), saved.study, saved.narrative, _stored(db, saved.content),
+                        saved.filename, saved.sheet))
+            db.execute("DELETE FROM base_maps WHERE id = ?", (saved.id,))
+            if saved.base_map_name:
+                db.execute("INSERT INTO base_maps VALUES (?, ?, ?)",
+                           (saved.id, _stored(db, saved.base_map), saved.base_map_name))
 
     def load(self, study_id: str) -> Saved | None:
         with self._connect() as db:
             row = db.execute("SELECT s.id, s.title, s.updated, s.study, s.narrative, s.filename, s.sheet, f.content "
                              "FROM studies s JOIN files f USING (checksum) WHERE s.id = ?", (study_id,)).fetchone()
-        return Saved(*row) if row else None
+            base_map = db.execute("SELECT b.filename, f.content FROM base_maps b JOIN files f USING (checksum) "
+                                  "WHERE b.id = ?", (study_id,)).fetchone()
+        return Saved(*row, *(base_map or ())) if row else None
 
     def recent(self, limit: int = RECENT) -> list[Saved]:
         """The latest studies first, without their data."""
@@ -112,3 +121,11 @@ class Workspace:
             rows = db.execute("SELECT id, title, updated, study, narrative, filename, sheet FROM studies "
                               "ORDER BY updated DESC LIMIT ?", (limit,)).fetchall()
         return [Saved(*row) for row in rows]
+
+
+def _stored(db: sqlite3.Connection, content: bytes) -> str:
+    """The file's content hash, its bytes stored under it unless they are already."""
+    checksum = hashlib.sha256(content).hexdigest()
+    if db.execute("SELECT 1 FROM files WHERE checksum = ?", (checksum,)).fetchone() is None:
+        db.execute("INSERT INTO files VALUES (?, ?)", (checksum, content))
+    return checksum

@@ -1,0 +1,68 @@
+"""The author's standard base map in the app: uploaded in the Study tab's Document section, named in the map figure's
+note with its approval number (审图号), saved with the study, refused with a message when it cannot serve."""
+from __future__ import annotations
+
+import json
+
+from analysis.catalogue import words
+from analysis.spatial import SHIPPED_BOUNDARIES
+from ui import autosave, map_options, state
+
+from tests.test_app import messages, revision, show, start
+from tests.test_app_workspace import reopen
+
+APPROVAL = "GS(2019)1822号"
+FIGURE_WORDS = words("figures", "en")
+
+
+def standard_map() -> bytes:
+    """The shipped provinces as a downloaded standard map might carry them: names under a field of its own."""
+    features = json.loads(SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))["features"]
+    renamed = [{**f, "properties": {"PROVINCE": f["properties"]["name_en"]}} for f in features]
+    return json.dumps({"type": "FeatureCollection", "features": renamed}, ensure_ascii=False).encode()
+
+
+def upload_map(app, name: str, content: bytes):
+    app.file_uploader(key=map_options.upload_key()).set_value((name, content, "application/octet-stream")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def map_note(app) -> str:
+    """The caption under the coordination map in the Results tab."""
+    show(app, "Results")
+    return next(c.value for c in app.caption if "Albers" in c.value)
+
+
+def test_an_uploaded_base_map_and_its_approval_number_reach_the_map_note_and_survive_a_reload():
+    app = show(start(), "Study")
+    assert FIGURE_WORDS["schematic"] in map_note(app)
+    show(app, "Study")
+    upload_map(app, "standard_map.geojson", standard_map())
+    app.text_input(key=f"study{revision(app)}.map.name_field").set_value("PROVINCE").run()
+    app.text_input(key=f"study{revision(app)}.map.approval").set_value(APPROVAL).run()
+    assert not app.error, messages(app.error)
+    app.text_input(key=f"study{revision(app)}.map.name_field").set_value("NAME").run()  # the map has no such field
+    assert "no feature of the base map has the property 'NAME'" in messages(app.error)
+    assert app.session_state[state.STUDY].map.name_field == "PROVINCE"
+
+    note = map_note(app).replace("\\", "")
+    assert FIGURE_WORDS["base_map"].format(file="standard_map.geojson") in note
+    assert FIGURE_WORDS["approval"].format(approval=APPROVAL) in note and FIGURE_WORDS["schematic"] not in note
+
+    again = reopen(app.session_state[autosave.STUDY_ID])
+    assert again.session_state[state.BASE_MAP].content == standard_map()
+    assert FIGURE_WORDS["base_map"].format(file="standard_map.geojson") in map_note(again).replace("\\", "")
+
+    show(again, "Study")
+    next(b for b in again.button if b.label == "Remove base map").click().run()
+    assert state.BASE_MAP not in again.session_state and FIGURE_WORDS["schematic"] in map_note(again)
+
+
+def test_a_file_that_is_not_geojson_is_refused_with_its_message_and_nothing_changes():
+    app = show(start(), "Study")
+    study = app.session_state[state.STUDY]
+    upload_map(app, "provinces.geojson", b"not a map")
+    assert "The file was not loaded" in messages(app.error) and "not a GeoJSON FeatureCollection" in messages(app.error)
+    assert state.BASE_MAP not in app.session_state and app.session_state[state.STUDY] == study
+    assert FIGURE_WORDS["schematic"] in map_note(app)
