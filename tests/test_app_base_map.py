@@ -6,10 +6,9 @@ import json
 
 from analysis.catalogue import words
 from analysis.spatial import SHIPPED_BOUNDARIES
-from ui import autosave, map_options, state
-
 from tests.test_app import messages, revision, show, start
 from tests.test_app_workspace import reopen
+from ui import autosave, map_options, state
 
 APPROVAL = "GS(2019)1822号"
 FIGURE_WORDS = words("figures", "en")

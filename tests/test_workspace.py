@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
 from analysis.errors import UserError
-from ui.workspace import FILE_NAME, FOLDER_VARIABLE, Saved, Workspace, default_path, new_id
+from ui.workspace import FILE_NAME, FOLDER_VARIABLE, SCHEMA, Saved, Workspace, default_path, new_id
 
 
 def saved(study_id: str, title: str = "A study", content: bytes = b"province,year\nA,2020\n") -> Saved:
@@ -35,6 +36,21 @@ def test_saving_again_replaces_the_study_and_keeps_one_copy_of_shared_data(tmp_p
     with sqlite3.connect(tmp_path / FILE_NAME) as db:
         assert db.execute("SELECT count(*) FROM files").fetchone() == (1,)
         assert db.execute("SELECT count(*) FROM studies").fetchone() == (2,)
+
+
+def test_a_base_map_is_saved_with_its_study_and_removed_with_it_also_in_a_workspace_made_before_base_maps(tmp_path):
+    old_schema = SCHEMA.split("CREATE TABLE IF NOT EXISTS base_maps")[0]
+    with sqlite3.connect(tmp_path / FILE_NAME) as db:
+        db.executescript(old_schema)
+    workspace = Workspace(tmp_path / FILE_NAME)
+    geojson = b'{"type": "FeatureCollection", "features": []}'
+    workspace.save(replace(saved("a"), base_map_name="标准地图.geojson", base_map=geojson))
+    workspace.save(saved("b"))
+    restored = Workspace(tmp_path / FILE_NAME).load("a")
+    assert (restored.base_map_name, restored.base_map) == ("标准地图.geojson", geojson)
+    assert (workspace.load("b").base_map_name, workspace.load("b").base_map) == ("", b"")
+    workspace.save(saved("a"))  # the author removed it
+    assert workspace.load("a").base_map_name == "" and workspace.load("a").content == saved("a").content
 
 
 def test_recent_lists_the_latest_first_up_to_the_limit(tmp_path):
