@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, UserError
+from .errors import Problem, UserError, Word
 from .formula import Term, parse_term
-from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, ROW_CONVENTION, parse, read_bytes, read_file, sheet_names
+from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
 from .text import clean_name, unsafe_characters
 
@@ -155,11 +155,11 @@ class _Check:
             self.factorized[column] = pd.factorize(self.frame[column])
         return self.factorized[column]
 
-    def error(self, message: str, **where) -> None:
-        self.problems.append(Problem(message, **where))
+    def error(self, code: str, **where_and_fields) -> None:
+        self.problems.append(Problem.of(code, **where_and_fields))
 
-    def warn(self, message: str, **where) -> None:
-        self.problems.append(Problem(message, severity="warning", **where))
+    def warn(self, code: str, **where_and_fields) -> None:
+        self.problems.append(Problem.of(code, severity="warning", **where_and_fields))
 
     def run(self) -> None:
         self.missing_columns()
@@ -176,12 +176,13 @@ class _Check:
             self.balance()
             self.small_groups()
 
-    def cells(self, rows: pd.Index, message, column: str, more: str) -> None:
-        """An error for each of the first few offending cells (message(row) says what is wrong), then how many more."""
+    def cells(self, rows: pd.Index, code: str, column: str, more: str, fields=lambda n: {}, **common) -> None:
+        """An error for each of the first few offending cells (message `code`, or code(row), filled by fields(row)),
+        then how many more (message `more`)."""
         for n in rows[:SHOWN]:
-            self.error(f"{message(n)}; {ROW_CONVENTION}", column=column, **self.where(n))
+            self.error(code(n) if callable(code) else code, column=column, **self.where(n), **common, **fields(n))
         if len(rows) > SHOWN:
-            self.error(f"{len(rows) - SHOWN} more {more}", column=column)
+            self.error(more, column=column, count=len(rows) - SHOWN, **common)
 
     def clean_column_names(self) -> None:
         """Column names as one-line text without unprintable characters (a frame may come from elsewhere than a file)."""
@@ -190,12 +191,10 @@ class _Check:
         if not changed:
             return
         for old, new in changed.items():
-            self.warn(f"removed unprintable characters ({', '.join(unsafe_characters(old)) or 'spacing'}) from the "
-                      "column name", column=new)
+            self.warn("column_name_cleaned", column=new, characters=", ".join(unsafe_characters(old)) or Word("spacing"))
         renamed = [names.get(c, c) for c in self.frame.columns]
         for name in {n for n in renamed if renamed.count(n) > 1}:
-            self.error("two columns have this name once unprintable characters are removed; give each its own name",
-                       column=name)
+            self.error("column_names_collide", column=name)
         self.frame.columns = renamed
 
     def where(self, row_number) -> dict:
@@ -215,14 +214,15 @@ class _Check:
                 continue
             close = difflib.get_close_matches(column, available, n=3, cutoff=0.6)
             close += [c for c in available if c.casefold() == column.casefold() and c not in close]
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            self.error(f"the study uses this column but the data has no column of that name{hint}", column=column)
+            if close:
+                self.error("missing_column_close", column=column, names=", ".join(repr(c) for c in close))
+            else:
+                self.error("missing_column", column=column)
 
     def shadowed_indices(self) -> None:
         for index in self.study.indices:
             if index.name in self.frame.columns:
-                self.warn(f"the data has a column named like the index '{index.name}'; the computed index replaces it",
-                          column=index.name)
+                self.warn("column_named_like_index", column=index.name, index=index.name)
 
     def panel_keys(self) -> bool:
         """Entities and groups as clean one-line text, periods as integers when whole numbers; False if unusable."""
@@ -234,16 +234,16 @@ class _Check:
             self.frame[self.keys.time] = self.periods(self.frame[self.keys.time])
         for key in (self.keys.entity, self.keys.time, self.keys.group):
             if key and key in self.frame:
-                self.cells(self.frame.index[self.frame[key].isna()], lambda n, key=key: f"the {self._role(key)} is empty",
-                           key, f"rows have no {self._role(key)}")
+                self.cells(self.frame.index[self.frame[key].isna()], "key_empty", key, "key_empty_more",
+                           role=self._role(key))
         keys = [k for k in (self.keys.entity, self.keys.time, self.keys.group) if k]
         usable = set(keys) <= set(self.frame.columns) and not any(p.severity == "error" for p in self.problems[before:])
         if self.keys.entity and self.keys.group and {self.keys.entity, self.keys.group} <= set(self.frame.columns):
             self.one_group_per_entity()
         return usable
 
-    def _role(self, key: str) -> str:
-        return {self.keys.entity: "entity", self.keys.time: "period", self.keys.group: "group"}[key]
+    def _role(self, key: str) -> Word:
+        return Word({self.keys.entity: "entity", self.keys.time: "period", self.keys.group: "group"}[key])
 
     def labels(self, values: pd.Series, column: str) -> pd.Series:
         """Names as text that any renderer can set: each distinct name cleaned once, then mapped onto the rows."""
@@ -255,14 +255,14 @@ class _Check:
         role = self._role(column)
         changed = [k for k, text in enumerate(raw) if cleaned[k] != text]
         for k in changed[:SHOWN]:
-            unsafe = ", ".join(unsafe_characters(raw[k])) or "line breaks or repeated spaces"
-            self.warn(f"removed {unsafe} from the {role} name {_quoted(raw[k])}", column=column, row=int(first_row[k]))
+            unsafe = ", ".join(unsafe_characters(raw[k])) or Word("line_breaks")
+            self.warn("name_cleaned", column=column, row=int(first_row[k]), characters=unsafe, role=role,
+                      name=_quoted(raw[k]))
         if len(changed) > SHOWN:
-            self.warn(f"removed unprintable characters or spacing from {len(changed) - SHOWN} more {role} names",
-                      column=column)
+            self.warn("names_cleaned_more", column=column, count=len(changed) - SHOWN, role=role)
         for k in [k for k, name in enumerate(cleaned) if len(name) > MAX_NAME_CHARS][:SHOWN]:
-            self.error(f"the {role} name is {len(cleaned[k]):,} characters long, above the limit of {MAX_NAME_CHARS}; "
-                       f"{ROW_CONVENTION}", column=column, row=int(first_row[k]))
+            self.error("name_too_long", column=column, row=int(first_row[k]), role=role, length=len(cleaned[k]),
+                       limit=MAX_NAME_CHARS)
         sources: dict[str, set[str]] = {}
         for k in changed:
             sources.setdefault(cleaned[k], set()).add(raw[k])
@@ -271,9 +271,8 @@ class _Check:
                 sources[cleaned[k]].add(text)
         for name, texts in sources.items():
             if len(texts) > 1:
-                shown = " and ".join(_quoted(t) for t in sorted(texts))
-                self.error(f"{shown} become the same {role} name '{name}' once unprintable characters and spacing are "
-                           "removed; rename one of them", column=column)
+                self.error("names_collide", column=column, names=tuple(_quoted(t) for t in sorted(texts)), role=role,
+                           name=name)
         names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
         if all(cleaned) and len(set(cleaned)) == len(cleaned):  # the names factorize as the values did
             self.factorized[column] = codes, names[:-1]
@@ -284,11 +283,10 @@ class _Check:
         text = _not_numbers(values)
         if text.sum() == values.notna().sum():
             return self.labels(values, self.keys.time)
-        self.cells(values.index[text], lambda n: f"the period is not a number: {_quoted(values[n])}", self.keys.time,
-                   "periods are not numbers")
+        self.cells(values.index[text], "period_not_number", self.keys.time, "period_not_number_more",
+                   lambda n: {"value": _quoted(values[n])})
         numbers = pd.to_numeric(values.where(~text), errors="coerce").astype("float64")
-        self.cells(numbers.index[np.isinf(numbers)], lambda n: "the period is infinite", self.keys.time,
-                   "periods are infinite")
+        self.cells(numbers.index[np.isinf(numbers)], "period_infinite", self.keys.time, "period_infinite_more")
         if numbers.notna().all() and (numbers == numbers.round()).all() and (numbers.abs() < 2**53).all():
             return numbers.astype("int64")
         return numbers
@@ -296,17 +294,16 @@ class _Check:
     def one_group_per_entity(self) -> None:
         pairs = _Pairs(self.codes(self.keys.entity), self.codes(self.keys.group))
         for k in np.flatnonzero(pairs.counts() > 1)[:SHOWN]:
-            self.error(f"the entity is in more than one group: {', '.join(pairs.seconds(k))}", column=self.keys.group,
-                       entity=pairs.firsts[k])
+            self.error("entity_in_groups", column=self.keys.group, entity=pairs.firsts[k],
+                       groups=", ".join(pairs.seconds(k)))
         if self.keys.group_order:
             present = set(pairs.second_values)
             for name in self.keys.group_order:
                 if name not in present:
-                    self.warn(f"panel.group_order names the group '{name}', which has no rows", column=self.keys.group)
+                    self.warn("group_order_unused", column=self.keys.group, group=name)
             unlisted = sorted(present - set(self.keys.group_order))
             if unlisted:
-                self.warn(f"groups not in panel.group_order are listed after it: {', '.join(unlisted)}",
-                          column=self.keys.group)
+                self.warn("groups_unlisted", column=self.keys.group, groups=", ".join(unlisted))
 
     def numbers(self) -> None:
         """Every used column numeric and finite; each offending cell named (capped per column); later checks skip them."""
@@ -315,8 +312,8 @@ class _Check:
         for column in [c for c in self.numeric if c not in typed]:
             values = self.frame[column]
             text = _not_numbers(values)
-            self.cells(values.index[text], lambda n, values=values: f"the cell is not a number: {_quoted(values[n])}",
-                       column, "cells in this column are not numbers")
+            self.cells(values.index[text], "cell_not_number", column, "cell_not_number_more",
+                       lambda n, values=values: {"value": _quoted(values[n])})
             if text.any():
                 self.numeric.remove(column)
             else:
@@ -324,7 +321,8 @@ class _Check:
         huge = numbers.abs() > MAX_MAGNITUDE
         for column in huge.columns[huge.any()]:
             self.cells(huge.index[huge[column]], lambda n, column=column: _too_large(numbers.at[n, column]), column,
-                       f"cells in this column are beyond ±{MAX_MAGNITUDE:g}")
+                       "number_too_large_more", lambda n, column=column: {"value": numbers.at[n, column]},
+                       limit=MAX_MAGNITUDE)
             self.numeric.remove(column)
         usable = [c for c in numbers.columns if c in self.numeric]
         self.frame[usable] = numbers[usable]
@@ -335,14 +333,15 @@ class _Check:
             return
         repeated = self.frame[_Pairs(self.codes(keys[0]), self.codes(keys[-1])).repeated()]  # one key: paired with itself
         groups = repeated.groupby(keys, sort=False)
+        pairs = len(keys) == 2
         if groups.ngroups > SHOWN:
-            self.error(f"{groups.ngroups - SHOWN} more {' and '.join(('entity', 'period')[:len(keys)])} pairs have more "
-                       "than one row", column=self.keys.time or self.keys.entity)
+            self.error("duplicate_pairs_more" if pairs else "duplicate_keys_more", count=groups.ngroups - SHOWN,
+                       column=self.keys.time or self.keys.entity)
         for key_values, rows in list(groups)[:SHOWN]:
             where = dict(zip(("entity", "period") if self.keys.entity else ("period",), key_values))
-            row_list = ", ".join(str(n) for n in rows.index)
-            self.error(f"more than one row for the same {' and '.join(where)}: rows {row_list}; {ROW_CONVENTION}",
-                       column=self.keys.time or self.keys.entity, **{k: _plain(v) for k, v in where.items()})
+            self.error("duplicate_pair" if pairs else f"duplicate_{next(iter(where))}",
+                       rows=", ".join(str(n) for n in rows.index), column=self.keys.time or self.keys.entity,
+                       **{k: _plain(v) for k, v in where.items()})
 
     def missing_values(self) -> None:
         """Report gaps per column; with [data] missing = "listwise" drop the incomplete rows instead of stopping."""
@@ -355,14 +354,12 @@ class _Check:
             if not len(rows):
                 continue
             first = ", ".join(self.entity_period(n) for n in rows[:SHOWN]) + (", ..." if len(rows) > SHOWN else "")
-            count = f"{len(rows)} missing value" + ("s" if len(rows) > 1 else "")
+            number = "many" if len(rows) > 1 else "one"
             where = self.where(rows[0]) if len(rows) == 1 else {}
             if listwise:
-                self.warn(f"{count} ({first}); {'their rows are' if len(rows) > 1 else 'its row is'} dropped", column=column,
-                          **where)
+                self.warn(f"missing_dropped_{number}", column=column, count=len(rows), first=first, **where)
             else:
-                self.error(f"{count} ({first}); fill them in, or set [data] missing = \"listwise\" "
-                           "in the study to drop incomplete rows", column=column, **where)
+                self.error(f"missing_values_{number}", column=column, count=len(rows), first=first, **where)
         incomplete = gaps.any(axis=1)
         if listwise and incomplete.any():
             named = gaps[incomplete].to_numpy().astype(object) * np.array([f", {c}" for c in gaps.columns], dtype=object)
@@ -371,17 +368,16 @@ class _Check:
             self.dropped = self.dropped[[ROW, "reason", *self.frame.columns]]
             self.frame = self.frame[~incomplete]
             self.factorized = {}
-            self.warn(f"listwise deletion dropped {int(incomplete.sum())} of {len(incomplete)} rows that have a missing "
-                      "value in a column the study uses")
+            self.warn("listwise_dropped", dropped=int(incomplete.sum()), rows=len(incomplete))
 
     def rows_left(self) -> None:
         """Indices, coupling and models need rows: a header without data, or deletion of every row, leaves none."""
         if len(self.frame):
             return
         if len(self.dropped):
-            self.error("listwise deletion dropped every row: each has a missing value in a column the study uses")
+            self.error("listwise_dropped_all")
         else:
-            self.error("the data has a header row but no data rows")
+            self.error("no_data_rows")
 
     def entity_period(self, row_number) -> str:
         where = self.where(row_number)
@@ -396,21 +392,21 @@ class _Check:
         for lacking, entities in list(by_gap.items())[:SHOWN]:
             periods = _listed([str(_plain(p)) for p in lacking])
             if len(entities) == 1:
-                self.warn(f"unbalanced panel: this entity has no row for {periods}", column=self.keys.time, entity=entities[0])
+                self.warn("unbalanced_entity", column=self.keys.time, entity=entities[0], periods=periods)
             else:
-                self.warn(f"unbalanced panel: {len(entities)} entities have no row for {periods}: {_listed(entities)}",
-                          column=self.keys.time)
+                self.warn("unbalanced_entities", column=self.keys.time, count=len(entities), periods=periods,
+                          entities=_listed(entities))
         if len(by_gap) > SHOWN:
             others = sum(len(entities) for entities in list(by_gap.values())[SHOWN:])
-            self.warn(f"unbalanced panel: {others} more entities lack other sets of periods", column=self.keys.time)
+            self.warn("unbalanced_more", column=self.keys.time, count=others)
 
     def logarithms(self) -> None:
         index_names = {index.name for index in self.study.indices}
         columns = dict.fromkeys(t.column for t in _model_terms(self.study) if t.transform == "ln" and t.column not in index_names)
         for column in [c for c in columns if c in self.numeric]:
             values = self.frame[column]
-            self.cells(values.index[values <= 0], lambda n: f"ln() needs positive values, found {values[n]:g}", column,
-                       "values in this column are zero or negative, so ln() is undefined")
+            self.cells(values.index[values <= 0], "log_not_positive", column, "log_not_positive_more",
+                       lambda n, values=values: {"value": values[n]})
 
     def constant_indicators(self, keys_usable: bool) -> None:
         """Min-max normalisation divides by max - min, and entropy weights need variation."""
@@ -426,12 +422,9 @@ class _Check:
                 if per_period:
                     spread = spreads[column]
                     for period in spread.index[spread == 0]:
-                        self.error(f"indicator of index '{index.name}' takes one value in this period, so its "
-                                   "normalised values and entropy weight are undefined", column=column, period=_plain(period))
+                        self.error("indicator_constant_in_period", column=column, period=_plain(period), index=index.name)
                 elif len(self.frame) and self.frame[column].max() == self.frame[column].min():
-                    self.error(f"indicator of index '{index.name}' is constant ({self.frame[column].max():g} in every "
-                               "row), so its normalised values and entropy weight are undefined; drop it from the index",
-                               column=column)
+                    self.error("indicator_constant", column=column, index=index.name, value=self.frame[column].max())
 
     def small_groups(self) -> None:
         model = self.study.model
@@ -440,9 +433,8 @@ class _Check:
         largest = max(len(eq.regressors) + eq.intercept for eq in model.parsed)
         for name, rows in self.frame.groupby(self.keys.group, sort=False).size().items():
             if rows <= largest:
-                self.warn(f"group '{name}' has {rows} rows, too few to estimate the largest equation "
-                          f"({largest} coefficients need at least {largest + 1} rows); its heterogeneity columns will "
-                          "carry a message instead of estimates", column=self.keys.group)
+                self.warn("group_too_small", column=self.keys.group, group=name, rows=rows, coefficients=largest,
+                          needed=largest + 1)
 
 
 def _missing(value) -> bool:
@@ -471,9 +463,7 @@ def _quoted(value) -> str:
 
 
 def _too_large(value: float) -> str:
-    if np.isinf(value):
-        return "the number is too large to represent (it reads as infinity)"
-    return f"the number {value:g} is beyond ±{MAX_MAGNITUDE:g}; its square would overflow; rescale the column"
+    return "number_infinite" if np.isinf(value) else "number_too_large"
 
 
 def _label(value) -> str:

@@ -1,7 +1,20 @@
-"""The one exception for anything the user can fix."""
+"""The one exception for anything the user can fix, and its problems in the reader's language.
+
+A problem raised with a message id (Problem.of) renders from locales/messages.toml in English or Chinese; its
+`message` and str() are the English text. A problem with a plain message prints that message in every language.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .catalogue import words
+
+PLACES = ("key", "column", "row", "entity", "period")  # the order a problem's location is printed in
+NAMED = {"key", "column"}  # places printed only when not empty; the others whenever given
+
+
+class Word(str):
+    """A field value that is itself a catalogue entry (a role such as "entity"), printed in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -15,20 +28,47 @@ class Problem:
     period: object | None = None
     key: str | None = None
     severity: str = "error"  # "error" stops the run; "warning" is reported only
+    code: str | None = None  # the message's id in locales/messages.toml; None: the message is English only
+    fields: tuple = ()  # (name, value) pairs filling the message's {placeholders}
+
+    @classmethod
+    def of(cls, code: str, *, column: str | None = None, row: int | None = None, entity: str | None = None,
+           period: object | None = None, key: str | None = None, severity: str = "error", **fields) -> Problem:
+        """The problem with message id `code`, its {placeholders} filled from fields."""
+        return cls(said(code, "en", fields), column, row, entity, period, key, severity, code, tuple(fields.items()))
+
+    def text(self, language: str = "en", located: bool = True) -> str:
+        """The message in the language's catalogue, with where it is unless located is False."""
+        message = said(self.code, language, dict(self.fields)) if self.code else self.message
+        catalogue = words("messages", language)
+        where = [catalogue[f"where_{place}"].format(**{place: getattr(self, place)}) for place in PLACES
+                 if (getattr(self, place) if place in NAMED else getattr(self, place) is not None)]
+        if not (located and where):
+            return message
+        return catalogue["located"].format(message=message, where=catalogue["where_separator"].join(where))
 
     def __str__(self) -> str:
-        where = []
-        if self.key:
-            where.append(f"key '{self.key}'")
-        if self.column:
-            where.append(f"column '{self.column}'")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.entity is not None:
-            where.append(f"entity '{self.entity}'")
-        if self.period is not None:
-            where.append(f"period {self.period}")
-        return f"{self.message} ({', '.join(where)})" if where else self.message
+        return self.text("en")
+
+
+def said(code: str, language: str, fields: dict) -> str:
+    """Message `code` in the language: Word fields, the "and" joining a tuple field, and {placeholders} naming other
+    entries come from the catalogue."""
+    catalogue = words("messages", language)
+    filled = {name: catalogue[value] if isinstance(value, Word) else
+              catalogue["and"].join(value) if isinstance(value, tuple) else value for name, value in fields.items()}
+    return catalogue[code].format_map(_Entries(filled, catalogue))
+
+
+class _Entries(dict):
+    """The fields, then the catalogue's entries: {row_convention} in a message is another message."""
+
+    def __init__(self, fields: dict, catalogue):
+        super().__init__(fields)
+        self.catalogue = catalogue
+
+    def __missing__(self, name: str) -> str:
+        return self.catalogue[name]
 
 
 class UserError(Exception):

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as csv_arrow
 from openpyxl.utils import get_column_letter
 
+from .catalogue import words
 from .errors import Problem, UserError
 from .text import clean_name, unsafe_characters
 
@@ -38,7 +39,7 @@ MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_NAME_CHARS = 200  # a column name
 ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
-ROW_CONVENTION = "rows are numbered as in Excel: the header is row 1, the first data row is row 2"
+ROW_CONVENTION = words("messages")["row_convention"]
 
 TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
