@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, UserError, Word
+from .errors import Joined, Problem, UserError, Word
 from .formula import Term, parse_term
 from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
@@ -215,7 +215,7 @@ class _Check:
             close = difflib.get_close_matches(column, available, n=3, cutoff=0.6)
             close += [c for c in available if c.casefold() == column.casefold() and c not in close]
             if close:
-                self.error("missing_column_close", column=column, names=", ".join(repr(c) for c in close))
+                self.error("missing_column_close", column=column, names=tuple(repr(c) for c in close))
             else:
                 self.error("missing_column", column=column)
 
@@ -271,7 +271,7 @@ class _Check:
                 sources[cleaned[k]].add(text)
         for name, texts in sources.items():
             if len(texts) > 1:
-                self.error("names_collide", column=column, names=tuple(_quoted(t) for t in sorted(texts)), role=role,
+                self.error("names_collide", column=column, names=Joined(_quoted(t) for t in sorted(texts)), role=role,
                            name=name)
         names = np.array([name or np.nan for name in cleaned] + [np.nan], dtype=object)
         if all(cleaned) and len(set(cleaned)) == len(cleaned):  # the names factorize as the values did
@@ -295,7 +295,7 @@ class _Check:
         pairs = _Pairs(self.codes(self.keys.entity), self.codes(self.keys.group))
         for k in np.flatnonzero(pairs.counts() > 1)[:SHOWN]:
             self.error("entity_in_groups", column=self.keys.group, entity=pairs.firsts[k],
-                       groups=", ".join(pairs.seconds(k)))
+                       groups=tuple(pairs.seconds(k)))
         if self.keys.group_order:
             present = set(pairs.second_values)
             for name in self.keys.group_order:
@@ -303,7 +303,7 @@ class _Check:
                     self.warn("group_order_unused", column=self.keys.group, group=name)
             unlisted = sorted(present - set(self.keys.group_order))
             if unlisted:
-                self.warn("groups_unlisted", column=self.keys.group, groups=", ".join(unlisted))
+                self.warn("groups_unlisted", column=self.keys.group, groups=tuple(unlisted))
 
     def numbers(self) -> None:
         """Every used column numeric and finite; each offending cell named (capped per column); later checks skip them."""
@@ -340,7 +340,7 @@ class _Check:
         for key_values, rows in list(groups)[:SHOWN]:
             where = dict(zip(("entity", "period") if self.keys.entity else ("period",), key_values))
             self.error("duplicate_pair" if pairs else f"duplicate_{next(iter(where))}",
-                       rows=", ".join(str(n) for n in rows.index), column=self.keys.time or self.keys.entity,
+                       rows=tuple(rows.index.tolist()), column=self.keys.time or self.keys.entity,
                        **{k: _plain(v) for k, v in where.items()})
 
     def missing_values(self) -> None:

@@ -17,6 +17,10 @@ class Word(str):
     """A field value that is itself a catalogue entry (a role such as "entity"), printed in the reader's language."""
 
 
+class Joined(tuple):
+    """A field value listing names that all share one fate: joined by the language's "and"."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the user's input, located as precisely as we know."""
@@ -52,11 +56,12 @@ class Problem:
 
 
 def said(code: str, language: str, fields: dict) -> str:
-    """Message `code` in the language: Word fields, the "and" joining a tuple field, and {placeholders} naming other
+    """Message `code` in the language: Word fields, the separators of tuple fields and {placeholders} naming other
     entries come from the catalogue."""
     catalogue = words("messages", language)
     filled = {name: catalogue[value] if isinstance(value, Word) else
-              catalogue["and"].join(value) if isinstance(value, tuple) else value for name, value in fields.items()}
+              catalogue["and" if isinstance(value, Joined) else "list_separator"].join(map(str, value))
+              if isinstance(value, tuple) else value for name, value in fields.items()}
     return catalogue[code].format_map(_Entries(filled, catalogue))
 
 
