@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as csv_arrow
 from openpyxl.utils import get_column_letter
 
-from .catalogue import words
 from .errors import Problem, UserError
 from .text import clean_name, unsafe_characters
 
@@ -39,7 +38,6 @@ MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_NAME_CHARS = 200  # a column name
 ROW = "row"  # index name of a frame from read_table: the Excel row number of each data row
-ROW_CONVENTION = words("messages")["row_convention"]
 
 TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -80,26 +78,25 @@ def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise UserError(f"{path} is a folder, not a data file")
+            raise _refused("path_is_folder", path=path)
         if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
-            raise UserError(f"{path} is a device, not a data file")
+            raise _refused("path_is_device", path=path)
         check_size(info.st_size, max_bytes)
         with path.open("rb") as file:
             data = file.read(max_bytes + 1)  # a pipe or a growing file has no size to check beforehand
     except FileNotFoundError:
-        raise UserError(f"data file not found: {path}") from None
+        raise _refused("file_not_found", path=path) from None
     except PermissionError:
-        raise UserError(f"no permission to read {path}") from None
+        raise _refused("file_not_permitted", path=path) from None
     except OSError as e:
-        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
+        raise _refused("file_unreadable", path=path, reason=e.strerror or e) from None
     check_size(len(data), max_bytes)
     return data
 
 
 def check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise UserError(f"the file is {_bytes(size)}, above the limit of {_bytes(max_bytes)}; "
-                        "upload only the columns and rows the study needs")
+        raise _refused("file_too_large", size=_bytes(size), limit=_bytes(max_bytes))
 
 
 def _bytes(n: float) -> str:
@@ -125,17 +122,17 @@ def parse(data: bytes, filename: str | None, sheet: str | int | None) -> pd.Data
     """The bytes of a CSV or XLSX file as a frame indexed by Excel row number; reading notes in attrs["problems"]."""
     suffix = Path(filename).suffix.lower() if filename else ""
     if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise UserError("old-style Excel .xls workbooks are not read; save the sheet as .xlsx or as CSV (UTF-8)")
+        raise _refused("old_excel")
     if data.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
         grid, notes = _xlsx_grid(data, sheet), []
         if suffix == ".xlsm":
-            notes.append(_warning("read the cells of a macro-enabled workbook as data; its macros were not run"))
+            notes.append(_warning("macros_not_run"))
         decimal_default = "."
     else:
         if suffix not in TEXT_SUFFIXES:
-            raise UserError(f"cannot read '{filename}': upload a CSV or an Excel .xlsx file")
+            raise _refused("unknown_file_type", filename=filename)
         if sheet is not None:
-            raise UserError("a sheet was chosen, but the file is a CSV, which has no sheets")
+            raise _refused("sheet_of_csv")
         text, notes = _decode(data)
         delimiter = _sniff_delimiter(text)
         grid = _csv_grid(text, delimiter)
@@ -147,8 +144,13 @@ def parse(data: bytes, filename: str | None, sheet: str | int | None) -> pd.Data
     return frame
 
 
-def _warning(message: str, **where) -> Problem:
-    return Problem(message, severity="warning", **where)
+def _warning(code: str, **where_and_fields) -> Problem:
+    return Problem.of(code, severity="warning", **where_and_fields)
+
+
+def _refused(code: str, **where_and_fields) -> UserError:
+    """The error that refuses the file, for `raise`."""
+    return UserError(Problem.of(code, **where_and_fields))
 
 
 def _check_zip(data: bytes) -> None:
@@ -156,10 +158,9 @@ def _check_zip(data: bytes) -> None:
     try:
         unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
     except (zipfile.BadZipFile, ValueError, EOFError):
-        raise UserError("the file is not a valid Excel .xlsx workbook (it may be damaged, or another format renamed)") from None
+        raise _refused("invalid_workbook") from None
     if unpacked > MAX_XML_BYTES:
-        raise UserError(f"the workbook unpacks to {_bytes(unpacked)} of XML, above the limit of {_bytes(MAX_XML_BYTES)}; "
-                        "save the sheet as CSV UTF-8, which is read much faster")
+        raise _refused("workbook_too_large", size=_bytes(unpacked), limit=_bytes(MAX_XML_BYTES))
 
 
 def _open_workbook(data: bytes):
@@ -168,7 +169,7 @@ def _open_workbook(data: bytes):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
-        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+        raise _refused("workbook_unreadable", error=f"{type(e).__name__}: {e}") from None
 
 
 def sheet_names(data: bytes) -> tuple[str, ...]:
@@ -192,16 +193,14 @@ def _xlsx_grid(data: bytes, sheet: str | int | None) -> pd.DataFrame:
         for row in worksheet.iter_rows(values_only=True):
             cells += len(row)
             if cells > MAX_SHEET_CELLS:
-                raise UserError(f"the sheet has more than {MAX_SHEET_CELLS:,} cells; keep only the columns and rows the "
-                                "study needs, or save the sheet as CSV UTF-8")
+                raise _refused("sheet_too_large", limit=MAX_SHEET_CELLS)
             if len(row) > MAX_COLUMNS:
-                raise UserError(Problem(f"the row reaches column {len(row):,}, beyond Excel's limit of {MAX_COLUMNS:,} "
-                                        "columns", row=len(rows) + 1))
+                raise _refused("row_too_wide", row=len(rows) + 1, width=len(row), limit=MAX_COLUMNS)
             rows.append(row)
     except UserError:
         raise
     except Exception as e:  # openpyxl raises many types for damaged workbooks; all mean "cannot read"
-        raise UserError(f"the Excel workbook cannot be read ({type(e).__name__}: {e})") from None
+        raise _refused("workbook_unreadable", error=f"{type(e).__name__}: {e}") from None
     finally:
         book.close()
     width = max(map(len, rows), default=0)
@@ -216,8 +215,7 @@ def _sheet(book, sheet: str | int | None):
         return book[names[sheet]]
     if isinstance(sheet, str) and sheet in names:
         return book[sheet]
-    listed = ", ".join(f"'{n}'" for n in names)
-    raise UserError(f"the workbook has no sheet {sheet!r}; its sheets are {listed}")
+    raise _refused("no_such_sheet", sheet=repr(sheet), sheets=tuple(f"'{n}'" for n in names))
 
 
 def _decode(data: bytes) -> tuple[str, list[Problem]]:
@@ -229,9 +227,7 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
                 return _checked_text(data.decode(encoding)), []
             except UnicodeDecodeError as e:
                 row = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
-                raise UserError(Problem(f"the file begins as {encoding.upper()} text but has bytes "
-                                        f"here that are not; save the file again as CSV UTF-8; {ROW_CONVENTION}",
-                                        row=row)) from None
+                raise _refused("bytes_against_mark", row=row, encoding=encoding.upper()) from None
     wide = b"\x00" in data[:4096]  # UTF-16 without its mark: every other byte of ASCII text is zero
     if not wide:
         try:
@@ -241,8 +237,7 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
     matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
     if not matches:
-        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
-                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+        raise _refused("not_a_table")
     least = min(m.chaos for m in matches)
     readings = {m.encoding: str(m) for m in matches if m.chaos <= least + 0.01}
     if "cp1252" in readings:
@@ -250,10 +245,9 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     shares = {encoding: _letter_share(text) for encoding, text in readings.items()}
     readings = {e: text for e, text in readings.items() if shares[e] >= max(shares.values()) - 0.2}
     if len(set(readings.values())) > 1:
-        raise UserError("the file is not UTF-8 and its text reads sensibly in more than one encoding: "
-                        + _differences(readings) + "; in Excel, use Save As > CSV UTF-8")
+        raise _refused("encoding_ambiguous", readings=_differences(readings))
     encoding, text = next(iter(readings.items()))
-    return _checked_text(text), [_warning(f"the file is not UTF-8; it was read as {ENCODINGS[encoding]} text")]
+    return _checked_text(text), [_warning("read_as_encoding", encoding=ENCODINGS[encoding])]
 
 
 def _letter_share(text: str) -> float:
@@ -270,9 +264,7 @@ def _refuse_damaged_utf8(data: bytes, start: int) -> None:
     damaged = text.count("\ufffd")
     sound = len(text) - len(text.encode("ascii", errors="ignore")) - damaged
     if sound >= damaged:  # in GBK or Windows-1252 text read as UTF-8, most non-ASCII bytes are damaged
-        raise UserError(Problem("the file is UTF-8 text except for bytes that are not UTF-8 here (text pasted from "
-                                "another encoding?); retype that row or save the file again as CSV UTF-8; "
-                                f"{ROW_CONVENTION}", row=data.count(b"\n", 0, start) + 1))
+        raise _refused("damaged_utf8", row=data.count(b"\n", 0, start) + 1)
 
 
 def _differences(readings: dict[str, str]) -> str:
@@ -286,8 +278,7 @@ def _differences(readings: dict[str, str]) -> str:
 
 def _checked_text(text: str) -> str:
     if "\x00" in text:
-        raise UserError("the file is neither a CSV text file (UTF-8, GBK/GB18030, Windows-1252 or UTF-16) nor an Excel "
-                        ".xlsx workbook; in Excel, use Save As > CSV UTF-8 or Excel Workbook (.xlsx)")
+        raise _refused("not_a_table")
     return text
 
 
@@ -328,21 +319,19 @@ def _csv_grid(text: str, delimiter: str) -> pd.DataFrame:
         try:
             width = max((len(r) for r in _csv_reader(io.StringIO(text, newline=""), delimiter)), default=1)
         except csv.Error as e:
-            raise UserError(f"the CSV file cannot be read: {e}") from None
+            raise _refused("csv_unreadable", error=e) from None
     if width > MAX_COLUMNS:
-        raise UserError(f"a row of the file has {width:,} values, above Excel's limit of {MAX_COLUMNS:,} columns")
+        raise _refused("csv_too_wide", width=width, limit=MAX_COLUMNS)
     if lines * width > MAX_CELLS:
-        raise UserError(f"the file has {lines * width:,} cells (rows times columns), above the limit of {MAX_CELLS:,}; "
-                        "keep only the rows and columns the study needs (Excel may save thousands of empty rows as ',,,')")
+        raise _refused("csv_too_many_cells", cells=lines * width, limit=MAX_CELLS)
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
                            na_filter=False, skip_blank_lines=False, index_col=False, engine="c")
     except (pd.errors.ParserError, ValueError) as e:
         unclosed = re.search(r"EOF inside string starting at row (\d+)", str(e))
         if unclosed:
-            raise UserError(Problem(f"a quoted cell is never closed: its opening quote mark (\") runs to the end of the "
-                                    f"file; {ROW_CONVENTION}", row=int(unclosed[1]) + 1)) from None
-        raise UserError(f"the CSV file cannot be read: {e}") from None
+            raise _refused("quote_unclosed", row=int(unclosed[1]) + 1) from None
+        raise _refused("csv_unreadable", error=e) from None
     return grid.fillna("")
 
 
@@ -370,7 +359,7 @@ def _long(grid: pd.DataFrame) -> tuple[pd.Series, tuple[int, int]]:
     """All cells in one series, column after column, stripped, and the grid's (rows, columns): each text operation
     then runs once for the whole file rather than once per column (a file may have thousands of columns)."""
     if grid.empty:
-        raise UserError("the file has no data: no header row was found")
+        raise _refused("no_header")
     return _stripped(pd.concat([grid[k] for k in grid.columns], ignore_index=True)), grid.shape
 
 
@@ -380,7 +369,7 @@ def _frame(cells: pd.Series, shape: tuple[int, int], decimal_default: str | None
     filled = (cells.notna() & cells.ne("")).to_numpy(dtype=bool).reshape(width, height)
     used = filled.any(axis=0)
     if not used.any():
-        raise UserError("the file has no data: no header row was found")
+        raise _refused("no_header")
     header_at = int(np.argmax(used))
     body = np.flatnonzero(used)[1:]
     named = filled[:, header_at]
@@ -388,9 +377,7 @@ def _frame(cells: pd.Series, shape: tuple[int, int], decimal_default: str | None
     beyond = np.argwhere(filled[last + 1:][:, body].T)  # (body row, column right of the last named one)
     if len(beyond):
         row, column = beyond[0]
-        raise UserError(Problem(f"this row has a value in column {get_column_letter(last + 2 + int(column))}, right of the "
-                                "last named column; name the column in the header row or delete the value; "
-                                f"{ROW_CONVENTION}", row=int(body[row]) + 1))
+        raise _refused("value_beyond_header", row=int(body[row]) + 1, letter=get_column_letter(last + 2 + int(column)))
     keep = [k for k in range(last + 1) if named[k] or filled[k, body].any()]
     names = _column_names([cells.iloc[k * height + header_at] if named[k] else None for k in keep], keep, notes)
     positions = (np.array(keep)[:, None] * height + body[None, :]).ravel()
@@ -437,9 +424,8 @@ def _column_names(headers: list, columns: list[int], notes: list[Problem]) -> li
         header = f"column {letter}" if header is None else header
         name = _column_name(header, letter, notes)
         if name in raw:
-            again = "after removing unprintable characters, " if raw[name] != header else ""
-            raise UserError(Problem(f"{again}two columns have the header '{name}' (the second is column {letter}); "
-                                    "give each column its own name", column=name))
+            raise _refused("headers_collide" if raw[name] == header else "cleaned_headers_collide", column=name,
+                           name=name, letter=letter)
         names.append(name)
         raw[name] = header
     return names
@@ -450,12 +436,10 @@ def _column_name(raw, letter: str, notes: list[Problem]) -> str:
     text = str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
     name = clean_name(text)
     if len(name) > MAX_NAME_CHARS:
-        raise UserError(Problem(f"the header of column {letter} is {len(name):,} characters long, above the limit of "
-                                f"{MAX_NAME_CHARS}; give the column a short name", column=name[:40] + "…"))
+        raise _refused("header_too_long", column=name[:40] + "…", letter=letter, length=len(name), limit=MAX_NAME_CHARS)
     unsafe = unsafe_characters(text)
     if unsafe:
-        notes.append(_warning(f"removed unprintable characters ({', '.join(unsafe)}) from the header of column {letter}",
-                              column=name))
+        notes.append(_warning("header_cleaned", column=name, characters=", ".join(unsafe), letter=letter))
     return name
 
 
@@ -484,8 +468,8 @@ def _check_cell_length(texts: pd.Series, layout: _Layout) -> None:
     long = lengths.index[lengths > MAX_CELL_CHARS]
     firsts = pd.Series(long, index=long).groupby(long // len(layout.rows)).first()  # one cell per column
     if len(firsts):
-        raise UserError([Problem(f"the cell holds {lengths[p]:,} characters, above Excel's limit of {MAX_CELL_CHARS:,}; "
-                                 f"{ROW_CONVENTION}", column=layout.column(p), row=layout.row(p)) for p in firsts])
+        raise UserError([Problem.of("cell_too_long", column=layout.column(p), row=layout.row(p), length=lengths[p],
+                                    limit=MAX_CELL_CHARS) for p in firsts])
 
 
 def _decimal_mark(texts: pd.Series, plain: np.ndarray, layout: _Layout, default: str | None,
@@ -506,9 +490,8 @@ def _decimal_mark(texts: pd.Series, plain: np.ndarray, layout: _Layout, default:
     proofs = {mark: where for mark, proof in _PROVES.items() if (where := first(proof, texts if mark == "." else unplain))}
     if len(proofs) == 2:
         (dot_column, dot_row, dot), (comma_column, comma_row, comma) = proofs["."], proofs[","]
-        raise UserError(Problem(f"the file mixes decimal marks: '{dot}' (column '{dot_column}', row {dot_row}) has a "
-                                f"decimal point, '{comma}' (column '{comma_column}', row {comma_row}) a decimal comma; "
-                                f"write every number one way; {ROW_CONVENTION}"))
+        raise _refused("decimal_marks_mixed", dot=dot, dot_column=dot_column, dot_row=dot_row, comma=comma,
+                       comma_column=comma_column, comma_row=comma_row)
     if proofs:
         mark, example = next(iter(proofs)), proofs.get(",") or first(_GROUPED["."][1], unplain)
     else:
@@ -517,15 +500,12 @@ def _decimal_mark(texts: pd.Series, plain: np.ndarray, layout: _Layout, default:
             return "."
         if default is None:
             column, row, cell = example
-            raise UserError(Problem(f"cannot tell the decimal mark: '{cell}' may be read with a decimal point or with a "
-                                    "thousands separator, and no cell settles it; save the file as Excel .xlsx or as CSV "
-                                    f"UTF-8 with commas between the values; {ROW_CONVENTION}", column=column, row=row))
+            raise _refused("decimal_mark_unknown", column=column, row=row, cell=cell)
         mark = default
     if example:  # say how numbers were read wherever the convention mattered
         column, row, cell = example
-        convention = "a decimal comma and '.' between thousands (1.234,5 = 1234.5)" if mark == "," else \
-            "a decimal point and ',' between thousands (1,234.5 = 1234.5)"
-        notes.append(_warning(f"numbers were read with {convention}, as in '{cell}' (row {row})", column=column))
+        notes.append(_warning("read_decimal_comma" if mark == "," else "read_decimal_point", column=column, cell=cell,
+                              cell_row=row))
     return mark
 
 
