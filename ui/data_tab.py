@@ -11,7 +11,7 @@ from .edits import LEAVE_OUT, rename_columns
 from .guesses import (PLAN_COLUMNS, ROLES, duplicate_hint, guess_column, guess_keys, repeated_periods, starter_plan,
                       starter_study)
 from .notices import bullets, plain
-from .text import t
+from .text import language, t
 
 ROLE_WORDS = dict(zip(ROLES, ("role_index1", "role_index2", "role_control", "role_leave_out"), strict=True))
 LEAVE_OUT_OPTION = "∅"  # the mapping's choice to leave a column out, shown in words
@@ -62,7 +62,7 @@ def shape(result: state.Run | None) -> None:
 
 def problems_table(problems) -> pd.DataFrame:
     """One row per problem with where it is, so the author can find each cell."""
-    return pd.DataFrame([{t("severity"): t(f"severity_{p.severity}"), t("problem"): p.message,
+    return pd.DataFrame([{t("severity"): t(f"severity_{p.severity}"), t("problem"): p.text(language(), located=False),
                           t("column"): p.column or "", t("row"): p.row, t("entity"): p.entity or "",
                           t("period"): "" if p.period is None else str(p.period)} for p in problems])
 
@@ -91,7 +91,7 @@ def problems(result: state.Run | None) -> None:
 
 def _listed(problems) -> str:
     more = len(problems) - LISTED
-    return bullets(str(p) for p in problems[:LISTED]) + ("\n- " + t("more_below", more=more) if more > 0 else "")
+    return bullets(p.text(language()) for p in problems[:LISTED]) + ("\n- " + t("more_below", more=more) if more > 0 else "")
 
 
 def mapping_rows(study, frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import re
 import streamlit as st
 
 from . import autosave, state
-from .text import t
+from .text import language, t
 
 SHOWN = 3  # problems listed above the tabs; the Data tab lists them all
 
@@ -39,7 +39,7 @@ def render(result: state.Run | None) -> None:
     elif not result.current:
         more = len(result.problems) - SHOWN
         st.warning(t("last_good_results", data=plain(result.dataset.name)) + "\n\n"
-                   + bullets(str(p) for p in result.problems[:SHOWN])
+                   + bullets(p.text(language()) for p in result.problems[:SHOWN])
                    + ("\n- " + t("more_in_data_tab", more=more) if more > 0 else ""), icon=":material/warning:")
     if result.results.synthetic:
         st.info(t("synthetic_notice"), icon=":material/science:")

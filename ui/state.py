@@ -25,7 +25,7 @@ from analysis.table import Format
 from report.narrative import Narrative
 from report.narrative import dumps as narrative_dumps
 
-from .text import t
+from .text import language, t
 
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
@@ -210,7 +210,7 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
     try:
         st.session_state[DATA] = read_dataset(content, filename, sheet)
     except UserError as e:
-        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p}" for p in e.problems]
+        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p.text(language())}" for p in e.problems]
         return False
     st.session_state[UPLOAD_PROBLEMS] = []
     if study().data.synthetic:  # the author's own data are not the synthetic demo: stop saying so in the tables
@@ -241,7 +241,7 @@ def receive_base_map(content: bytes, filename: str) -> bool:
     try:
         checked_base_map(upload, study().map.name_field, st.session_state.get(GOOD))
     except UserError as e:
-        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p}" for p in e.problems]
+        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p.text(language())}" for p in e.problems]
         return False
     st.session_state[UPLOAD_PROBLEMS] = []
     st.session_state[BASE_MAP] = upload

@@ -1,7 +1,7 @@
 """The app's fixed words in the study's language (locales/app.toml): Chinese for zh and zh+en, else English.
 
 The screen follows the study's [document] language, so one choice sets both the app and the documents, and a
-reloaded study opens in its language. Messages from analysis/ (UserError texts) are shown as they come.
+reloaded study opens in its language. Problems from analysis/ are shown with Problem.text(language()).
 """
 from __future__ import annotations
 
