@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Joined, Problem, UserError, Word
+from .errors import Joined, More, Problem, UserError, Word
 from .formula import Term, parse_term
 from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
@@ -473,8 +473,9 @@ def _label(value) -> str:
     return str(value).strip()
 
 
-def _listed(names: list[str], shown: int = 10) -> str:
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+def _listed(names: list[str], shown: int = 10) -> tuple:
+    """The first names, and how many more there are, for a message."""
+    return tuple(names[:shown]) + ((More(len(names) - shown),) if len(names) > shown else ())
 
 
 Factorized = tuple[np.ndarray, np.ndarray]  # pd.factorize: each row's code (-1 if missing), the distinct values

@@ -21,6 +21,10 @@ class Joined(tuple):
     """A field value listing names that all share one fate: joined by the language's "and"."""
 
 
+class More(int):
+    """The last item of a listed field: how many names were left out, printed as " and 3 more"."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the user's input, located as precisely as we know."""
@@ -59,10 +63,15 @@ def said(code: str, language: str, fields: dict) -> str:
     """Message `code` in the language: Word fields, the separators of tuple fields and {placeholders} naming other
     entries come from the catalogue."""
     catalogue = words("messages", language)
-    filled = {name: catalogue[value] if isinstance(value, Word) else
-              catalogue["and" if isinstance(value, Joined) else "list_separator"].join(map(str, value))
+    filled = {name: catalogue[value] if isinstance(value, Word) else _listed(value, catalogue)
               if isinstance(value, tuple) else value for name, value in fields.items()}
     return catalogue[code].format_map(_Entries(filled, catalogue))
+
+
+def _listed(items: tuple, catalogue) -> str:
+    more = catalogue["and_more"].format(count=items[-1]) if items and isinstance(items[-1], More) else ""
+    names = map(str, items[:-1] if more else items)
+    return catalogue["and" if isinstance(items, Joined) else "list_separator"].join(names) + more
 
 
 class _Entries(dict):
