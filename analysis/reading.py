@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as csv_arrow
 from openpyxl.utils import get_column_letter
 
-from .errors import Problem, UserError
+from .catalogue import words
+from .errors import Problem, UserError, Word
 from .text import clean_name, unsafe_characters
 
 MAX_BYTES = 50_000_000
@@ -44,10 +45,6 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 MISSING_MARKERS = ["", "na", "n/a", "nan", "null", "none", "#n/a", ".", "..", "...", "…", "-", "--", "—", "–"]
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # UTF-32-LE's mark begins like UTF-16's
-ENCODINGS = {  # what Excel writes as "CSV" on Chinese and Western Windows, and "Unicode text" without its mark
-    "gb18030": "Chinese GBK/GB18030", "cp1252": "Western European Windows-1252", "latin_1": "Latin-1",
-    "utf_16_le": "UTF-16 (little-endian)", "utf_16_be": "UTF-16 (big-endian)",
-}
 MAX_CHAOS = 0.2  # charset-normalizer's share of implausible characters above which a reading is rejected
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -234,6 +231,8 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
             return _checked_text(data.decode("utf-8")), []
         except UnicodeDecodeError as e:
             _refuse_damaged_utf8(data, e.start)
+    # what Excel writes as "CSV" on Chinese and Western Windows, and as "Unicode text" without its mark; the names
+    # are the messages' encoding_<name>
     candidates = ["utf_16_le", "utf_16_be"] if wide else ["gb18030", "cp1252", "latin_1"]
     matches = [m for m in charset_normalizer.from_bytes(data, cp_isolation=candidates) if m.chaos <= MAX_CHAOS]
     if not matches:
@@ -247,7 +246,7 @@ def _decode(data: bytes) -> tuple[str, list[Problem]]:
     if len(set(readings.values())) > 1:
         raise _refused("encoding_ambiguous", readings=_differences(readings))
     encoding, text = next(iter(readings.items()))
-    return _checked_text(text), [_warning("read_as_encoding", encoding=ENCODINGS[encoding])]
+    return _checked_text(text), [_warning("read_as_encoding", encoding=Word(f"encoding_{encoding}"))]
 
 
 def _letter_share(text: str) -> float:
@@ -271,9 +270,14 @@ def _differences(readings: dict[str, str]) -> str:
     lines = {encoding: text.splitlines() for encoding, text in readings.items()}
     for number, variants in enumerate(zip(*lines.values()), start=1):
         if len(set(variants)) > 1:
-            shown = " or ".join(f"as {ENCODINGS[e]}: {v[:60]!r}" for e, v in zip(lines, variants))
+            shown = " or ".join(f"as {_encoding(e)}: {v[:60]!r}" for e, v in zip(lines, variants))
             return f"row {number} reads {shown}"
-    return " or ".join(ENCODINGS[e] for e in readings)
+    return " or ".join(_encoding(e) for e in readings)
+
+
+def _encoding(name: str) -> str:
+    """An encoding's name for the English list of readings in encoding_ambiguous."""
+    return words("messages")[f"encoding_{name}"]
 
 
 def _checked_text(text: str) -> str:
