@@ -19,7 +19,6 @@ from report import document as blocks
 from report import docx as word
 from report import markup
 
-HANGING = Pt(24)  # the reference list's indent of every line but the first, when the template has no Bibliography style
 NOTE_SIZE = Pt(9)
 _LIST_STYLES = {False: ("List Bullet", "List Bullet 2", "List Bullet 3"), True: ("List", "List 2", "List 3")}
 
@@ -136,13 +135,10 @@ def _footnotes(document) -> XmlPart:
 
 
 def bibliography(document, block: blocks.BibliographyBlock, *_) -> None:
-    """One paragraph per entry in the Bibliography style: the label ("[1]") and a tab, then the entry."""
-    style = _style(document, "Bibliography")
+    """One paragraph per entry in the Bibliography style (every document has it: report.docx copies in the shipped
+    one where a reference document lacks it): the label ("[1]") and a tab, then the entry."""
     for entry in block.entries:
-        paragraph = document.add_paragraph(style=style)
-        if style is None:
-            paragraph.paragraph_format.left_indent = HANGING
-            paragraph.paragraph_format.first_line_indent = -HANGING
+        paragraph = word._paragraph(document, "Bibliography")
         if entry.label:
             add_inlines(paragraph, (*entry.label, markup.Run("\t")))
         add_inlines(paragraph, entry.runs)
