@@ -21,6 +21,7 @@ from analysis.table import Cell, Row, Table
 from report import document as blocks
 from report import latex_text
 from report.cells import MINUS, display_width, number_extent, width_cap
+from report.matter import KEYWORD_SEPARATORS
 from report.strings import ENGLISH, words
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -489,7 +490,7 @@ def render_document(doc: blocks.Document, figure_files: dict[str, str]) -> str:
 
 def _keyword_block(block: blocks.LabelledText) -> list[str]:
     """elsarticle's keyword block: the keywords separated by \\sep."""
-    keywords = re.split(r"[;；,，]", "".join(run.text for run in block.inlines))
+    keywords = KEYWORD_SEPARATORS.split("".join(run.text for run in block.inlines))
     return ["\\begin{keyword}", " \\sep ".join(_text(k) for k in keywords if k.strip()), "\\end{keyword}"]
 
 

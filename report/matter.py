@@ -25,7 +25,7 @@ CITING = ("highlights", "abstract", "abstract_purpose", "abstract_methods", "abs
 DECLARATIONS = ("author_contributions", "competing_interests", "funding", "data_availability")
 STRUCTURED_ABSTRACT = ("abstract_purpose", "abstract_methods", "abstract_results", "abstract_conclusions")
 PROFILE_STYLES = {"elsevier": "harvard"}
-_KEYWORD_SEPARATORS = re.compile(r"\s*[;；,，、]\s*")
+KEYWORD_SEPARATORS = re.compile(r"\s*[;；,，、]\s*")
 _LIST_MARKER = re.compile(r"^(\d+[.)]|[-*+](?=\s|$))")
 
 
@@ -76,7 +76,7 @@ class Matter:
         return catalogue("matter", self.language)
 
     def _keywords(self, label: str, text: str, separator: str, prompt: str) -> LabelledText:
-        keywords = [k for k in _KEYWORD_SEPARATORS.split(text.strip()) if k]
+        keywords = [k for k in KEYWORD_SEPARATORS.split(text.strip()) if k]
         if not keywords:
             return LabelledText(label, (markup.Run(prompt),), missing=True)
         return LabelledText(label, (markup.Run(separator.join(keywords)),), kind="keywords")
