@@ -6,8 +6,10 @@ import unicodedata
 
 from .errors import UserError
 
-# C0 and C1 controls but tab and newline, line and paragraph separators, lone surrogates, non-characters.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+# C0 and C1 controls but tab and newline, line and paragraph separators, the invisible bidirectional marks and
+# overrides (which make two names look alike or print reversed), lone surrogates, non-characters.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
                      "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0010fffe\U0010ffff]")
 
 
