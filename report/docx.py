@@ -47,7 +47,8 @@ from report.omml import display
 from report.strings import words
 
 REFERENCE = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
-STYLES = ("Caption", "Caption Label", "Table Text", "Table Text Small", "Table Note", "Equation", "Bibliography")
+STYLES = ("Caption", "Caption Label", "Table Text", "Table Text Small", "Table Note", "Equation", "Bibliography",
+          "Footnote Text")
 SMALLEST_SIZE = Pt(8)  # Table Text Small's size in the shipped reference; a table is never set smaller
 DEFAULT_SIZE = Pt(10)  # Word's size where neither a style nor the document's defaults give one
 HEAVY_RULE = 12  # eighths of a point: 1.5 pt
@@ -60,7 +61,7 @@ MIN_WRAPPED = 12  # characters: the narrowest a wrapping text column gets
 LATIN_FONT = "Times New Roman"
 CHINESE_FONTS = {"body": "SimSun", "heading": "SimHei"}  # 宋体 for text, 黑体 for headings
 PROFILE_SIZES = {"chinese-core": {"Normal": 10.5, "Table Text": 9, "Table Note": 9, "Caption": 9, "Equation": 10.5,
-                                  "Bibliography": 9}}  # 五号 body, 小五 tables, notes and references
+                                  "Bibliography": 9, "Footnote Text": 9}}  # 五号 body, 小五 tables, notes, references
 
 _EDGES = ("top", "left", "bottom", "right", "insideH", "insideV")
 _TBL_PR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")

@@ -19,7 +19,6 @@ from report import document as blocks
 from report import docx as word
 from report import markup
 
-NOTE_SIZE = Pt(9)
 _LIST_STYLES = {False: ("List Bullet", "List Bullet 2", "List Bullet 3"), True: ("List", "List 2", "List 3")}
 
 
@@ -98,18 +97,17 @@ def title_block(document, block: blocks.TitleBlock, *_) -> None:
 
 
 def first_page_note(document, block: blocks.FirstPageNote, *_) -> None:
-    """A footnote without a mark, referenced from the paragraph before it (on the first page)."""
+    """A footnote without a mark, in the Footnote Text style, referenced from the paragraph before it (on the first
+    page)."""
     footnotes = _footnotes(document)
     number = 1 + max(int(n.get(qn("w:id"))) for n in footnotes.element.iterchildren(qn("w:footnote")))
     note = OxmlElement("w:footnote")
     note.set(qn("w:id"), str(number))
     for line in block.lines:
         paragraph = Paragraph(OxmlElement("w:p"), None)
-        paragraph.paragraph_format.first_line_indent = Pt(0)
+        paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = document.styles["Footnote Text"].style_id
         paragraph.add_run(word._xml_text(line.lead)).bold = True
         add_inlines(paragraph, line.inlines, marked=line.missing)
-        for run in paragraph.runs:
-            run.font.size = NOTE_SIZE
         note.append(paragraph._p)
     footnotes.element.append(note)
     reference = parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:customMarkFollows="1" w:id="{number}"/>'

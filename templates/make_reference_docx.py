@@ -3,7 +3,8 @@
 Run `python templates/make_reference_docx.py` after changing a style here; commit the result.
 Every font and size of a generated document comes from these named styles, so a journal's reference document or
 a restyle changes them all: Title, Heading 1-3, Normal (body), Caption with its Caption Label (the bold "Table 1."),
-Table Text, Table Text Small (a wide table's last resort, 8 pt), Table Note, Equation and Bibliography.
+Table Text, Table Text Small (a wide table's last resort, 8 pt), Table Note, Equation, Bibliography and Footnote
+Text (the Chinese manuscript's first-page note).
 """
 from __future__ import annotations
 
@@ -110,6 +111,10 @@ def define_styles(document) -> None:
     set_paragraph(bibliography.paragraph_format, after=6)
     bibliography.paragraph_format.left_indent = Pt(24)
     bibliography.paragraph_format.first_line_indent = Pt(-24)  # a hanging indent
+
+    footnote = paragraph_style(document, "Footnote Text")
+    set_fonts(footnote.font, 9)
+    set_paragraph(footnote.paragraph_format)
 
 
 def set_page(document) -> None:

@@ -21,6 +21,7 @@ from report.matter import citation_style, compose
 from report.narrative import Narrative, dumps, loads
 from tests.tools import require_tool
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 REFERENCES = Path(__file__).parent / "data" / "references"
 FIVE = (REFERENCES / "sample.bib").read_text(encoding="utf-8") + (REFERENCES / "greene.bib").read_text(encoding="utf-8")
 CITING = ("Systems need instruments [@greene2018; @wang2021, p. 5], as @wooldridge2010 shows.\n[1] * and [2] "
@@ -207,6 +208,13 @@ def test_chinese_front_matter_in_the_journals_order():
     footnotes = next(rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/footnotes"))
     note = "".join(etree.fromstring(footnotes.blob).itertext())
     assert "收稿日期：2025-01-01" in note and "基金项目：国家社会科学基金项目（23BJY000）" in note and "作者简介：" in note
+    note_id = document.styles["Footnote Text"].style_id
+    paragraphs = etree.fromstring(footnotes.blob).findall(".//w:footnote/w:p", {"w": W})
+    written = [p for p in paragraphs if "".join(p.itertext()).strip()]
+    assert written and all(p.find("w:pPr/w:pStyle", {"w": W}).get(f"{{{W}}}val") == note_id for p in written)
+    assert not any(p.findall(".//w:rPr/w:sz", {"w": W}) for p in written)  # the style sets the size, no run does
+    style = document.styles["Footnote Text"]
+    assert style.font.size.pt == 9 and style.element.rPr.rFonts.get(f"{{{W}}}eastAsia") == "SimSun"
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Funding" not in texts and "基金项目" not in headings
     tex = latex.render_document(doc, {})
