@@ -36,6 +36,8 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
                                                           profile=rep.study.document.profile))
         for name, document in (("manuscript.docx", rep.manuscript), ("tables.docx", rep.supplement)):
             files[name] = docx.render_document(document, images, reference=reference_docx, tables=tables)
+        if rep.highlights:
+            files["highlights.docx"] = docx.render_document(rep.highlights, {}, reference=reference_docx)
         files |= {f"figures/{name}.png": png for name, png in images.items()}
     if "tex" in formats or "zip" in formats:
         paths = {f.id: f"figures/{f.id}.pdf" for f in figures}

@@ -15,8 +15,8 @@ from analysis.study import Study
 from analysis.table import Format
 from analysis.tables import extra_tables, tables as tables_of
 
-from .document import (Document, FigureBlock, TableBlock, cross_reference, display_equations, manuscript,
-                       tables_only)
+from .document import (Document, FigureBlock, TableBlock, cross_reference, display_equations, highlights_document,
+                       manuscript, tables_only)
 from .figures import export as export_figure
 from .narrative import Narrative, results_text
 from .strings import words
@@ -121,6 +121,7 @@ class Report:
     text: MappingProxyType  # drafted results text: section -> paragraphs
     manuscript: Document
     supplement: Document  # the tables-only document
+    highlights: Document | None = None  # a file of their own where the journal asks for one
 
     @property
     def language(self) -> str:
@@ -157,5 +158,6 @@ def assemble(results: Results, study: Study, narrative: Narrative, settings: For
     text = built.made(("results text",), lambda: results_text(results, study, ref, settings))
     paper = manuscript(results, study, narrative, built, text, equations, ref)
     supplement = tables_only(study, built, results.synthetic)
+    highlights = highlights_document(narrative, built.language, study.document.profile)
     return Report(results, study, narrative, settings, built, references, equations,
-                  MappingProxyType({k: tuple(v) for k, v in text.items()}), paper, supplement)
+                  MappingProxyType({k: tuple(v) for k, v in text.items()}), paper, supplement, highlights)

@@ -254,6 +254,15 @@ def _author_blocks(narrative: Narrative, language: str, profile: str):
     return compose(narrative, language, profile)
 
 
+def highlights_document(narrative: Narrative, language: str, profile: str) -> Document | None:
+    """The highlights in a file of their own, as Elsevier asks for them; None for other journals."""
+    if profile != "elsevier":
+        return None
+    matter = _author_blocks(narrative, language, profile)
+    heading, *highlights = matter.highlights()
+    return Document(heading.text, "", "", "", tuple(highlights), language=language, profile=profile)
+
+
 def equation_templates() -> dict:
     return tomllib.loads((TEMPLATES / "equations.toml").read_text(encoding="utf-8"))
 

@@ -27,6 +27,8 @@ STRUCTURED_ABSTRACT = ("abstract_purpose", "abstract_methods", "abstract_results
 PROFILE_STYLES = {"elsevier": "harvard"}
 KEYWORD_SEPARATORS = re.compile(r"\s*[;；,，、]\s*")
 _LIST_MARKER = re.compile(r"^(\d+[.)]|[-*+](?=\s|$))")
+HIGHLIGHTS = range(3, 6)  # Elsevier's guide for authors: three to five highlights,
+HIGHLIGHT_LENGTH = 85  # each at most 85 characters, spaces included
 
 
 def chinese(language: str, profile: str) -> bool:
@@ -81,9 +83,12 @@ class Matter:
             return LabelledText(label, (markup.Run(prompt),), missing=True)
         return LabelledText(label, (markup.Run(separator.join(keywords)),), kind="keywords")
 
+    def highlights(self) -> list:
+        return [Heading(self._w["highlights"], 1, "highlights", numbered=False), *self.author("highlights")]
+
     def _front(self) -> list:
         w = self._w
-        return [Heading(w["highlights"], 1, "highlights", numbered=False), *self.author("highlights"),
+        return [*self.highlights(),
                 Heading(document_words(self.language)["abstract"], 1, "abstract", numbered=False),
                 *self.author("abstract"),
                 self._keywords(w["keywords"], self.narrative.keywords, w["keyword_separator"], w["prompt_keywords"])]
@@ -133,6 +138,20 @@ class Matter:
             lines.append(LabelledText(w[label], _run_on(text)) if text else
                          LabelledText(w[label], (markup.Run(w[f"prompt_{section}"]),), missing=True))
         return tuple(lines)
+
+
+def highlight_lines(narrative: Narrative) -> list[str]:
+    """The highlights as the author wrote them, one per line, without list markers."""
+    lines = (line.strip() for line in narrative.highlights.splitlines())
+    return [_LIST_MARKER.sub("", line).strip() for line in lines if _LIST_MARKER.sub("", line).strip()]
+
+
+def highlights_off_guide(narrative: Narrative) -> tuple[bool, list[tuple[int, int]]]:
+    """Where the highlights leave Elsevier's guide: whether their number is outside three to five, and the
+    (number, length) of each longer than 85 characters."""
+    lines = highlight_lines(narrative)
+    return (len(lines) not in HIGHLIGHTS,
+            [(k, len(line)) for k, line in enumerate(lines, start=1) if len(line) > HIGHLIGHT_LENGTH])
 
 
 def _run_on(blocks: tuple) -> tuple:

@@ -355,3 +355,19 @@ def test_renaming_an_index_in_the_study_tab_keeps_all_nine_tables():
     assert study.coupling.indices == ("quality", "manufacture") and study.model.parsed[0].dependent.column == "quality"
     show(app, "Results")
     assert len(paper_tables(app)) == 9 and not app.warning
+
+
+def test_elsevier_profile_offers_the_highlights_file_and_checks_them_against_the_guide():
+    app = show(start(), "Study")
+    app.selectbox(key=f"study{revision(app)}.document.profile").set_value("elsevier").run()
+    show(app, "Narrative")
+    app.text_area(key="narrative0.highlights").set_value("- Coupling rises.\n- " + "x" * 90).run()
+    show(app, "Downloads")
+    button = next(b for b in app.get("download_button") if b.label.startswith("Highlights"))
+    assert button.proto.label == "Highlights, a file of their own as the journal asks (.docx)"
+    warned = messages(app.warning)
+    assert "three to five highlights" in warned and "Highlight 2 has 90 characters" in warned
+    good = app.session_state[state.GOOD]
+    rep = state.report_of(good, app.session_state[state.NARRATIVE], Format.from_settings(good.study.tables))
+    highlights = docx.Document(io.BytesIO(rendered(good, rep, ("docx",))["highlights.docx"]))
+    assert [p.text for p in highlights.paragraphs if p.text] == ["Highlights", "Coupling rises.", "x" * 90]

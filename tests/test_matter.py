@@ -17,7 +17,8 @@ from analysis.errors import UserError
 from report import document as blocks
 from report import docx, latex, latex_text
 from report.__main__ import main
-from report.matter import citation_style, compose
+from report.document import highlights_document
+from report.matter import citation_style, compose, highlights_off_guide
 from report.narrative import Narrative, dumps, loads
 from tests.tools import require_tool
 
@@ -278,3 +279,17 @@ def test_a_reference_document_with_a_bibliography_style_formats_the_list():
     assert [p.style.name for p in entries] == ["Bibliography"] * 5
     assert all(p.paragraph_format.first_line_indent is None for p in entries)  # the style's indent, not the paragraph's
     assert all(run.font.name is None and run.font.size is None for p in entries for run in p.runs)
+
+
+def test_elsevier_gets_the_highlights_as_a_file_of_their_own():
+    narrative = Narrative(highlights="- Coupling rises in every region.\n- 3SLS [@greene2018] tightens the estimates.\n"
+                                     "- " + "x" * 86, bibliography=FIVE)
+    assert highlights_document(narrative, "en", "generic") is None
+    doc = highlights_document(narrative, "en", "elsevier")
+    document = word(doc)
+    texts = [p.text for p in document.paragraphs if p.text.strip()]
+    assert texts[0] == "Highlights" and document.paragraphs[0].style.name == "Title"
+    assert texts[1:] == ["Coupling rises in every region.", "3SLS (Greene, 2018) tightens the estimates.", "x" * 86]
+    assert all(p.style.name == "List Bullet" for p in document.paragraphs[1:] if p.text.strip())
+    assert highlights_off_guide(narrative) == (False, [(3, 86)])
+    assert highlights_off_guide(Narrative(highlights="1. One\n2. Two")) == (True, [])

@@ -10,9 +10,11 @@ import report
 from analysis.study import dumps
 from report.bundle import latex_download
 from report.export import table_csv, tables_xlsx
+from report.matter import HIGHLIGHT_LENGTH, highlights_off_guide
 from report.narrative import dumps as narrative_dumps
 
 from . import state
+from .notices import bullets
 from .sidebar import study_file_name
 from .text import t
 
@@ -38,6 +40,20 @@ def _deferred(result: state.Run, rep: report.Report, formats: tuple[str, ...], p
     return lambda: pick(rendered(result, rep, formats))
 
 
+def _highlights(result: state.Run, rep: report.Report, stem: str) -> None:
+    """The journal's separate highlights file, and where the highlights leave its guide."""
+    st.download_button(t("highlights_docx"), _deferred(result, rep, ("docx",), lambda f: f["highlights.docx"]),
+                       f"{stem}-highlights.docx", mime=DOCX, icon=":material/format_list_bulleted:",
+                       on_click="ignore")
+    if not rep.narrative.highlights.strip():
+        return
+    count_off, long = highlights_off_guide(rep.narrative)
+    notes = ([t("highlights_count")] if count_off else []) + [t("highlight_too_long", number=k, length=n,
+                                                                 limit=HIGHLIGHT_LENGTH) for k, n in long]
+    if notes:
+        st.warning(bullets(notes), icon=":material/rule:")
+
+
 def render(result: state.Run | None) -> None:
     if result is None:
         st.info(t("nothing_to_download"))
@@ -60,6 +76,8 @@ def render(result: state.Run | None) -> None:
                          on_click="ignore")
     latex.download_button(t("manuscript_latex"), _deferred(result, rep, ("tex",), lambda f: latex_download(f, "manuscript")),
                           f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
+    if rep.highlights:
+        _highlights(result, rep, stem)
 
     st.subheader(t("tables_only"), anchor=False)
     word, latex, excel = st.columns(3)
