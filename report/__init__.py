@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 
 from .assemble import Drawn, Exhibits, Report, assemble, drawn, exhibits
 
@@ -24,7 +24,7 @@ def render(rep: Report, formats=FORMATS, *, checksum: str = "", reference_docx: 
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
     if not rep.tables:
-        raise UserError("the study has no tables to report: give it an index, a coupling or a model")
+        raise UserError(Problem.of("no_tables_to_report"))
     built = rep.exhibits
     figures = [b.figure for b in rep.figures]
     table_list = [b.table for b in rep.tables]

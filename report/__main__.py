@@ -8,7 +8,7 @@ from pathlib import Path
 
 from analysis.__main__ import Step, add_input_arguments, check_output_folder, guarded, load_inputs
 from analysis.data import MAX_BYTES
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError, Word
 from analysis.pipeline import run
 from analysis.study import read_file
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     def command(step: Step) -> None:
         unknown = [f for f in formats if f not in FORMATS]
         if unknown or not formats:
-            raise UserError(f"unknown format {', '.join(unknown) or '(none given)'}; choose from {', '.join(FORMATS)}")
+            raise UserError(Problem.of("unknown_format", formats=tuple(unknown) or Word("no_format_given"), choices=FORMATS))
         check_output_folder(args.out)
         study, panel = load_inputs(args.study, args.data, args.sheet, step)
         step("reading the narrative file")

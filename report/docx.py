@@ -37,7 +37,7 @@ from docx.shared import Emu, Inches, Pt, Twips
 from lxml import etree
 
 from analysis.catalogue import words as catalogue
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.figures import PX_PER_INCH, WIDTH
 from analysis.table import Cell, Row, Table
 from report import document as blocks
@@ -663,8 +663,7 @@ def _template(reference: bytes | None, language: str = "en", profile: str = "gen
     try:
         document = Document(io.BytesIO(reference)) if reference else Document(str(REFERENCE))
     except Exception as error:  # python-docx raises several kinds for a file that is not a Word document
-        raise UserError(f"the Word reference document could not be read ({type(error).__name__}); "
-                        "upload a .docx saved by Word or LibreOffice") from None
+        raise UserError(Problem.of("reference_document_unreadable", error=type(error).__name__)) from None
     _ensure_styles(document)
     _apply_language(document, language, profile)
     return document

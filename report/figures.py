@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 import altair as alt
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.figures import CJK_SERIF, PX_PER_INCH, Figure
 
 from .renderer import RenderFailed, render
@@ -80,7 +80,7 @@ def export(figure: Figure, fmt: str, dpi: int = PRINT_DPI, *, font: str | None =
                 "svg_to_png", svg, scale=POINTS_PER_INCH / PX_PER_INCH, ppi=dpi))
         return rendered.get(("pdf", key), lambda: render("svg_to_pdf", _print_size(svg)))
     except RenderFailed as failure:
-        raise UserError(f"Figure '{figure.title}' ({figure.id}) could not be drawn: {failure}") from None
+        raise UserError(Problem.of("figure_not_drawn", title=figure.title, figure=figure.id, reason=str(failure))) from None
 
 
 def spec_of(figure: Figure, font: str) -> dict:

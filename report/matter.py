@@ -182,9 +182,8 @@ def _cited_library(narrative: Narrative, parsed: dict) -> tuple[list, references
         return cited, None
     if not narrative.bibliography.strip():
         raise UserError(list(dict.fromkeys(
-            Problem(f"the citation @{key} needs a reference file (.bib or CSL-JSON); give one, or write \\@ for a "
-                    "literal @", key=section) for section, c in cited for key in c.keys)))
-    library = references.read_library(narrative.bibliography.encode(), narrative.bibliography_name or "the reference file")
+            Problem.of("citation_needs_reference_file", key=section, citation=key) for section, c in cited for key in c.keys)))
+    library = references.read_library(narrative.bibliography.encode(), narrative.bibliography_name)
     references.check_keys(library, cited)
     return cited, library
 

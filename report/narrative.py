@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.estimation import critical_value
 from analysis.formula import parse_term
 from analysis.methods import METHODS
@@ -26,32 +26,27 @@ from .phrasing import ALPHA, Phrasing, finite, numbered
 WEAK_F = 10  # the rule of thumb for weak instruments: a first-stage F below it
 AUTHOR_SECTIONS = ("abstract", "introduction", "literature", "conclusions", "suggestions")
 CITATION_STYLES = ("apa", "harvard", "numeric", "gb7714")
-REFERENCE_FILE_BYTES = 2_000_000  # a reference file of a few thousand entries
 
 
 def _property(text: str) -> str:
     if len(text) > WORD_PROPERTY:
-        raise ValueError(f"has {len(text)} characters; Word keeps at most {WORD_PROPERTY} in a document's properties")
+        raise _Invalid(Problem.of("word_property_too_long", length=len(text), limit=WORD_PROPERTY))
     return text
 
 
-def _reference_file(text: str) -> str:
-    """The reference file's text, read now so that a bad entry is named when the narrative is loaded."""
-    if len(text.encode()) > REFERENCE_FILE_BYTES:
-        raise ValueError(f"the reference file has more than {REFERENCE_FILE_BYTES // 1_000_000} MB")
-    if text.strip():
-        from .references import read_library  # bibtexparser and citeproc load only for a narrative that cites
-        try:
-            read_library(text.encode(), "the reference file")
-        except UserError as e:
-            raise ValueError("; ".join(str(p) for p in e.problems)) from None
-    return text
+class _Invalid(ValueError):
+    """A validator's problem: pydantic keeps the exception (the error's ctx "error"), so the schema's message can
+    print the problem in the reader's language, at the key pydantic reports."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text)))]
 Line = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text, single_line=True)))]
 Property = Annotated[Line, AfterValidator(_property)]
-ReferenceFile = Annotated[StrictStr, AfterValidator(lambda text: _reference_file(clean_text(text)))]
+ReferenceFile = Annotated[StrictStr, AfterValidator(clean_text)]  # its entries are read by loads and with_bibliography
 
 
 class Narrative(BaseModel):
@@ -103,13 +98,17 @@ def loads(text: str | bytes) -> Narrative:
     if isinstance(text, bytes):
         text = decode_text(text, "narrative file")
     try:
-        return Narrative.model_validate(tomllib.loads(text))
+        narrative = Narrative.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as e:
-        raise UserError(f"the narrative file is not valid TOML: {e}") from None
+        raise UserError(Problem.of("narrative_not_toml", error=str(e))) from None
     except RecursionError:
-        raise UserError("the narrative file nests tables or arrays too deeply to be read") from None
+        raise UserError(Problem.of("narrative_too_deep")) from None
     except ValidationError as e:
         raise UserError(schema_problems(e, Narrative)) from None
+    if narrative.bibliography.strip():  # read now, so that a bad entry is named when the narrative is loaded
+        from .references import read_library  # bibtexparser and citeproc load only for a narrative that cites
+        read_library(narrative.bibliography.encode(), narrative.bibliography_name)
+    return narrative
 
 
 def with_bibliography(narrative: Narrative, data: bytes, filename: str) -> Narrative:

