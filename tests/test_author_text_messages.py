@@ -67,7 +67,7 @@ def test_a_bad_bibtex_entry_is_named_in_chinese_with_its_line_and_key():
                          "(key 'x')")
     assert date.text("zh") == "refs.bib第2行：日期“forthcoming”既不是年份（如2024），也不是日期（如2024-03-01）（设置项“x”）"
     twice = problems(read_library, BAD_REFERENCE_FILES["braces"], "refs.bib")[-1]
-    assert twice.text("zh") == "refs.bib第5行：无法读取条目@book{ok；它的键与前面的条目重复"
+    assert twice.text("zh") == "refs.bib第5行：无法读取条目@book{ok；其引用键与前面的条目重复"
 
 
 def test_a_file_without_a_name_is_the_reference_file_in_either_language():
@@ -89,7 +89,7 @@ def test_bad_csl_json_entries_are_named_in_chinese_with_their_position():
         for n, key in ((5, "c"), (6, "d"))]
     (json_error,) = problems(read_library, BAD_REFERENCE_FILES["not JSON"], "refs.json")
     assert str(json_error) == "refs.json is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 3"
-    assert json_error.text("zh").startswith("refs.json不是有效的JSON：第1行第3列，")
+    assert json_error.text("zh").startswith("refs.json不是有效的JSON：第1行第3列有误（")
 
 
 def test_citations_the_reference_file_cannot_answer_are_named_in_chinese():
@@ -108,7 +108,7 @@ def test_a_citation_without_a_reference_file_is_named_in_chinese():
     (problem,) = problems(compose, Narrative(literature="As [@smith2020] shows."))
     assert str(problem) == ("the citation @smith2020 needs a reference file (.bib or CSL-JSON); give one, or write \\@ "
                             "for a literal @ (key 'literature')")
-    assert problem.text("zh") == ("引用@smith2020需要参考文献文件（.bib或CSL-JSON）；请提供该文件，或将@写作\\@，作为普通字符"
+    assert problem.text("zh") == ("引用@smith2020需要参考文献文件（.bib或CSL-JSON）；请提供该文件；若@只是普通字符，请写作\\@"
                                   "（设置项“literature”）")
 
 
@@ -138,7 +138,7 @@ def test_a_title_over_words_limit_carries_its_problem_to_the_schema_message():
     problem = found["ctx"]["error"].problem
     assert found["loc"] == ("title",) and problem.code == "word_property_too_long"
     assert str(problem) == "has 256 characters; Word keeps at most 255 in a document's properties"
-    assert problem.text("zh") == "长256个字符；Word文档属性最多保存255个字符"
+    assert problem.text("zh") == "长度为256个字符，而Word文档属性最多保存255个字符"
     with pytest.raises(UserError, match=r"has 256 characters; Word keeps at most 255 .* \(key 'title'\)"):
         loads(f'title = "{"t" * 256}"')
 
