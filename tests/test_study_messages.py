@@ -264,7 +264,8 @@ def test_reading_the_study_file_in_both_languages(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- the source: nothing English-only left
 
-CONVERTED = ["analysis/study.py"]
+CONVERTED = ["analysis/study.py", "ui/edits.py", "ui/guesses.py", "ui/workspace.py", "ui/narrative_tab.py",
+             "ui/state.py", "ui/study_editor.py"]
 
 
 def test_the_converted_modules_raise_no_literal_message():
@@ -280,6 +281,21 @@ def test_the_converted_modules_raise_no_literal_message():
 def test_every_message_id_the_converted_modules_raise_is_in_the_catalogue():
     found = set().union(*(_ids((ROOT / name).read_text(encoding="utf-8")) for name in CONVERTED))
     raised = {text for text in found if text.isidentifier()}  # not the text of a log line (logger.error)
-    assert len(raised) > 40
+    assert len(raised) > 50
     assert not raised - set(words("messages", "en"))
 
+
+# ---------------------------------------------------------------- the app
+
+def test_the_app_keeps_problems_to_render_them_in_the_language_on_screen():
+    """A failure is cached with the results, and a workbook's notes with the data: kept as catalogue problems, they
+    follow a later change of language."""
+    from tests.test_app import workbook_with_a_first_sheet
+    from ui import state
+
+    failure, = state._as_user_error(RuntimeError("disk on fire")).problems
+    assert failure.code == "analysis_stopped" and failure.text("zh").startswith("分析意外中止（RuntimeError: disk on fire）")
+    note, = state.read_dataset(workbook_with_a_first_sheet([], "Cover"), "panel.xlsx").notes
+    assert (note.code, note.severity) == ("first_sheet_empty", "warning")
+    assert note.text("zh").startswith("第一个工作表“Cover”没有数据：当前为第一个有数据的工作表“Panel”")
+    assert state.located(note, "Data") == f"Data: {note.text('en')}"  # outside a session: English
