@@ -44,7 +44,7 @@ def load_inputs(study_path: Path | None, data_path: Path | None, sheet: str | No
             raise UserError("--data is required with --study (the embedded demo data fit only the embedded study)")
         return study, examples.demo_panel()
     step("reading the data")
-    data = read_file(data_path, "data file", MAX_BYTES)
+    data = read_file(data_path, "data_file", MAX_BYTES)
     return study, load_panel(data, study, filename=data_path.name, sheet=sheet)
 
 

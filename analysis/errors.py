@@ -85,6 +85,19 @@ class _Entries(dict):
         return self.catalogue[name]
 
 
+class Invalid(ValueError):
+    """A ValueError for a pydantic validator that keeps its Problem: pydantic wraps the exception, and the schema's
+    message (analysis.study.schema_problems) takes the problem from it, located at the key it was raised for."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+    @classmethod
+    def of(cls, code: str, **fields) -> Invalid:
+        return cls(Problem.of(code, **fields))
+
+
 class UserError(Exception):
     """Input the user can fix; carries every problem found, not just the first."""
 

@@ -1,9 +1,11 @@
 """The study file: everything an author decides, in one TOML document they can edit and reload."""
 from __future__ import annotations
 
+import datetime
 import difflib
 import tomllib
 import typing
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,7 +14,7 @@ import tomli_w
 from pydantic import (AfterValidator, BaseModel, Field, StrictBool, StrictInt, StrictStr, Strict,
                       ValidationError, field_validator, model_validator)
 
-from .errors import Problem, UserError
+from .errors import Invalid, Problem, UserError, Word
 from .formula import INTERCEPT, Equation, parse_equation, parse_term
 from .methods import METHOD_NAMES
 from .sections import (Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, Section, SpatialWeights,
@@ -29,15 +31,15 @@ COMPUTED = ("U1", "U2", "C", "T", "D", "level", "period", "entity", "group", INT
 # Word keeps a document's title and author in its core properties, 255 characters at most; the tables
 # document's title is the study title followed by ": tables and figures".
 WORD_PROPERTY = 255
-TITLE_LENGTH = WORD_PROPERTY - len(": tables and figures")
+TABLES_SUFFIX = ": tables and figures"
+TITLE_LENGTH = WORD_PROPERTY - len(TABLES_SUFFIX)
 
 
 def printable(text: str) -> str:
     """The text, or a ValueError naming the characters the LaTeX manuscript cannot print."""
     bad = unsettable_characters(text)
     if bad:
-        raise ValueError(f"contains {', '.join(bad)}, which the LaTeX manuscript cannot print; remove or replace "
-                         f"{'it' if len(bad) == 1 else 'them'}")
+        raise Invalid.of("unprintable_character" if len(bad) == 1 else "unprintable_characters", characters=tuple(bad))
     return text
 
 
@@ -49,17 +51,17 @@ def _text(text: str) -> str:
 def _name(name: str) -> str:
     """A column or index name is matched exactly against the data: refused, not cleaned."""
     if not name.strip():
-        raise ValueError("is empty; give a name")
+        raise Invalid.of("name_empty")
     unsafe = unsafe_characters(name)
     if unsafe:
-        raise ValueError(f"contains {', '.join(unsafe)} (control or separator characters); remove them")
+        raise Invalid.of("name_control_characters", characters=tuple(unsafe))
     return printable(name)
 
 
 def _title(title: str) -> str:
     if len(title) > TITLE_LENGTH:
-        raise ValueError(f"has {len(title)} characters; at most {TITLE_LENGTH}, as Word keeps a document title of at "
-                         f"most {WORD_PROPERTY} and the tables document adds ': tables and figures'")
+        raise Invalid.of("title_too_long", length=len(title), limit=TITLE_LENGTH, word_limit=WORD_PROPERTY,
+                         suffix=TABLES_SUFFIX)
     return title
 
 
@@ -127,7 +129,7 @@ class Index(Section):
         if self.method == "fixed":
             missing = [i.column for _, i in self.indicators if i.weight is None]
             if missing:
-                raise ValueError(f"method 'fixed' needs a weight for every indicator; missing for {', '.join(missing)}")
+                raise Invalid.of("fixed_weights_missing", columns=tuple(missing))
         return self
 
 
@@ -145,7 +147,7 @@ class Coupling(Section):
     @model_validator(mode="after")
     def _weights_sum_to_one(self):
         if abs(self.a + self.b - 1) > 1e-9:
-            raise ValueError(f"a + b must equal 1 (got a = {self.a}, b = {self.b})")
+            raise Invalid.of("coupling_weights_sum", a=self.a, b=self.b)
         return self
 
     @field_validator("rescale")
@@ -153,7 +155,7 @@ class Coupling(Section):
     def _unit_interval(cls, bounds: tuple[float, float]) -> tuple[float, float]:
         low, high = bounds
         if not 0 <= low < high <= 1:
-            raise ValueError(f"[{low:g}, {high:g}] must lie within [0, 1], its lower bound below its upper")
+            raise Invalid.of("rescale_bounds", low=low, high=high)
         return bounds
 
 
@@ -175,17 +177,16 @@ class Model(Section):
     @classmethod
     def _parse(cls, value: list[str]) -> list[str]:
         if len(value) > MAX_EQUATIONS:
-            raise ValueError(f"{len(value)} equations; a system may have at most {MAX_EQUATIONS} (estimating one "
-                             "grows with the cube of its size)")
+            raise Invalid.of("too_many_equations", count=len(value), limit=MAX_EQUATIONS)
         names = []
         for k, text in enumerate(value):
             try:
                 names.append(parse_equation(text, f"model.equations[{k}]").name)
             except UserError as e:
-                raise ValueError(str(e)) from None
+                raise Invalid(e.problems[0]) from None
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"two equations are named {', '.join(dupes)}: name them Stata-style, 'name: y ~ x'")
+            raise Invalid.of("equation_names_repeated", names=tuple(dupes))
         return value
 
     @field_validator("endogenous", "exogenous")
@@ -195,14 +196,14 @@ class Model(Section):
             try:
                 parse_term(text, f"model.{info.field_name}[{k}]")
             except UserError as e:
-                raise ValueError(str(e)) from None
+                raise Invalid(e.problems[0]) from None
         return value
 
     @field_validator("robustness")
     @classmethod
     def _few_variants(cls, value: list) -> list:
         if len(value) > MAX_ROBUSTNESS:
-            raise ValueError(f"{len(value)} variants; Table 8 takes at most {MAX_ROBUSTNESS}")
+            raise Invalid.of("too_many_robustness", count=len(value), limit=MAX_ROBUSTNESS)
         return value
 
     @cached_property
@@ -237,7 +238,7 @@ class TableSettings(Section):
     def _known_tables(cls, titles: dict[str, str]) -> dict[str, str]:
         unknown = [t for t in titles if t not in TABLE_IDS]
         if unknown:
-            raise ValueError(f"{', '.join(unknown)} is not a table of the report; the tables are {', '.join(TABLE_IDS)}")
+            raise Invalid.of("unknown_table_titles", tables=tuple(unknown), known=TABLE_IDS)
         return titles
 
 
@@ -302,6 +303,7 @@ _VALIDATOR_PARTS = ("function-", "literal[", "list[", "tuple[", "dict[", "constr
 
 
 def _key_path(loc: tuple) -> str:
+    """The key as the file writes it, e.g. indices[0].name; empty for the file as a whole."""
     path = ""
     for part in loc:
         if isinstance(part, int):
@@ -310,7 +312,7 @@ def _key_path(loc: tuple) -> str:
             continue  # pydantic's names for a type, a validator or a dict key, not keys of the file
         else:
             path += f".{part}" if path else str(part)
-    return path or "(top level)"
+    return path
 
 
 def _model_in(annotation) -> type[BaseModel] | None:
@@ -320,42 +322,95 @@ def _model_in(annotation) -> type[BaseModel] | None:
     return next((m for a in typing.get_args(annotation) if (m := _model_in(a))), None)
 
 
-def _section(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
-    """The section that holds the key at loc; list positions and table keys stay in the same section."""
-    section = root
-    for part in loc[:-1]:
-        if isinstance(part, str) and part in section.model_fields:
-            section = _model_in(section.model_fields[part].annotation)
-            if section is None:
-                return None
-    return section
+def _schema_at(loc: tuple, root: type[BaseModel]):
+    """The section that holds the last key of loc, and the innermost field loc names: list positions, table keys
+    and union members stay in the field that holds them."""
+    section, field, table_key = root, None, False
+    for part in loc:
+        if table_key:  # a key of a table the author names (variables.<name>), not a key of the schema
+            table_key = False
+        elif section is not None and isinstance(part, str) and part in section.model_fields:
+            field = section.model_fields[part]
+            section = _model_in(field.annotation)
+            table_key = typing.get_origin(field.annotation) is dict
+    return section, field
 
 
-def _unknown_key(loc: tuple, root: type[BaseModel]) -> str:
-    section = _section(loc, root)
-    keys = list(section.model_fields) if section else []
+def _literals(annotation) -> tuple:
+    """The values a Literal annotation allows, also inside a list or an optional value."""
+    if typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation)
+    return tuple(value for inner in typing.get_args(annotation) for value in _literals(inner))
+
+
+def _unknown_key(loc: tuple, root: type[BaseModel], key: str) -> Problem:
+    section, _ = _schema_at(loc, root)
+    keys = tuple(section.model_fields) if section else ()
     close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
     if close:
-        return f"unknown key; did you mean '{close[0]}'?"
-    return f"unknown key; the keys here are {', '.join(keys)}" if keys else "unknown key"
+        return Problem.of("unknown_key_close", key=key, name=close[0])
+    return Problem.of("unknown_key_listed", key=key, keys=keys) if keys else Problem.of("unknown_key", key=key)
 
 
-_WRITE_AS = {"bool_type": "write true or false, without quotes", "int_type": "write a whole number, without quotes",
-             "float_type": "write a number, without quotes", "string_type": "write text in quotes"}
+# pydantic's error types of a value of the wrong kind: the kind the schema expects ("should_be_" and "write_" words)
+_EXPECTED = {"string_type": "text", "bool_type": "boolean", "int_type": "whole_number", "float_type": "number",
+             "float_parsing": "number", "list_type": "array", "tuple_type": "array", "dict_type": "table",
+             "model_type": "table"}
+_SCALARS = ("str", "bool", "int", "float", "date", "datetime", "time")  # TOML's single values, printed as found
+_NESTED = {"list": "type_list", "tuple": "type_list", "dict": "type_dict", "NoneType": "type_none"}
+_BOUNDS = {"greater_than": ("gt", "not_greater_than"), "greater_than_equal": ("ge", "not_greater_or_equal"),
+           "less_than": ("lt", "not_less_than"), "less_than_equal": ("le", "not_less_or_equal")}
+SHOWN_VALUE = 40  # characters of a wrong value repeated in its message
+
+
+def _wrong_type(expected: str, value, key: str) -> Problem:
+    """A value of the wrong kind: what the key takes, what was found and how to write it."""
+    fields = {"expected": Word(f"should_be_{expected}"), "how": Word(f"write_{expected}")}
+    kind = type(value).__name__
+    if kind not in _SCALARS:
+        return Problem.of("wrong_type_of", key=key, kind=Word(_NESTED.get(kind, "type_other")), **fields)
+    shown = value.isoformat() if isinstance(value, (datetime.date, datetime.time)) else repr(value)
+    if len(shown) > SHOWN_VALUE:
+        shown = shown[:SHOWN_VALUE - 3] + "..."
+    return Problem.of("wrong_type", key=key, kind=Word(f"type_{kind}"), value=shown, **fields)
+
+
+def _bound(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def _schema_problem(error: dict, root: type[BaseModel], key: str) -> Problem:
+    """The catalogue's message for one of pydantic's errors; its own text for a type no study key produces."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return _unknown_key(error["loc"], root, key)
+    if kind == "missing":
+        return Problem.of("key_missing", key=key)
+    if kind in _EXPECTED:
+        return _wrong_type(_EXPECTED[kind], error["input"], key)
+    if kind in _BOUNDS:
+        bound, code = _BOUNDS[kind]
+        return Problem.of(code, key=key, bound=_bound(ctx[bound]))
+    if kind == "too_short":
+        if ctx["min_length"] == 1:
+            return Problem.of("list_empty", key=key)
+        return Problem.of("too_few_items", key=key, minimum=ctx["min_length"], count=ctx["actual_length"])
+    if kind == "too_long":
+        return Problem.of("too_many_items", key=key, maximum=ctx["max_length"], count=ctx["actual_length"])
+    choices = _literals(_schema_at(error["loc"], root)[1].annotation) if kind == "literal_error" else ()
+    if len(choices) > 1:
+        return Problem.of("not_a_choice", key=key, choices=tuple(map(repr, choices[:-1])), last=repr(choices[-1]))
+    return Problem.of("invalid_value", key=key, reason=error["msg"].removeprefix("Value error, "))
 
 
 def schema_problems(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
-    """One problem per schema error of a file read into root, naming its key and how to write it."""
+    """One problem per schema error of a file read into root, naming its key and how to write it. A validator's
+    problem (raised as Invalid) keeps its message, at its own key or else at the key pydantic reports."""
     out = []
     for e in error.errors():
-        message = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            message = _unknown_key(e["loc"], root)
-        elif e["type"] == "missing":
-            message = "required key is missing"
-        elif e["type"] in _WRITE_AS and not isinstance(e["input"], (dict, list)):
-            message += f", not {type(e['input']).__name__} {e['input']!r}: {_WRITE_AS[e['type']]}"
-        out.append(Problem(message, key=_key_path(e["loc"])))
+        key = _key_path(e["loc"])
+        carried = getattr((e.get("ctx") or {}).get("error"), "problem", None)
+        out.append(replace(carried, key=carried.key or key) if carried else _schema_problem(e, root, key))
     return list(dict.fromkeys(out))
 
 
@@ -372,25 +427,31 @@ def _used_names(study: Study) -> set[str]:
     return names
 
 
+def _key_columns(study: Study) -> dict[str, tuple[str, str]]:
+    """Each panel key's column: its role (a catalogue word) and its key in the file."""
+    keys = study.panel
+    return {column: (role, key) for column, role, key in ((keys.entity, "entity_column", "panel.entity"),
+                                                          (keys.time, "period_column", "panel.time"),
+                                                          (keys.group, "group_column", "panel.group")) if column}
+
+
 def _index_problems(study: Study) -> list[Problem]:
-    problems, names = [], [i.name for i in study.indices]
-    keys = {study.panel.entity: "the entity column (panel.entity)", study.panel.time: "the period column (panel.time)",
-            study.panel.group: "the group column (panel.group)"}
+    problems, names, keys = [], [i.name for i in study.indices], _key_columns(study)
     for k, name in enumerate(names):
+        where = f"indices[{k}].name"
         if name in names[:k]:
-            problems.append(Problem(f"two indices are named {name}", key=f"indices[{k}].name"))
+            problems.append(Problem.of("index_name_repeated", key=where, name=name))
         if name in keys:
-            problems.append(Problem(f"{name} is {keys[name]}; give the index another name",
-                                    key=f"indices[{k}].name"))
+            role, key = keys[name]
+            problems.append(Problem.of("index_named_like_key", key=where, name=name, role=Word(role), column_key=key))
         elif name in COMPUTED:
-            problems.append(Problem(f"{name} is a name the results give a computed column or the intercept "
-                                    f"({', '.join(COMPUTED)}); give the index another name", key=f"indices[{k}].name"))
+            problems.append(Problem.of("index_named_like_result", key=where, name=name, names=COMPUTED))
     return problems
 
 
 def _panel_problems(study: Study) -> list[Problem]:
     keys = [("entity", study.panel.entity), ("time", study.panel.time), ("group", study.panel.group)]
-    return [Problem(f"is the same column as panel.{first} ({a}); each key needs its own column", key=f"panel.{second}")
+    return [Problem.of("panel_keys_same_column", key=f"panel.{second}", first=first, shared=a)
             for k, (first, a) in enumerate(keys) for second, b in keys[k + 1:] if a and a == b]
 
 
@@ -399,15 +460,15 @@ def _coupling_problems(study: Study) -> list[Problem]:
     if not coupling:
         return []
     problems = []
-    unknown = [n for n in coupling.indices if n not in names]
-    if unknown:
-        problems.append(Problem(f"names {', '.join(unknown)}, which is not an index of this study "
-                                f"({', '.join(names) or 'none defined'})", key="coupling.indices"))
+    unknown = tuple(n for n in coupling.indices if n not in names)
+    if unknown and names:
+        problems.append(Problem.of("coupling_index_unknown", key="coupling.indices", names=unknown, indices=tuple(names)))
+    elif unknown:
+        problems.append(Problem.of("coupling_index_unknown_none", key="coupling.indices", names=unknown))
     elif coupling.indices[0] == coupling.indices[1]:
-        problems.append(Problem(f"couples {coupling.indices[0]} with itself (C would be 1 by construction); name two "
-                                "different indices", key="coupling.indices"))
+        problems.append(Problem.of("coupling_index_twice", key="coupling.indices", name=coupling.indices[0]))
     if not study.panel.time:
-        problems.append(Problem("needs panel.time, the period column: coupling is reported by period", key="coupling"))
+        problems.append(Problem.of("coupling_needs_time", key="coupling"))
     return problems
 
 
@@ -417,29 +478,30 @@ def _model_problems(study: Study) -> list[Problem]:
         return []
     problems = []
     if model.heterogeneity and not keys.group:
-        problems.append(Problem("needs panel.group, the column that names each entity's group", key="model.heterogeneity"))
+        problems.append(Problem.of("needs_group_column", key="model.heterogeneity"))
     if model.covariance == "clustered" and not keys.entity:
-        problems.append(Problem("clustered standard errors need panel.entity, the clustering column", key="model.covariance"))
+        problems.append(Problem.of("clustered_needs_entity", key="model.covariance"))
     compared = [what for what, on in (("robustness", model.robustness), ("heterogeneity", model.heterogeneity)) if on]
-    if not model.methods and compared:
-        problems.append(Problem(f"is empty, but {' and '.join(compared)} compare{'s' if len(compared) == 1 else ''} "
-                                "with the main estimates of Table 7; list at least one method", key="model.methods"))
+    if not model.methods and len(compared) == 2:
+        problems.append(Problem.of("methods_empty_both", key="model.methods"))
+    elif not model.methods and compared:
+        problems.append(Problem.of("methods_empty", key="model.methods", compared=Word(compared[0])))
+    names = {column: role for column, (role, _) in _key_columns(study).items() if role != "period_column"}
     for k, eq in enumerate(model.parsed):
         for term in (eq.dependent, *eq.regressors):
-            role = {keys.entity: "the entity column", keys.group: "the group column"}.get(term.column)
-            if role:
-                problems.append(Problem(f"uses {term.column}, {role}, which holds names, not numbers",
-                                        key=f"model.equations[{k}]"))
+            if term.column in names:
+                problems.append(Problem.of("equation_uses_key_column", key=f"model.equations[{k}]", term=term.column,
+                                           role=Word(names[term.column])))
     regressors = {t.name for eq in model.parsed for t in eq.regressors}
     for k, drop in enumerate(model.drops):
         try:
-            unknown = [d for d in drop if parse_term(d, f"model.robustness[{k}]").name not in regressors]
+            unknown = tuple(d for d in drop if parse_term(d, f"model.robustness[{k}]").name not in regressors)
         except UserError as e:
             problems += e.problems
             continue
         if unknown:
-            problems.append(Problem(f"drops {', '.join(unknown)}, which is not a regressor of any equation "
-                                    f"(regressors: {', '.join(sorted(regressors))})", key=f"model.robustness[{k}]"))
+            problems.append(Problem.of("robustness_drops_unknown", key=f"model.robustness[{k}]", names=unknown,
+                                       regressors=tuple(sorted(regressors))))
     return problems
 
 
@@ -456,9 +518,9 @@ def _unused_variables(study: Study) -> list[Problem]:
     for name in study.variables:
         if name not in used:
             close = difflib.get_close_matches(name, sorted(used), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(Problem(f"no equation, index, indicator or panel key uses {name}; {hint}delete or rename "
-                                    "the entry", key=f"variables.{name}"))
+            where = f"variables.{name}"
+            problems.append(Problem.of("variable_unused_close", key=where, name=name, close=close[0]) if close
+                            else Problem.of("variable_unused", key=where, name=name))
     return problems
 
 
@@ -468,8 +530,6 @@ def study_from_dict(data: dict) -> Study:
         study = Study.model_validate(data)
     except ValidationError as e:
         raise UserError(schema_problems(e, Study)) from None
-    except RecursionError:
-        raise UserError("the study nests tables or arrays too deeply to be a study file") from None
     problems = _cross_references(study)
     if problems:
         raise UserError(problems)
@@ -481,9 +541,9 @@ def loads(text: str) -> Study:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise UserError(Problem(f"the study file is not valid TOML: {e}")) from None
+        raise UserError(Problem.of("not_valid_toml", what=Word("study_file"), reason=str(e))) from None
     except RecursionError:
-        raise UserError("the study file nests tables or arrays too deeply to be read") from None
+        raise UserError(Problem.of("nested_too_deeply", what=Word("study_file"))) from None
     study = study_from_dict(data)
     problems = _unused_variables(study)
     if problems:
@@ -492,23 +552,24 @@ def loads(text: str) -> Study:
 
 
 def load(path: str | Path) -> Study:
-    return loads(decode_text(read_file(path, "study file"), "study file"))
+    return loads(decode_text(read_file(path, "study_file"), "study_file"))
 
 
 def read_file(path: str | Path, what: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a file named on a command line; a message for a folder, a missing or unreadable file."""
-    path = Path(path)
+    """The bytes of a file named on a command line; a message for a folder, a missing or unreadable file. `what`
+    names the file by its catalogue word, e.g. "study_file"."""
+    path, what = Path(path), Word(what)
     if path.is_dir():
-        raise UserError(f"the {what} {path} is a folder; name a file")
+        raise UserError(Problem.of("named_file_is_folder", what=what, path=path))
     if not path.exists():
-        raise UserError(f"{what} not found: {path}")
+        raise UserError(Problem.of("named_file_not_found", what=what, path=path))
     try:
         with path.open("rb") as file:
             data = file.read(max_bytes + 1)
     except OSError as e:
-        raise UserError(f"cannot read the {what} {path}: {e.strerror or e}") from None
+        raise UserError(Problem.of("named_file_unreadable", what=what, path=path, reason=e.strerror or str(e))) from None
     if len(data) > max_bytes:
-        raise UserError(f"the {what} {path} is larger than {max_bytes / 1e6:g} MB")
+        raise UserError(Problem.of("named_file_too_large", what=what, path=path, limit=max_bytes / 1e6))
     return data
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import UserError
+from .errors import Problem, UserError, Word
 
 # C0 and C1 controls but tab and newline, line and paragraph separators, the invisible bidirectional marks and
 # overrides (which make two names look alike or print reversed), lone surrogates, non-characters.
@@ -67,7 +67,8 @@ def unsettable_characters(text: str) -> list[str]:
 
 
 def decode_text(data: bytes, what: str) -> str:
-    """A text file as its author saved it: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030."""
+    """A text file as its author saved it: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030; `what` names
+    the file by its catalogue word, e.g. "study_file"."""
     encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
     for encoding in encodings:
         try:
@@ -76,4 +77,4 @@ def decode_text(data: bytes, what: str) -> str:
             continue
         if "\x00" not in text:
             return text
-    raise UserError(f"the {what} is not a text file in UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8 text")
+    raise UserError(Problem.of("not_a_text_file", what=Word(what)))

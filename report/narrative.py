@@ -96,7 +96,7 @@ class Narrative(BaseModel):
 def loads(text: str | bytes) -> Narrative:
     """Parse a narrative TOML file (bytes in UTF-8 or GBK/GB18030); unknown keys and wrong types name their key."""
     if isinstance(text, bytes):
-        text = decode_text(text, "narrative file")
+        text = decode_text(text, "narrative_file")
     try:
         narrative = Narrative.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as e:

@@ -93,6 +93,38 @@ def test_leaving_out_every_column_of_an_index_or_equation_says_what_to_do(paper)
                               "manufacture": LEAVE_OUT})
 
 
+def test_refused_edits_and_starter_studies_speak_chinese(paper):
+    """Each problem of the editor's edits and of a first study comes from the catalogue: English as before, Chinese
+    with the name it concerns."""
+    data = paper.model_dump(mode="json")
+    with pytest.raises(UserError) as index:
+        rename_columns(data, dict.fromkeys([i.column for _, i in paper.indices[1].indicators], LEAVE_OUT))
+    with pytest.raises(UserError) as equation:
+        rename_columns(data, dict.fromkeys(["education", "research", "patent", "manufacture"], LEAVE_OUT))
+    with pytest.raises(UserError) as unnamed:
+        rename_index(data, 0, " ")
+    frame = pd.DataFrame({"province": ["A", "B"] * 2, "year": [2020, 2020, 2021, 2021], "x1": [1.0, 2, 3, 4],
+                          "x2": [4.0, 3, 1, 2]})
+    with pytest.raises(UserError) as few:
+        starter_study(frame, "few")
+    with pytest.raises(UserError) as none:
+        starter_study(frame[["province", "year"]], "none")
+    plan = pd.DataFrame({"Column": ["x1", "x2", "x3", "x4"], "Use": ["Index 1"] * 3 + ["Control"],
+                         "Direction": ["+"] * 4})
+    with pytest.raises(UserError) as unplanned:
+        starter_study(frame.assign(x3=1.0, x4=2.0), "reviewed", plan=plan)
+    problems = [p for e in (index, equation, unnamed, few, none, unplanned) for p in e.value.problems]
+    assert all(p.code for p in problems)
+    chinese = [p.text("zh") for p in problems]
+    assert chinese[0].startswith("综合指数“Manufacturing transformation and upgrading”将不再有任何指标")
+    assert chinese[1].startswith("方程“productivity”将不再有任何解释变量")
+    assert chinese[2] == "综合指数需要名称：方程和耦合设定都要引用它"
+    assert chinese[3] == "新研究除面板键外还需要4个数值列（2个指标和2个控制变量）；该文件只有2个：x1、x2"
+    assert chinese[4].endswith("该文件没有这样的列")
+    assert chinese[5:] == ["指数 2至少需要一个指标列", "方程至少需要2个控制变量列，每个方程各用一个来识别"]
+    assert str(problems[3]).endswith("this file has 2: x1, x2") and str(problems[4]).endswith("this file has none")
+
+
 def test_leaving_out_the_group_column_switches_off_the_system_per_group(paper):
     assert paper.model.heterogeneity and paper.panel.group_order
     renamed = study_from_dict(rename_columns(paper.model_dump(mode="json"), {"region": LEAVE_OUT}))
@@ -143,11 +175,11 @@ def test_the_entity_is_the_column_under_which_each_period_appears_once():
 
 
 def test_repeated_periods_get_one_line_saying_to_set_the_entity(paper):
-    problems = [Problem("more than one row for the same period: rows 2, 3; rows are numbered as in Excel", period=2020)]
+    problems = [Problem.of("duplicate_period", period=2020, rows=(2, 3))]
     assert duplicate_hint(problems, paper.panel) == "duplicates"
     assert words("app", "en")["duplicates"].startswith("Each (entity, period) appears more than once: set the entity column")
     assert duplicate_hint(problems, paper.panel.model_copy(update={"entity": None})) == "duplicates_period"
-    assert duplicate_hint(problems[:0] + [Problem("the cell is not a number")], paper.panel) is None
+    assert duplicate_hint([Problem.of("cell_not_number", value="'x'")], paper.panel) is None
 
 
 def test_the_starter_study_on_a_state_panel_has_every_table_and_runs():

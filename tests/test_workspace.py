@@ -68,7 +68,8 @@ def test_a_damaged_file_is_kept_aside_with_a_message_and_a_new_workspace_starts(
     workspace = Workspace(path)
     kept = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
     assert len(kept) == 1 and kept[0].read_bytes() == b"this is not a database" * 100
-    assert "could not be read" in workspace.notice and str(kept[0]) in workspace.notice
+    assert "could not be read" in str(workspace.notice) and str(kept[0]) in str(workspace.notice)
+    assert workspace.notice.text("zh").startswith("无法读取工作区文件（") and str(kept[0]) in workspace.notice.text("zh")
     workspace.save(saved("a"))
     assert workspace.load("a").title == "A study"
 
@@ -76,8 +77,10 @@ def test_a_damaged_file_is_kept_aside_with_a_message_and_a_new_workspace_starts(
 def test_an_unusable_folder_says_which_and_how_to_fix_it(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(UserError, match=f"cannot be used.*set {FOLDER_VARIABLE}"):
+    with pytest.raises(UserError, match=f"cannot be used.*set {FOLDER_VARIABLE}") as refused:
         Workspace(blocker / "sub" / FILE_NAME)
+    problem, = refused.value.problems
+    assert problem.text("zh").startswith(f"无法使用工作区文件夹{blocker / 'sub'}（") and FOLDER_VARIABLE in problem.text("zh")
 
 
 def test_the_folder_comes_from_the_environment(monkeypatch, tmp_path):

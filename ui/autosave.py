@@ -7,12 +7,12 @@ import sqlite3
 import streamlit as st
 
 from analysis import examples
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.study import DataSettings, DocumentSettings, dumps, loads
 from report import narrative as narratives
 
 from . import state
-from .text import t
+from .text import language, t
 from .workspace import Saved, Workspace, default_path, new_id
 
 URL_KEY = "study"  # ?study=<id>
@@ -20,21 +20,21 @@ STUDY_ID, SAVED, NOTICE = "workspace_id", "workspace_saved", "workspace_notice"
 
 
 @st.cache_resource(show_spinner=False)
-def _open(path: str) -> Workspace | str:
+def _open(path: str) -> Workspace | Problem:
     """The workspace at path, or why it cannot be used (the app then works without saving)."""
     try:
         return Workspace(path)
     except UserError as e:
-        return str(e)
+        return e.problems[0]
 
 
 def workspace() -> Workspace | None:
     opened = _open(str(default_path()))
-    if isinstance(opened, str):
-        st.session_state[NOTICE] = opened
+    if isinstance(opened, Problem):
+        st.session_state[NOTICE] = opened.text(language())
         return None
     if opened.notice:  # told once, to the session that found the damaged file
-        st.session_state[NOTICE], opened.notice = opened.notice, ""
+        st.session_state[NOTICE], opened.notice = opened.notice.text(language()), None
     return opened
 
 
@@ -96,7 +96,8 @@ def restore(saved: Saved) -> None:
         data = state.read_dataset(saved.content, saved.filename, saved.sheet)
         study, narrative = loads(saved.study), narratives.loads(saved.narrative)
     except UserError as e:
-        st.session_state[NOTICE] = t("not_restored", title=saved.title, error=e)
+        st.session_state[NOTICE] = t("not_restored", title=saved.title,
+                                     error="; ".join(p.text(language()) for p in e.problems))
         return
     st.session_state[state.DATA] = data
     st.session_state[state.NARRATIVE] = narrative

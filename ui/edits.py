@@ -103,8 +103,7 @@ def rename_columns(study: dict, mapping: dict[str, str | None]) -> dict:
     study["indices"] = [_rename_index(index, mapping) for index in study.get("indices") or []]
     emptied = [index["label"] or index["name"] for index in study["indices"] if not index["dimensions"]]
     if emptied:
-        raise UserError([Problem(f"index '{name}' would have no indicator left: match at least one of its columns, "
-                                 "or remove the index in the Study tab") for name in emptied])
+        raise UserError([Problem.of("index_left_without_indicators", name=name) for name in emptied])
 
     if study.get("model"):
         model = dict(study["model"])
@@ -133,7 +132,7 @@ def rename_index(study: dict, k: int, name: str) -> dict:
     """The study's dict with index k renamed, and with it the coupling's pair, the equations and the labels."""
     name = name.strip()
     if not name:
-        raise UserError("an index needs a name: the equations and the coupling refer to it")
+        raise UserError(Problem.of("index_name_missing"))
     old = study["indices"][k]["name"]
     renamed = {**rename_columns({**study, "indices": []}, {old: name}), "indices": list(study["indices"])}
     renamed["indices"][k] = {**study["indices"][k], "name": name}
@@ -163,8 +162,7 @@ def _rename_equation(text: str, mapping: dict[str, str | None]) -> str:
     dependent = renamed(eq.dependent) or eq.dependent  # a dependent cannot be left out; the data check names it
     regressors = tuple(t for t in map(renamed, eq.regressors) if t)
     if not regressors:
-        raise UserError(f"equation '{eq.name}' would have no regressor left: match at least one of its columns, "
-                        "or change the equation in the Study tab")
+        raise UserError(Problem.of("equation_left_without_regressors", name=eq.name))
     name = eq.name if eq.name != eq.dependent.name else dependent.name
     return equation_text(Equation(name, dependent, regressors, eq.intercept))
 

@@ -10,7 +10,7 @@ import unicodedata
 
 import pandas as pd
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.formula import Term
 from analysis.methods import METHOD_NAMES
 
@@ -32,7 +32,7 @@ ENTITY_NAMES = [r"^(province|state|county|city|country|district|prefecture|munic
                 r"^(region|area)s?$"]
 GROUP_NAMES = [r"^(region|area|zone|group|macro_?region|continent)s?$", r"region|zone|区域|地带|板块|分组"]
 
-DUPLICATE_PERIODS = "more than one row for the same"  # the start of analysis.data's message for repeated keys
+DUPLICATE_KEYS = ("duplicate_pair", "duplicate_entity", "duplicate_period")  # analysis.data's repeated panel keys
 MIN_GROUP_ROWS = 20  # a group's system (Table 9) needs rows well above its instruments
 ROLES = ("Index 1", "Index 2", "Control", "Leave out")
 PLAN_COLUMNS = ["Column", "Use", "Direction"]
@@ -96,7 +96,7 @@ def guess_column(wanted: str, columns: list[str], label: str = "") -> str | None
 def duplicate_hint(problems, keys) -> str | None:
     """The app catalogue's key of one line for the commonest onboarding mistake: repeated (entity, period) rows mean
     the entity is not set."""
-    if not any(str(p.message).startswith(DUPLICATE_PERIODS) for p in problems):
+    if not any(p.code in DUPLICATE_KEYS for p in problems):
         return None
     return "duplicates" if keys.entity else "duplicates_period"
 
@@ -129,14 +129,16 @@ def starter_study(frame: pd.DataFrame, title: str, keys: dict | None = None, pla
     drops of the second controls, and heterogeneity by group when every group has enough rows."""
     keys = guess_keys(frame) if keys is None else keys
     plan = starter_plan(frame, keys) if plan is None else plan
+    if plan.empty:
+        raise UserError(Problem.of("starter_no_numeric_columns"))
     if len(plan) < 4:
-        raise UserError(f"a new study needs four numeric columns besides the panel keys (two indicators and two "
-                        f"controls); this file has {len(plan)}: {', '.join(plan['Column']) or 'none'}")
+        raise UserError(Problem.of("starter_too_few_columns", count=len(plan), columns=tuple(plan["Column"])))
     uses = {use: [(r["Column"], r["Direction"]) for r in plan.to_dict(orient="records") if r["Use"] == use] for use in ROLES}
     controls = [Term(c).name for c, _ in uses["Control"]]
-    problems = [f"{use} needs at least one indicator column" for use in ROLES[:2] if not uses[use]]
+    problems = [Problem.of("starter_index_without_indicators", number=k + 1) for k, use in enumerate(ROLES[:2])
+                if not uses[use]]
     if len(controls) < 2:
-        problems.append("the equations need at least two control columns, one to identify each equation")
+        problems.append(Problem.of("starter_needs_two_controls"))
     if problems:
         raise UserError(problems)
     first, second = controls[0::2], controls[1::2]

@@ -40,7 +40,7 @@ def _accept(new: Narrative) -> bool:
     try:
         check_citations(new)
     except UserError as e:
-        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative')}: {p}" for p in e.problems]
+        st.session_state[state.EDIT_PROBLEMS] = [state.located(p, t("where_narrative")) for p in e.problems]
         return False
     st.session_state[state.NARRATIVE] = new
     st.session_state[state.EDIT_PROBLEMS] = []
@@ -54,7 +54,7 @@ def _attach_references() -> None:
     try:
         new = with_bibliography(state.narrative(), upload.getvalue(), upload.name)
     except UserError as e:
-        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_reference_file')}: {p}" for p in e.problems]
+        st.session_state[state.EDIT_PROBLEMS] = [state.located(p, t("where_reference_file")) for p in e.problems]
         return
     _accept(new)
 
@@ -65,9 +65,11 @@ def _restore() -> None:
         return
     try:
         restored = loads(upload.getvalue().decode("utf-8-sig"))
-    except (UserError, UnicodeDecodeError) as e:
-        problems = e.problems if isinstance(e, UserError) else [t("narrative_not_utf8")]
-        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative_file')}: {p}" for p in problems]
+    except UnicodeDecodeError:
+        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative_file')}: {t('narrative_not_utf8')}"]
+        return
+    except UserError as e:
+        st.session_state[state.EDIT_PROBLEMS] = [state.located(p, t("where_narrative_file")) for p in e.problems]
         return
     if _accept(restored):
         st.session_state[NARRATIVE_REVISION] = st.session_state.get(NARRATIVE_REVISION, 0) + 1

@@ -135,15 +135,17 @@ def edit(change, where: str = "") -> bool:
         change(data)
         new = study_from_dict(data)
     except UserError as e:
-        st.session_state[EDIT_PROBLEMS] = _elsewhere(where) + [_located(p, where) for p in e.problems]
+        st.session_state[EDIT_PROBLEMS] = _elsewhere(where) + [located(p, where) for p in e.problems]
         return False
     st.session_state[STUDY] = new
     st.session_state[EDIT_PROBLEMS] = _elsewhere(where)
     return True
 
 
-def _located(problem: Problem, where: str) -> str:
-    return f"{where}: {problem}" if where else str(problem)
+def located(problem: Problem, where: str) -> str:
+    """The problem in the study's language, after the place of the app it was made in."""
+    text = problem.text(language())
+    return f"{where}: {text}" if where else text
 
 
 def _elsewhere(where: str) -> list[str]:
@@ -159,7 +161,7 @@ def load_study_file(content: bytes) -> bool:
         st.session_state[EDIT_PROBLEMS] = [t("study_file_not_utf8")]
         return False
     except UserError as e:
-        st.session_state[EDIT_PROBLEMS] = [f"{t('where_study_file')}: {p}" for p in e.problems]
+        st.session_state[EDIT_PROBLEMS] = [located(p, t("where_study_file")) for p in e.problems]
         return False
     return True
 
@@ -172,7 +174,7 @@ def read_dataset(content: bytes, filename: str, sheet: str | None = None) -> Dat
     whose first sheet has no data opens on the first sheet that has."""
     try:
         frame = read_table(content, filename, sheet=sheet, max_bytes=MAX_UPLOAD_BYTES)
-        empty = None if len(frame) else UserError("the first sheet has no data rows")
+        empty = None if len(frame) else UserError(Problem.of("first_sheet_no_rows"))
     except UserError as e:
         frame, empty = None, e
     if empty and sheet is None:
@@ -199,8 +201,8 @@ def next_filled_sheet(content: bytes, filename: str) -> tuple[str, pd.DataFrame]
         except UserError:
             continue
         if len(frame):
-            frame.attrs.setdefault("problems", []).append(Problem(
-                t("first_sheet_empty", first=sheets[0], sheet=name), severity="warning"))
+            frame.attrs.setdefault("problems", []).append(
+                Problem.of("first_sheet_empty", severity="warning", first=sheets[0], sheet=name))
             return name, frame
     return None
 
@@ -316,7 +318,7 @@ def _as_user_error(error: Exception) -> UserError:
     if isinstance(error, UserError):
         return error
     logging.getLogger(__name__).error("the analysis failed", exc_info=error)
-    return UserError(t("unexpected", error=f"{type(error).__name__}: {error}"))
+    return UserError(Problem.of("analysis_stopped", error=f"{type(error).__name__}: {error}"))
 
 
 def current_run() -> Run | None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.coupling import FORMULAS
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.methods import METHODS
 from analysis.sections import ON_COUPLING
 from analysis.study import TABLE1_LEVELS, Coupling, Index, Model, dumps
@@ -82,7 +82,7 @@ def indices_section(frame: pd.DataFrame) -> None:
 
     def add(data: dict) -> None:
         if not free:
-            raise UserError(t("no_free_column"))
+            raise UserError(Problem.of("no_free_column"))
         first = {"column": free[0], "label": free[0], "direction": guess_direction(free[0])}
         data["indices"].append({"name": f"index{n}", "label": t("new_index", n=n),
                                 "dimensions": [{"name": t("new_dimension"), "indicators": [first]}]})
@@ -253,7 +253,7 @@ def _write_equation(k: int, text_of) -> None:
     try:
         text = text_of()
     except UserError as e:
-        st.session_state[state.EDIT_PROBLEMS] = [f"{t('equation_n', n=k + 1)}: {p}" for p in e.problems]
+        st.session_state[state.EDIT_PROBLEMS] = [state.located(p, t("equation_n", n=k + 1)) for p in e.problems]
         return
     if state.edit(lambda d: set_equation(d["model"], k, text), t("equation_n", n=k + 1)):
         st.session_state[_equation_revision(k)] = st.session_state.get(_equation_revision(k), 0) + 1

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 
 FOLDER_VARIABLE = "CCD_WORKSPACE"  # a folder; the workspace file is FILE_NAME inside it
 DEFAULT_FOLDER = Path.home() / ".local" / "share" / "coupling-coordination"
@@ -63,15 +63,15 @@ class Workspace:
 
     def __init__(self, path: Path | None = None):
         self.path = Path(path or default_path())
-        self.notice = ""  # set when a damaged file was moved aside
+        self.notice: Problem | None = None  # set when a damaged file was moved aside
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._execute_script(SCHEMA)
         except sqlite3.DatabaseError as e:
             self._set_aside(e)
         except OSError as e:
-            raise UserError(f"the workspace folder {self.path.parent} cannot be used ({e.strerror or e}); set "
-                            f"{FOLDER_VARIABLE} to a writable folder. Work in this tab is not saved.") from None
+            raise UserError(Problem.of("workspace_folder_unusable", folder=self.path.parent, reason=e.strerror or str(e),
+                                       variable=FOLDER_VARIABLE)) from None
 
     @contextmanager
     def _connect(self):
@@ -93,8 +93,7 @@ class Workspace:
         kept = self.path.with_name(f"{self.path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
         self.path.replace(kept)
         self._execute_script(SCHEMA)
-        self.notice = (f"The workspace file could not be read ({error}); it was kept as {kept} and a new workspace "
-                       "was started. Studies saved before are in the kept file.")
+        self.notice = Problem.of("workspace_damaged", severity="warning", error=str(error), kept=kept)
 
     def save(self, saved: Saved) -> None:
         """Store a study's texts, and its data file and base map once per content hash."""
