@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError
 
-from analysis.errors import Problem, UserError
+from analysis.errors import Invalid, Problem, UserError, Word
 from analysis.estimation import critical_value
 from analysis.formula import parse_term
 from analysis.methods import METHODS
@@ -30,17 +30,8 @@ CITATION_STYLES = ("apa", "harvard", "numeric", "gb7714")
 
 def _property(text: str) -> str:
     if len(text) > WORD_PROPERTY:
-        raise _Invalid(Problem.of("word_property_too_long", length=len(text), limit=WORD_PROPERTY))
+        raise Invalid.of("word_property_too_long", length=len(text), limit=WORD_PROPERTY)
     return text
-
-
-class _Invalid(ValueError):
-    """A validator's problem: pydantic keeps the exception (the error's ctx "error"), so the schema's message can
-    print the problem in the reader's language, at the key pydantic reports."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 Paragraphs = Annotated[StrictStr, AfterValidator(lambda text: printable(clean_text(text)))]
@@ -100,9 +91,9 @@ def loads(text: str | bytes) -> Narrative:
     try:
         narrative = Narrative.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as e:
-        raise UserError(Problem.of("narrative_not_toml", error=str(e))) from None
+        raise UserError(Problem.of("not_valid_toml", what=Word("narrative_file"), reason=str(e))) from None
     except RecursionError:
-        raise UserError(Problem.of("narrative_too_deep")) from None
+        raise UserError(Problem.of("nested_too_deeply", what=Word("narrative_file"))) from None
     except ValidationError as e:
         raise UserError(schema_problems(e, Narrative)) from None
     if narrative.bibliography.strip():  # read now, so that a bad entry is named when the narrative is loaded

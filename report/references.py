@@ -119,7 +119,7 @@ def read_library(data: bytes, filename: str = "") -> Library:
 
 def named(filename: str) -> str:
     """The file's name as messages print it: its own, or "the reference file" in the reader's language."""
-    return filename or Word("reference_file")
+    return filename or Word("unnamed_reference_file")
 
 
 @dataclass(frozen=True)

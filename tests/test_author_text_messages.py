@@ -124,7 +124,7 @@ def test_a_bad_reference_file_in_the_narrative_is_named_as_the_file_it_came_from
 @pytest.mark.parametrize("text, english, chinese", [
     ('title = "unclosed', "the narrative file is not valid TOML: ", "正文文件不是有效的TOML："),
     ("a = " + "[" * 3000 + "]" * 3000, "the narrative file nests tables or arrays too deeply to be read",
-     "正文文件中的表或数组嵌套过深，无法读取"),
+     "正文文件中表或数组的嵌套层数过深，无法读取"),
 ])
 def test_a_narrative_file_that_cannot_be_read_is_named_in_chinese(text, english, chinese):
     (problem,) = problems(loads, text)
