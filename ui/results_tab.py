@@ -70,7 +70,7 @@ def render(result: state.Run | None) -> None:
     render_diagnostics(result.results.diagnostics)
     if result.results.warnings:
         with st.expander(t("analysis_warnings", n=len(result.results.warnings)), icon=":material/info:"):
-            st.markdown(bullets(result.results.warnings))
+            st.markdown(bullets(p.text(language()) for p in result.results.warnings))
 
 
 def _table(rep, block) -> None:
