@@ -25,6 +25,13 @@ class More(int):
     """The last item of a listed field: how many names were left out, printed as " and 3 more"."""
 
 
+class Reasons(tuple):
+    """Problems that are why something failed (a field value, or a run's failure), printed in the reader's language."""
+
+    def text(self, language: str = "en") -> str:
+        return words("messages", language)["reasons_separator"].join(problem.text(language) for problem in self)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the user's input, located as precisely as we know."""
@@ -61,11 +68,18 @@ class Problem:
 
 def said(code: str, language: str, fields: dict) -> str:
     """Message `code` in the language: Word fields, the separators of tuple fields and {placeholders} naming other
-    entries come from the catalogue."""
+    entries come from the catalogue; Reasons fields print their problems in the language."""
     catalogue = words("messages", language)
-    filled = {name: catalogue[value] if isinstance(value, Word) else _listed(value, catalogue)
-              if isinstance(value, tuple) else value for name, value in fields.items()}
+    filled = {name: _filled(value, language, catalogue) for name, value in fields.items()}
     return catalogue[code].format_map(_Entries(filled, catalogue))
+
+
+def _filled(value, language: str, catalogue):
+    if isinstance(value, Word):
+        return catalogue[value]
+    if isinstance(value, Reasons):
+        return value.text(language)
+    return _listed(value, catalogue) if isinstance(value, tuple) else value
 
 
 def _listed(items: tuple, catalogue) -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, UserError
+from .catalogue import words
+from .errors import Problem, Reasons, UserError, Word
 from .formula import Term, parse_term
 from .linear_system import Layout, LinearSystem, SingularSigma, first_dependent_column
 from .methods import METHOD_NAMES, METHODS
@@ -39,13 +40,18 @@ _COVARIANCE_TEXT = {
 
 @dataclass(frozen=True)
 class TestResult:
-    """A test statistic with its degrees of freedom and p-value; None where there is nothing to test (note says why)."""
+    """A test statistic with its degrees of freedom and p-value; None where there is nothing to test (reason says
+    why)."""
 
     statistic: float | None
     df: int
     p_value: float | None
-    note: str = ""
+    reason: str = ""  # why there is nothing to test: a message id of locales/messages.toml
     df_denom: int | None = None  # the second degrees of freedom of an F test
+
+    def note(self, language: str = "en") -> str:
+        """Why there is nothing to test, in the language; empty for a test that was made."""
+        return words("messages", language)[self.reason] if self.reason else ""
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,11 @@ def model_variables(equations, endogenous=(), exogenous=()) -> tuple[list[Term],
     """(endogenous, exogenous) terms by reg3's rules, each in order of first appearance."""
     declared_endog, declared_exog = _terms(endogenous, "model.endogenous"), _terms(exogenous, "model.exogenous")
     used = {t for eq in equations for t in (eq.dependent, *eq.regressors)}
-    problems = [Problem(f"{t.name} is declared endogenous but appears in no equation", key="model.endogenous")
+    problems = [Problem.of("declared_endogenous_unused", key="model.endogenous", term=t.name)
                 for t in declared_endog if t not in used]
     endog = list(dict.fromkeys([eq.dependent for eq in equations] + declared_endog))
-    problems += [Problem(f"{t.name} is declared exogenous but is endogenous (a dependent or declared endogenous)",
-                         key="model.exogenous") for t in declared_exog if t in endog]
+    problems += [Problem.of("declared_exogenous_endogenous", key="model.exogenous", term=t.name)
+                 for t in declared_exog if t in endog]
     if problems:
         raise UserError(problems)
     appearing = [t for eq in equations for t in eq.regressors if t not in endog]
@@ -130,15 +136,14 @@ def check_identification(equations, endogenous=(), exogenous=()) -> None:
     """Order condition per equation: as many excluded exogenous variables as endogenous regressors."""
     endog, exog = model_variables(equations, endogenous, exogenous)
     problems = []
-    for eq in equations:
+    for k, eq in enumerate(equations):
         rhs_endog = [t.name for t in eq.regressors if t in endog]
         excluded = [t.name for t in exog if t not in eq.regressors] + ([] if eq.intercept else [CONSTANT])
         if len(rhs_endog) > len(excluded):
-            problems.append(Problem(
-                f"equation '{eq.name}' is not identified (order condition): {len(rhs_endog)} endogenous "
-                f"regressor(s) ({', '.join(rhs_endog)}) but only {len(excluded)} exogenous variable(s) of the "
-                f"system left out of it ({', '.join(excluded) or 'none'}); declare more exogenous variables "
-                f"or drop an endogenous regressor", key="model.equations"))
+            problems.append(Problem.of(
+                "order_condition", key=f"model.equations[{k}]", equation=eq.name, count=len(rhs_endog),
+                regressors=tuple(rhs_endog), available=len(excluded),
+                excluded=tuple(excluded) if excluded else Word("no_variables")))
     if problems:
         raise UserError(problems)
 
@@ -150,20 +155,19 @@ def term_values(frame: pd.DataFrame, term: Term) -> pd.Series:
 
 def _values(frame: pd.DataFrame, term: Term) -> np.ndarray:
     if term.column not in frame.columns:
-        raise UserError(Problem(f"the model uses {term.name}, but the data has no such column", column=term.column))
+        raise UserError(Problem.of("model_column_missing", column=term.column, term=term.name))
     column = frame[term.column]
     if not pd.api.types.is_numeric_dtype(column):
-        raise UserError(Problem(f"{term.name}: a model variable must be numeric", column=term.column))
+        raise UserError(Problem.of("model_variable_not_numeric", column=term.column, term=term.name))
     values = column.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
     if term.transform == "ln":
         bad |= values <= 0
     if bad.any():
         positions = np.flatnonzero(bad)
-        what = "missing or non-positive values under ln()" if term.transform else "missing or infinite values"
         row = _excel_row(frame, positions[0])
-        raise UserError(Problem(f"{term.name} has {len(positions)} {what} (first in row {row})",
-                                column=term.column, row=row))
+        raise UserError(Problem.of("model_values_not_positive" if term.transform else "model_values_missing",
+                                   column=term.column, row=row, term=term.name, count=len(positions), first=row))
     return np.log(values) if term.transform == "ln" else values
 
 
@@ -273,18 +277,17 @@ def _check_rows(nobs: int, equations, instruments: int) -> None:
     largest = max(sizes, key=sizes.get)
     if nobs > max(instruments, sizes[largest]):
         return
+    rows = {"count": nobs, "rows": Word("rows_one" if nobs == 1 else "rows_many")}
     if instruments >= sizes[largest]:
-        need = f"more rows than the {instruments} instruments (the exogenous variables of the system and the constant)"
-    else:
-        need = f"more rows than the {sizes[largest]} coefficients of equation '{largest}'"
-    raise UserError(f"insufficient observations: {nobs} row{'s' if nobs != 1 else ''}, and the system needs {need}")
+        raise UserError(Problem.of("too_few_rows_for_instruments", instruments=instruments, **rows))
+    raise UserError(Problem.of("too_few_rows_for_coefficients", coefficients=sizes[largest], equation=largest, **rows))
 
 
 def _check_dependent(eq, y: np.ndarray) -> None:
     """A constant dependent leaves nothing to explain (and R² would divide by zero)."""
     if y.max() == y.min():
-        raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: its dependent {eq.dependent.name} takes "
-                                f"the value {y[0]:g} in every row", column=eq.dependent.column))
+        raise UserError(Problem.of("dependent_constant", column=eq.dependent.column, equation=eq.name,
+                                   dependent=eq.dependent.name, value=float(y[0])))
 
 
 def _check_collinearity(system: LinearSystem, specs, columns: list[str], instrumented: bool) -> None:
@@ -296,40 +299,39 @@ def _check_collinearity(system: LinearSystem, specs, columns: list[str], instrum
         found = first_dependent_column(system.r[:, order], nobs)
         return None if found is None else columns[order[found]]
 
-    for eq, cols in zip(specs, layout.regressors):
-        collinear = first(list(cols)) if cols else None
-        if not cols or collinear:
-            what = (f"{collinear} is a linear combination of the other regressors and the intercept" if collinear
-                    else "it has no regressors")
-            raise UserError(Problem(f"equation '{eq.name}' cannot be estimated: {what}", key="model.equations"))
+    for k, (eq, cols) in enumerate(zip(specs, layout.regressors)):
+        if not cols:
+            raise UserError(Problem.of("equation_without_regressors", key=f"model.equations[{k}]", equation=eq.name))
+        collinear = first(list(cols))
+        if collinear:
+            raise UserError(Problem.of("regressor_collinear", key=f"model.equations[{k}]", equation=eq.name,
+                                       term=collinear))
     if instrumented:
         collinear = first(list(layout.instruments))
         if collinear:
-            raise UserError(Problem(f"the exogenous variables of the system are perfectly collinear: {collinear} is "
-                                    "a linear combination of the others and the constant", key="model.exogenous"))
-    for eq, cols, x, xhat, inst in zip(specs, layout.regressors, system.x, system.xhat, layout.instrumented):
+            raise UserError(Problem.of("exogenous_collinear", key="model.exogenous", term=collinear))
+    for k, (eq, cols, x, xhat, inst) in enumerate(zip(specs, layout.regressors, system.x, system.xhat,
+                                                      layout.instrumented)):
         if not inst:
             continue
         order = sorted(range(len(cols)), key=lambda j: cols[j] != layout.constant)
         found = first_dependent_column(xhat[:, order], nobs, reference=x[:, order])
         if found is not None:
-            raise UserError(Problem(f"equation '{eq.name}' is not identified in this sample (rank condition): the "
-                                    f"exogenous variables do not move {columns[cols[order[found]]]} apart from the "
-                                    "other regressors", key="model.equations"))
+            raise UserError(Problem.of("rank_condition", key=f"model.equations[{k}]", equation=eq.name,
+                                       term=columns[cols[order[found]]]))
 
 
 def _clusters(frame: pd.DataFrame, covariance: str, clusters: pd.Series | None) -> np.ndarray | None:
     if covariance != "clustered":
         return None
     if clusters is None:
-        raise UserError(Problem("clustered covariance needs the entity of every row (panel.entity)", key="panel.entity"))
+        raise UserError(Problem.of("clusters_need_entity", key="panel.entity"))
     aligned = clusters.reindex(frame.index)
     if aligned.isna().any():
-        raise UserError(Problem("some rows have no entity for the clustered covariance", column=clusters.name))
+        raise UserError(Problem.of("clusters_entity_missing", column=clusters.name))
     codes, uniques = pd.factorize(aligned)
-    if len(uniques) < 2:
-        raise UserError(Problem(f"clustered covariance needs at least two entities; this sample has only "
-                                f"{uniques[0] if len(uniques) else 'none'}", column=clusters.name))
+    if len(uniques) < 2:  # the sample has rows: _check_rows refused an empty one
+        raise UserError(Problem.of("clusters_too_few", column=clusters.name, entity=uniques[0]))
     return codes
 
 
@@ -353,10 +355,10 @@ def estimate_system(frame: pd.DataFrame | ModelData, equations, method, endogeno
                     clusters: pd.Series | None = None) -> SystemFit:
     """Estimate the system by ols, 2sls, 3sls or i3sls with reg3's instruments and small-sample conventions."""
     if method not in METHODS:
-        raise UserError(Problem(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}", key="model.methods"))
+        raise UserError(Problem.of("unknown_method", key="model.methods", method=method, methods=METHOD_NAMES))
     if covariance not in COVARIANCES:
-        raise UserError(Problem(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}",
-                                key="model.covariance"))
+        raise UserError(Problem.of("unknown_covariance", key="model.covariance", covariance=covariance,
+                                   covariances=COVARIANCES))
     source = frame if isinstance(frame, ModelData) else ModelData(frame)
     design = _design(source, equations, endogenous, exogenous, instrumented=method != "ols")
     groups = _clusters(source.frame, covariance, clusters)
@@ -365,8 +367,8 @@ def estimate_system(frame: pd.DataFrame | ModelData, equations, method, endogeno
         estimate = design.system.fit(gls=method in ("3sls", "i3sls"), iterate=method == "i3sls",
                                      covariance=covariance, small=small, clusters=groups)
     except SingularSigma as e:
-        raise UserError(f"{METHODS[method].label} cannot weight the equations: {e}; 3SLS needs residuals that are "
-                        "not perfectly correlated across equations (drop or respecify one of them)") from None
+        raise UserError(Problem.of("cannot_weight_equations", method=METHODS[method].label,
+                                   reason=Reasons((e.problem,)))) from None
     nobs, sizes = design.system.nobs, design.system.sizes
     std_errors = np.sqrt(np.diag(estimate.cov))
     statistics = estimate.params / std_errors
@@ -408,8 +410,8 @@ def _number(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def _test(statistic, df, p_value, note: str = "", df_denom: int | None = None) -> TestResult:
-    return TestResult(_number(statistic), int(df), _number(p_value), note, df_denom)
+def _test(statistic, df, p_value, reason: str = "", df_denom: int | None = None) -> TestResult:
+    return TestResult(_number(statistic), int(df), _number(p_value), reason, df_denom)
 
 
 def _chi2_test(statistic: float, df: int) -> TestResult:
@@ -436,7 +438,7 @@ def _single_equation_tests(design: _Design, two_sls: np.ndarray) -> tuple[list, 
                                                                     df_denom=df_denom), _number(partial)))
         over = instruments - len(eq.coefficients)
         sargan.append((eq.name, _chi2_test(sargan_statistics[i], over) if over > 0 else
-                       _test(np.nan, 0, np.nan, note="exactly identified: nothing to test")))
+                       _test(np.nan, 0, np.nan, "test_exactly_identified")))
     return first_stage, sargan
 
 
@@ -456,9 +458,9 @@ def _hausman(two, three) -> TestResult:
     kept = eigenvalues > RANK_TOLERANCE
     rank = int(kept.sum())
     if eigenvalues.min() < -RANK_TOLERANCE:
-        return _test(np.nan, rank, np.nan, note="the covariance difference is not positive semi-definite: no test")
+        return _test(np.nan, rank, np.nan, "test_covariance_indefinite")
     if rank == 0:
-        return _test(np.nan, 0, np.nan, note="3SLS and 2SLS coincide (no overidentified equation or no cross-equation gain): nothing to test")
+        return _test(np.nan, 0, np.nan, "test_estimators_coincide")
     projected = vectors[:, kept].T @ difference  # generalised inverse over the kept eigenvectors
     return _chi2_test(float(projected @ (projected / eigenvalues[kept])), rank)
 
@@ -468,7 +470,7 @@ def _system_sargan(design: _Design, two, three) -> TestResult:
     system = design.system
     df = len(system.sizes) * len(system.layout.instruments) - int(system.sizes.sum())
     if df == 0:
-        return _test(np.nan, 0, np.nan, note="every equation is exactly identified: nothing to test")
+        return _test(np.nan, 0, np.nan, "test_every_equation_exact")
     return _chi2_test(system.gls_criterion(three.params, system.sigma(two.params, small=False)), df)
 
 
@@ -481,8 +483,7 @@ def diagnostics(frame: pd.DataFrame | ModelData, equations, endogenous=(), exoge
     try:
         three = system.fit(gls=True, iterate=False, covariance="unadjusted", small=False)
     except SingularSigma as e:
-        raise UserError(f"no diagnostics: {e}; the system tests weight the equations by the inverse of that "
-                        "covariance") from None
+        raise UserError(Problem.of("diagnostics_cannot_weight", reason=Reasons((e.problem,)))) from None
     first_stage, sargan = _single_equation_tests(design, two.params)
     names = tuple(eq.name for eq in design.equations)
     correlation = _correlation(two.resid_cross, two.resid_mean, system.nobs)

@@ -476,7 +476,8 @@ def _coefficient_figure(figure_id: str, title: tuple[str, str], runs: list[Model
     data = coefficient_frame(fitted, series_of, study)
     chart = _coefficient_chart(data, list(dict.fromkeys(data["series"])), w)
     notes = [w["coefficients_note"].format(intervals=_interval_text(fitted, series_of, w))]
-    notes += [w["not_estimated"].format(series=series_of(r), error=r.error) for r in runs if r.fit is None]
+    notes += [w["not_estimated"].format(series=series_of(r), error=r.reason(study.document.language))
+              for r in runs if r.fit is None]
     return _figure(figure_id, title, chart, (*notes, *source_notes(results, study)), width="full")
 
 

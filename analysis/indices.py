@@ -22,7 +22,7 @@ class IndexResult:
     scores: pd.Series  # the index, same row index as the input frame
     dimensions: pd.DataFrame  # one column per dimension; they add up to the index
     convention: str  # for table notes
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
 def normalise(values: pd.DataFrame, directions: list[str]) -> pd.DataFrame:
@@ -48,13 +48,14 @@ def entropy_weights(z: np.ndarray, zero_handling: str = "zero", epsilon: float =
     return pd.DataFrame({"weight": divergence / divergence.sum(), "entropy": entropy, "divergence": divergence})
 
 
-def critic_weights(z: np.ndarray) -> pd.DataFrame:
-    """CRITIC (Diakoulaki et al. 1995): information = sd_j * sum_k (1 - r_jk), w = information / its sum."""
+def critic_weights(z: np.ndarray, index: str) -> pd.DataFrame:
+    """CRITIC (Diakoulaki et al. 1995): information = sd_j * sum_k (1 - r_jk), w = information / its sum; index names
+    the index where the weights are undefined."""
     sd = z.std(axis=0, ddof=1)  # ddof cancels in the weights
     conflict = (1 - np.atleast_2d(np.corrcoef(z, rowvar=False))).sum(axis=0)
     information = sd * conflict
     if information.sum() == 0:
-        raise UserError("CRITIC weights need at least two indicators that are not perfectly correlated")
+        raise UserError(Problem.of("critic_weights_undefined", index=index))
     return pd.DataFrame({"weight": information / information.sum(), "sd": sd, "conflict": conflict,
                          "information": information})
 
@@ -63,12 +64,12 @@ def _weights(z: np.ndarray, index: Index) -> pd.DataFrame:
     if index.method == "entropy":
         return entropy_weights(z, index.zero_handling, index.epsilon)
     if index.method == "critic":
-        return critic_weights(z)
+        return critic_weights(z, index.name)
     if index.method == "equal":
         return pd.DataFrame({"weight": np.full(z.shape[1], 1 / z.shape[1])})
     given = np.array([i.weight for _, i in index.indicators], dtype=float)
     if given.sum() == 0:
-        raise UserError(f"index {index.name}: the fixed weights are all 0")
+        raise UserError(Problem.of("fixed_weights_zero", index=index.name))
     return pd.DataFrame({"weight": given / given.sum()})
 
 
@@ -98,7 +99,7 @@ def yearly_means(frame: pd.DataFrame, period: str, columns: list[str]) -> pd.Dat
     """Mean of each index by period (Figure 1's data), periods in ascending order."""
     missing = [c for c in [period, *columns] if c not in frame.columns]
     if missing:
-        raise UserError([Problem("column not found in the data", column=c) for c in missing])
+        raise UserError([Problem.of("missing_column", column=c) for c in missing])
     return frame.groupby(period, sort=True)[columns].mean().reset_index()
 
 
@@ -112,24 +113,27 @@ def _describe(index: Index, weights: pd.DataFrame, period) -> pd.DataFrame:
 
 
 def _check(frame: pd.DataFrame, index: Index, columns: list[str], period: str | None) -> None:
-    where = f"index {index.name}"
-    problems = [Problem(f"{where}: indicator column not found in the data", column=c)
+    name = index.name
+    problems = [Problem.of("index_indicator_not_found", column=c, index=name)
                 for c in dict.fromkeys(columns) if c not in frame.columns]
-    problems += [Problem(f"{where}: indicator appears more than once", column=c)
+    problems += [Problem.of("index_indicator_repeated", column=c, index=name)
                  for c in sorted({c for c in columns if columns.count(c) > 1})]
-    names = [d.name for d in index.dimensions]
-    problems += [Problem(f"{where}: two dimensions are named {n}") for n in sorted({n for n in names if names.count(n) > 1})]
+    dimensions = [d.name for d in index.dimensions]
+    problems += [Problem.of("index_dimensions_same_name", index=name, dimension=d)
+                 for d in sorted({d for d in dimensions if dimensions.count(d) > 1})]
     if index.scope == "per_period" and (period is None or period not in frame.columns):
-        problems.append(Problem(f"{where}: scope 'per_period' needs the period column", column=period))
+        problems.append(Problem.of("index_per_period_needs_period", column=period, index=name))
     elif index.scope == "per_period" and frame[period].isna().any():
-        problems.append(Problem(f"{where}: {int(frame[period].isna().sum())} rows have no period", column=period))
+        problems.append(Problem.of("index_rows_without_period", column=period, index=name,
+                                   count=int(frame[period].isna().sum())))
     if problems:
         raise UserError(problems)
     for c in columns:
         if not pd.api.types.is_numeric_dtype(frame[c]):
-            problems.append(Problem(f"{where}: indicator is not numeric", column=c))
+            problems.append(Problem.of("index_indicator_not_numeric", column=c, index=name))
         elif frame[c].isna().any():
-            problems.append(Problem(f"{where}: {int(frame[c].isna().sum())} missing values; drop or fill those rows first", column=c))
+            problems.append(Problem.of("index_indicator_missing_values", column=c, index=name,
+                                       count=int(frame[c].isna().sum())))
     if problems:
         raise UserError(problems)
 
@@ -137,8 +141,7 @@ def _check(frame: pd.DataFrame, index: Index, columns: list[str], period: str | 
 def _check_not_constant(block: pd.DataFrame, columns: list[str], period) -> None:
     constant = [c for c in columns if block[c].max() == block[c].min()]
     if constant:
-        raise UserError([Problem("indicator is constant (max = min), so it cannot be normalised or weighted",
-                                 column=c, period=period) for c in constant])
+        raise UserError([Problem.of("index_indicator_constant", column=c, period=period) for c in constant])
 
 
 def _convention(index: Index, n: int, per_period: bool) -> str:
@@ -159,10 +162,10 @@ def _convention(index: Index, n: int, per_period: bool) -> str:
     return text + "score = sum of weight times normalised value."
 
 
-def _warnings(index: Index) -> tuple[str, ...]:
+def _warnings(index: Index) -> tuple[Problem, ...]:
     if index.method != "fixed":
         return ()
     total = sum(i.weight for _, i in index.indicators)
     if abs(total - 1) <= 1e-6:
         return ()
-    return (f"index {index.name}: the fixed weights sum to {total:g}, not 1; they were rescaled to sum to 1",)
+    return (Problem.of("fixed_weights_rescaled", severity="warning", index=index.name, total=total),)

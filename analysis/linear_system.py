@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import Problem
+
 ITERATION_LIMIT = 1000
 # Iterated 3SLS stops when the root mean square change of the coefficients falls below this fraction of the
 # root mean square of the 3SLS coefficients (floating-point noise is about 1e-12 of it).
@@ -46,7 +48,11 @@ class Estimate:
 
 
 class SingularSigma(Exception):
-    """The residual covariance that GLS would invert is singular; the message says where."""
+    """The residual covariance that GLS would invert is singular; its problem says where."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 def rank(matrix: np.ndarray, nobs: int) -> int:
@@ -98,7 +104,7 @@ class LinearSystem:
             sigma = self.sigma(params, small)
             return self._estimate(params, np.eye(len(self.sizes)), sigma, covariance, small, clusters)
         weighting = self.sigma(params, small)
-        self._check_sigma(weighting, "2SLS")
+        self._check_sigma(weighting)
         params = self._solve(np.linalg.inv(weighting))
         iterations, converged, stopped = None, True, ""
         if iterate:
@@ -107,7 +113,7 @@ class LinearSystem:
             while iterations < ITERATION_LIMIT:
                 sigma = self.sigma(params, small)
                 try:
-                    self._check_sigma(sigma, f"iteration {iterations}")
+                    self._check_sigma(sigma, iterations)
                 except SingularSigma as e:
                     stopped = str(e)
                     break
@@ -144,20 +150,23 @@ class LinearSystem:
             sigma = sigma * np.outer(scale, scale)
         return sigma
 
-    def _check_sigma(self, sigma: np.ndarray, when: str) -> None:
-        """GLS inverts Σ: say which residual is zero or which residuals move together, if it cannot."""
+    def _check_sigma(self, sigma: np.ndarray, iteration: int | None = None) -> None:
+        """GLS inverts Σ (from the 2SLS residuals, or those of an iteration): say which residual is zero or which
+        residuals move together, if it cannot."""
+        after = {"iteration": iteration} if iteration else {}
         sd = np.sqrt(np.diag(sigma))
         if (sd <= 0).any():
             name = self.layout.equations[int(np.flatnonzero(sd <= 0)[0])]
-            raise SingularSigma(f"the residuals of equation '{name}' are all zero after {when}")
+            raise SingularSigma(Problem.of("residuals_zero_iterated" if iteration else "residuals_zero", equation=name,
+                                           **after))
         correlation = sigma / np.outer(sd, sd)
         if np.linalg.eigvalsh(correlation)[0] > SINGULAR_CORRELATION:
             return
         pairs = np.abs(np.triu(correlation, 1))
         i, j = np.unravel_index(np.argmax(pairs), pairs.shape)
         names = self.layout.equations
-        raise SingularSigma(f"the residual covariance is singular after {when}: the residuals of equations "
-                            f"'{names[i]}' and '{names[j]}' correlate at {correlation[i, j]:.6f}")
+        raise SingularSigma(Problem.of("residuals_singular_iterated" if iteration else "residuals_singular",
+                                       first=names[i], second=names[j], correlation=float(correlation[i, j]), **after))
 
     def _estimate(self, params, weights, sigma, covariance, small, clusters) -> Estimate:
         """Coefficient covariance A^-1 B A^-1, A = X̂'(W ⊗ I)X̂, with B for the covariance type."""

@@ -7,7 +7,7 @@ from .chapter import run_chapter
 from .coupling import couple
 from .data import Panel
 from .describe import describe, variable_roles
-from .errors import Problem, UserError
+from .errors import Problem, Reasons, UserError
 from .estimation import ModelData, check_identification, diagnostics, estimate_system
 from .indices import IndexResult, compute_index, yearly_means
 from .methods import METHODS
@@ -18,12 +18,13 @@ from .study import Study
 def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None) -> Results:
     """Indices, coupling, the optional chapter, descriptive statistics and every model the study asks for.
 
+    progress(step, **fields) is told each step as it starts: an app word (locales/app.toml) and its fields.
     boundary: an uploaded GeoJSON for [spatial], instead of the file the study names."""
-    step = progress or (lambda message: None)
+    step = progress or (lambda name, **fields: None)
     keys = study.panel
     results = Results(
         data_source=study.data.source, synthetic=study.data.synthetic, panel_summary=PanelSummary.of(panel.summary()),
-        warnings=[str(p) for p in panel.problems])
+        warnings=list(panel.problems))
     frame, results.indices = indexed(study, panel, step)
     for result in results.indices.values():
         results.warnings += list(result.warnings)
@@ -31,14 +32,15 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
         results.index_means = yearly_means(frame, keys.time, [i.name for i in study.indices])
 
     if study.coupling:
-        step("Coupling coordination")
+        step("step_coupling")
         results.coupling = couple(frame, study.coupling, keys.entity, keys.time, keys.group, keys.group_order)
 
-    step("Spatial, inequality and dynamics chapter")
+    step("step_chapter")
     results.chapter = run_chapter(study, frame, results.coupling, results.indices, boundary)
     if results.chapter:
-        results.warnings += list(results.chapter.warnings)
-        results.warnings += [f"{section} not computed: {'; '.join(reasons)}"
+        results.warnings += _problems(results.chapter.warnings)
+        results.warnings += [Problem.of("section_not_computed", severity="warning", section=section,
+                                        reasons=Reasons(_problems(reasons)))
                              for section, reasons in results.chapter.problems.items()]
 
     if study.model:
@@ -46,12 +48,17 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
     return results
 
 
+def _problems(found) -> list[Problem]:
+    """The chapter's warnings or reasons as problems; one given as plain text is an English-only warning."""
+    return [p if isinstance(p, Problem) else Problem(p, severity="warning") for p in found]
+
+
 def indexed(study: Study, panel: Panel, progress=None) -> tuple[pd.DataFrame, dict[str, IndexResult]]:
     """The panel's rows with every index of the study added as a column (the model's data), and the indices."""
-    step = progress or (lambda message: None)
+    step = progress or (lambda name, **fields: None)
     frame, indices = panel.frame.copy(), {}
     for index in study.indices:
-        step(f"Index {index.name}")
+        step("step_index", index=index.name)
         indices[index.name] = compute_index(frame, index, study.panel.time)
         frame[index.name] = indices[index.name].scores
     return frame, indices
@@ -65,11 +72,10 @@ def _check_logged_indices(study: Study, frame) -> None:
         if term.transform == "ln" and term.column in names:
             bad = frame[frame[term.column] <= 0]
             for _, row in bad.head(3).iterrows():
-                problems.append(Problem(
-                    f"{term.name} is undefined: the index {term.column} is {row[term.column]:g} here (min-max "
-                    "normalisation puts the weakest observation at 0); use the index without ln()",
-                    column=term.column, entity=row[keys.entity] if keys.entity else None,
-                    period=row[keys.time] if keys.time else None))
+                problems.append(Problem.of(
+                    "log_of_index_not_positive", column=term.column, entity=row[keys.entity] if keys.entity else None,
+                    period=row[keys.time] if keys.time else None, term=term.name, index=term.column,
+                    value=float(row[term.column])))
     if problems:
         raise UserError(problems)
 
@@ -94,31 +100,33 @@ def _estimate(study: Study, frame, results: Results, step) -> None:
         try:
             system = estimate_system(data, eqs, method, model.endogenous, exogenous, model.covariance, clusters)
         except UserError as e:
-            return ModelRun(method, sample, tuple(dropped), error=str(e))
+            return ModelRun(method, sample, tuple(dropped), problems=Reasons(e.problems))
         return ModelRun(method, sample, tuple(dropped), fit=system)
 
     data = ModelData(frame)  # the model's columns computed once for every run
     for method in model.methods:
-        step(f"Main estimates: {METHODS[method].label}")
+        step("step_main", method=METHODS[method].label)
         results.main.append(fit(method, data))
     if results.main and not any(run.fit for run in results.main):
-        raise UserError([f"{METHODS[run.method].label}: {run.error}" for run in results.main])
+        raise UserError([Problem.of("method_failed", method=METHODS[run.method].label, reasons=run.problems)
+                         for run in results.main])
     if "ols" not in model.methods or len(model.methods) > 1:
-        step("Diagnostics")
+        step("step_diagnostics")
         try:
             results.diagnostics = diagnostics(data, equations, model.endogenous, model.exogenous)
         except UserError as e:
-            results.warnings.append(f"diagnostics not computed: {e}")
+            results.warnings.append(Problem.of("diagnostics_not_computed", severity="warning",
+                                               reasons=Reasons(e.problems)))
 
-    for drop in model.drops:
-        step(f"Robustness: without {', '.join(drop)}")
+    for number, drop in enumerate(model.drops, 1):
+        step("step_robustness", number=number, count=len(model.drops))
         exogenous = list(model.exogenous) + (list(drop) if model.robustness_instruments == "keep" else [])
         results.robustness.append(fit(model.robustness_method, data, [eq.without(set(drop)) for eq in equations],
                                       exogenous, dropped=drop))
 
     if model.heterogeneity:
         for group in group_names(frame, keys.group, keys.group_order):
-            step(f"By group: {group}")
+            step("step_group", group=group)
             sample = data.rows((frame[keys.group] == group).to_numpy())
             results.by_group.append(fit(model.heterogeneity_method, sample, sample=group))
 

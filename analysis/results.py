@@ -10,6 +10,7 @@ import orjson
 import pandas as pd
 
 from .coupling import CouplingResult
+from .errors import Problem, Reasons
 from .estimation import Diagnostics, SystemFit
 from .indices import IndexResult
 
@@ -25,7 +26,16 @@ class ModelRun:
     sample: object = None  # the group value of a run on one group's rows; None: every row
     dropped: tuple[str, ...] = ()  # regressors a robustness run leaves out
     fit: SystemFit | None = None
-    error: str | None = None
+    problems: Reasons = Reasons()  # why it could not be estimated
+
+    def reason(self, language: str = "en") -> str | None:
+        """Why the system could not be estimated, in the language; None when it was."""
+        return self.problems.text(language) if self.problems else None
+
+    @property
+    def error(self) -> str | None:
+        """Why it could not be estimated, in English (results.json)."""
+        return self.reason()
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class Results:
     data_source: str
     synthetic: bool
     panel_summary: PanelSummary
-    warnings: list[str]
+    warnings: list[Problem]  # severity "warning": the run went on
     indices: dict[str, IndexResult] = field(default_factory=dict)
     index_means: pd.DataFrame | None = None
     coupling: CouplingResult | None = None
@@ -79,7 +89,7 @@ class Results:
         """JSON-ready: models, weights, coupling, index means, descriptive statistics, diagnostics."""
         out = {
             "data": {"source": self.data_source, "synthetic": self.synthetic, "summary": _clean(asdict(self.panel_summary)),
-                     "warnings": self.warnings},
+                     "warnings": [str(w) for w in self.warnings]},
             "models": {role: [_run_dict(m) for m in getattr(self, role)] for role in ("main", "robustness", "by_group")},
             "weights": _records(pd.concat([r.weights for r in self.indices.values()]) if self.indices else None),
             "index_means": _records(self.index_means),

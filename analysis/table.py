@@ -192,18 +192,15 @@ class Table:
         object.__setattr__(self, "header", tuple(tuple(level) for level in self.header))
         object.__setattr__(self, "groups", tuple(self.groups))
         object.__setattr__(self, "notes", tuple(self.notes))
-        width = self.ncols
+        width = self.ncols  # the shape is the code's own doing, never the user's: asserted, not reported
         for level in self.header:
-            if sum(s.width for s in level) != width:
-                raise ValueError(f"{self.id}: a header level spans {sum(s.width for s in level)} columns, the table has {width}")
+            assert sum(s.width for s in level) == width, f"{self.id}: a header level spans another number of columns"
         for group in self.groups:
             for row in group.rows:
-                if len(row.cells) != width:
-                    raise ValueError(f"{self.id}: row '{row.label}' has {len(row.cells)} cells, the table has {width} columns")
+                assert len(row.cells) == width, f"{self.id}: row '{row.label}' has {len(row.cells)} cells, not {width}"
         if not self.numeric:
             object.__setattr__(self, "numeric", tuple(self._column_is_numeric(j) for j in range(width)))
-        elif len(self.numeric) != width:
-            raise ValueError(f"{self.id}: numeric flags for {len(self.numeric)} columns, the table has {width}")
+        assert len(self.numeric) == width, f"{self.id}: numeric flags for {len(self.numeric)} columns, not {width}"
 
     @property
     def ncols(self) -> int:

@@ -228,7 +228,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     groups.append(Group("", [Row(say("observations"), nobs, rule_above=True)]))
     for column, run in zip(header[-1], runs, strict=True):
         if run.error:
-            failures.append(say("failed", column=column.label, reason=run.error))
+            failures.append(say("failed", column=column.label, reason=run.reason(say.language)))
         elif not run.fit.converged:
             failures.append(say("not_converged", column=column.label, iterations=run.fit.iterations))
     notes = [significance_words(study, fmt, runs)] + _covariance_words(study, runs) + extra_notes + failures

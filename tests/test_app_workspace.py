@@ -106,7 +106,7 @@ def test_a_failed_estimation_is_cached_and_leaves_no_progress_line(counted_runs,
 
     def failing(study, panel, progress):
         counted_runs.append("failed")
-        progress("Table 7: I3SLS")
+        progress("step_main", method="I3SLS")
         raise error
     monkeypatch.setattr(state, "run", failing)
     show(app, "Study")

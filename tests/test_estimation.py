@@ -9,7 +9,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.estimation import (
     ModelData, check_identification, diagnostics, estimate_system, model_variables, term_values,
 )
@@ -328,9 +328,11 @@ def test_diagnostics_are_json_and_say_when_there_is_nothing_to_test(klein_diagno
     json.dumps(asdict(klein_diagnostics), allow_nan=False)
     frame = simulate_paper_system(np.random.default_rng(4), 200)
     exact = diagnostics(frame, [parse_equation("first: y1 ~ x1 + y2"), parse_equation("second: y2 ~ x3 + y1")])
-    assert [test.note for _, test in exact.sargan] == ["exactly identified: nothing to test"] * 2
+    assert [test.note() for _, test in exact.sargan] == ["exactly identified: nothing to test"] * 2
     assert exact.system_sargan.statistic is None and exact.system_sargan.df == 0
-    assert exact.hausman.statistic is None and "coincide" in exact.hausman.note
+    assert exact.system_sargan.note("zh") == "每个方程都恰好识别：无可检验"
+    assert exact.hausman.statistic is None and "coincide" in exact.hausman.note()
+    assert klein_diagnostics.hausman.note() == ""  # a test that was made needs no note
     json.dumps(asdict(exact), allow_nan=False)
 
 
@@ -637,9 +639,9 @@ def test_ols_needs_no_identified_system():
 def test_clustered_covariance_with_one_entity_is_a_user_error():
     frame = simulate_paper_system(np.random.default_rng(24), 40)
     one = pd.Series("Beijing", index=frame.index, name="province")
-    with pytest.raises(UserError, match="needs at least two entities; this sample has only Beijing") as error:
+    with pytest.raises(UserError, match="needs at least two entities; this sample has only one") as error:
         estimate_system(frame, PAPER_LIKE, "3sls", covariance="clustered", clusters=one)
-    assert error.value.problems[0].column == "province"
+    assert (error.value.problems[0].column, error.value.problems[0].entity) == ("province", "Beijing")
 
 
 def perfectly_correlated_system():
@@ -683,16 +685,17 @@ def test_iterated_3sls_stops_where_the_residual_covariance_turns_singular(klein_
     checked = []
     original = linear_system.LinearSystem._check_sigma
 
-    def singular_at_third_check(self, sigma, when):
-        checked.append(when)
+    def singular_at_third_check(self, sigma, iteration=None):
+        checked.append(iteration)
         if len(checked) == 3:
-            raise linear_system.SingularSigma(f"the residual covariance is singular after {when}")
-        original(self, sigma, when)
+            raise linear_system.SingularSigma(Problem.of("residuals_singular_iterated", iteration=iteration,
+                                                         first="a", second="b", correlation=1.0))
+        original(self, sigma, iteration)
 
     monkeypatch.setattr(linear_system.LinearSystem, "_check_sigma", singular_at_third_check)
     model = klein_study.model
     fit = estimate_system(klein_frame, model.parsed, "i3sls", model.endogenous, model.exogenous)
-    assert checked == ["2SLS", "iteration 1", "iteration 2"]
+    assert checked == [None, 1, 2]  # after 2SLS, then after each iteration
     assert not fit.converged and fit.iterations == 2
     assert "residual covariance is singular after iteration 2" in fit.note
     assert all(np.isfinite(t.std_error) for eq in fit.equations for t in eq.terms)

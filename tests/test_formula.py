@@ -56,7 +56,8 @@ def test_malformed_formulas_get_clear_messages(text, message):
     with pytest.raises(UserError, match=None) as info:
         parse_equation(text, "model.equations[0]")
     assert message in str(info.value)
-    assert str(info.value).startswith("model.equations[0]")
+    problem, = info.value.problems
+    assert problem.key == "model.equations[0]" and problem.code  # located, and in the catalogue
 
 
 def test_parse_term():

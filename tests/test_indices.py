@@ -156,7 +156,7 @@ def test_equal_and_fixed_weights(panel):
     np.testing.assert_allclose(equal.weights["weight"], 0.2)
     fixed = compute_index(panel, make_index(COLUMNS, DIRECTIONS, "fixed", weights=[2, 1, 1, 0, 4]), "year")
     np.testing.assert_allclose(fixed.weights["weight"], [0.25, 0.125, 0.125, 0, 0.5])
-    assert fixed.warnings and "sum to 8" in fixed.warnings[0]
+    assert fixed.warnings and "sum to 8" in str(fixed.warnings[0]) and fixed.warnings[0].severity == "warning"
     exact = compute_index(panel, make_index(COLUMNS, DIRECTIONS, "fixed", weights=[0.2, 0.1, 0.1, 0.1, 0.5]), "year")
     assert exact.warnings == ()
     z = normalise(panel[COLUMNS], DIRECTIONS)

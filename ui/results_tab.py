@@ -13,7 +13,7 @@ from report.html import TABLE_CSS, table_html
 
 from . import state
 from .notices import bullets, plain
-from .text import described, t
+from .text import described, language, t
 
 INFERENCE = ("se", "t", "ci")
 NUMBER_CSS = (".table-number { text-align: center; font-family: 'Times New Roman', serif; font-weight: bold; "
@@ -70,7 +70,7 @@ def render(result: state.Run | None) -> None:
     render_diagnostics(result.results.diagnostics)
     if result.results.warnings:
         with st.expander(t("analysis_warnings", n=len(result.results.warnings)), icon=":material/info:"):
-            st.markdown(bullets(result.results.warnings))
+            st.markdown(bullets(p.text(language()) for p in result.results.warnings))
 
 
 def _table(rep, block) -> None:
@@ -139,4 +139,4 @@ def render_diagnostics(diagnostics: Diagnostics | None) -> None:
 
 def _tests(tests: dict[str, TestResult]) -> pd.DataFrame:
     return pd.DataFrame([{t("test"): name, t("statistic"): test.statistic, "df": test.df, "p": test.p_value,
-                          t("note"): test.note} for name, test in tests.items()])
+                          t("note"): test.note(language())} for name, test in tests.items()])

@@ -296,7 +296,7 @@ def _results(data_key: str, study_key: str, _study: Study, _panel: Panel) -> Res
     # The step line lives inside the cached call and is cleared at its end, so a cache hit replays nothing visible.
     step = st.empty()
     try:
-        return run(_study, _panel, lambda message: step.caption(t("estimating_step", step=message)))
+        return run(_study, _panel, lambda name, **fields: step.caption(t("estimating_step", step=t(name, **fields))))
     except Exception as e:  # noqa: BLE001 - a failure of any kind is shown and cached, never a traceback
         return tuple(_as_user_error(e).problems)
     finally:
