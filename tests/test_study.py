@@ -45,7 +45,7 @@ def messages(text):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('[model]\nequations = ["y ~ "]', "key 'model.equations'"),
+    ('[model]\nequations = ["y ~ "]', "key 'model.equations[0]'"),
     ('[model]\nequationz = ["y ~ x"]', "unknown key; did you mean 'equations'? (key 'model.equationz')"),
     ('[model]\nequations = ["y ~ x"]\nmethods = ["gmm"]', "key 'model.methods[0]'"),
     ('[tables]\ndecimals = "three"', "key 'tables.decimals'"),
