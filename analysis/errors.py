@@ -59,11 +59,12 @@ class Problem:
         return self.text("en")
 
 
-def said(code: str, language: str, fields: dict) -> str:
-    """Message `code` in the language: Word fields, the separators of tuple fields and {placeholders} naming other
-    entries come from the catalogue."""
-    catalogue = words("messages", language)
-    filled = {name: catalogue[value] if isinstance(value, Word) else _listed(value, catalogue)
+def said(code: str, language: str, fields: dict, domain: str = "messages") -> str:
+    """Entry `code` of the domain's catalogue in the language: Word fields and {placeholders} naming other entries
+    come from that catalogue, the separators of tuple fields from the messages'."""
+    catalogue = words(domain, language)
+    separators = words("messages", language)
+    filled = {name: catalogue[value] if isinstance(value, Word) else _listed(value, separators)
               if isinstance(value, tuple) else value for name, value in fields.items()}
     return catalogue[code].format_map(_Entries(filled, catalogue))
 
