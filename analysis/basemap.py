@@ -46,6 +46,7 @@ class BaseMap:
     file: str  # the author's file name; "" for the shipped outline
     standard: bool  # the author declared it the map to print (study.map.base)
     upload: str = ""  # an upload's content hash and name field, under which figures drawn on it are kept
+    warnings: tuple[Problem, ...] = ()  # why the map stands in for an upload that does not fit (drawn_map)
 
     def match(self, entities: list) -> tuple[dict, list]:
         """Entity -> feature key for every entity that names exactly one feature, and the entities that name none
@@ -224,6 +225,24 @@ def base_map_names(base: BaseMap, entities: list) -> dict:
                                    file=base.file, found=len(found), total=len(entities), missing=_listed(missing),
                                    examples=tuple(t for t in base.titles[:MESSAGE_NAMES] if t)))
     return found
+
+
+def drawn_map(upload: BaseMap, study: Study, entities: list) -> BaseMap:
+    """The map an uploaded base map draws the entities on: the upload when it names at least half of them, else the
+    study's map carrying a warning that names those the upload lacks (the maps' notes print it)."""
+    found, missing = upload.match(entities)
+    if len(found) >= len(entities) / 2:
+        return upload
+    warning = Problem.of("base_map_not_used", severity="warning", key="map.base", file=upload.file, found=len(found),
+                         total=len(entities), missing=_listed(missing))
+    return _standing_in(study_map(study), warning, upload.upload)
+
+
+@lru_cache(maxsize=MAPS_KEPT)
+def _standing_in(base: BaseMap, warning: Problem, upload: str) -> BaseMap:
+    """The map drawn instead of an upload, kept under the upload's key (the same upload and entities give the same
+    map, whose layout is then reused)."""
+    return replace(base, warnings=(warning,), upload=upload)
 
 
 def _listed(names: list) -> tuple:

@@ -394,15 +394,17 @@ def unmatched_notes(study: Study, entities: pd.Series, matched: dict) -> list[st
 
 
 def map_notes(base: BaseMap, study: Study) -> list[str]:
-    """Where the boundaries come from, whether the map may be printed as it stands, and how it is projected."""
+    """Why an uploaded map was not used, where the boundaries come from, whether the map may be printed as it stands,
+    and how it is projected."""
     w = words_of(study)
+    unused = [p.text(study.document.language, located=False) for p in base.warnings]
     if base.standard:
         notes = [w["base_map"].format(file=text(base.file)),
                  w["approval"].format(approval=text(study.map.approval)) if study.map.approval else w["no_approval"]]
     else:
         notes = [w["schematic"], w["boundary_file"].format(file=text(base.file)) if base.file else w["shipped_credit"]]
     projection = w["projection_china"] if base.is_china() else w["projection"]
-    return [*notes, projection]
+    return [*unused, *notes, projection]
 
 
 MAP_WIDTH = int(0.48 * WIDTH["full"])  # two panels side by side

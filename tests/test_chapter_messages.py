@@ -286,3 +286,25 @@ def test_chinese_figures_print_the_method_notes_in_chinese(chapter):
     for figure, printed in notes.items():
         assert not [n for n in printed if ENGLISH.search(n)], (figure, printed)
 
+
+def test_an_upload_that_no_longer_names_the_entities_is_replaced_with_a_warning_in_the_map_note(chapter):
+    study, coupled, _, _ = chapter
+    features = json.loads(spatial.SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))["features"]
+    renamed = [{**f, "properties": {"PROVINCE": f"Region {k}"}} for k, f in enumerate(features)]
+    data = json.dumps({"type": "FeatureCollection", "features": renamed}).encode()
+    upload = basemap.read_base_map("counties.geojson", data, "PROVINCE")
+    entities = coupled.by_entity["entity"].drop_duplicates().tolist()
+    drawn = basemap.drawn_map(upload, study, entities)
+    warning, = drawn.warnings
+    assert drawn.file == "" and drawn.upload == upload.upload and warning.severity == "warning"
+    assert basemap.drawn_map(upload, study, entities) is drawn  # the same map, so its layout is reused
+    assert str(warning).startswith("the uploaded base map counties.geojson names only 0 of the 30 entities, so the "
+                                   "maps are drawn without it; not found: Anhui, Beijing, ")
+    assert warning.text("zh", located=False).startswith("上传的底图counties.geojson只含30个个体中的0个，因此地图未使用该底图；"
+                                                        "未找到：Anhui、Beijing、")
+    results = SimpleNamespace(coupling=coupled, data_source="", synthetic=False, source_notes=lambda: [])
+    zh = chinese(study)
+    notes = F.d_map(results, zh, base_map=drawn).notes
+    assert warning.text("zh", located=False) in notes and words("figures", "zh")["schematic"] in notes
+    assert basemap.drawn_map(basemap.read_base_map("provinces.geojson", spatial.SHIPPED_BOUNDARIES.read_bytes()),
+                             study, entities).warnings == ()
