@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Problem, UserError
+from .errors import Joined, More, Problem, UserError
 from .spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES, name_keys
 from .study import Study
 
@@ -32,6 +32,7 @@ INSET_SCALE = 0.5  # the inset's scale as a share of the main map's
 SCALE_BAR_KM = (100, 200, 250, 500, 1000, 2000)
 SCALE_BAR_SHARE = 0.2  # of the panel's width, about
 MESSAGE_NAMES = 5  # feature names a message quotes
+MISSING_NAMES = 30  # entities a message lists as not found
 SIMPLIFY_PX = 0.25  # detail finer than this is not printed
 
 
@@ -45,6 +46,7 @@ class BaseMap:
     file: str  # the author's file name; "" for the shipped outline
     standard: bool  # the author declared it the map to print (study.map.base)
     upload: str = ""  # an upload's content hash and name field, under which figures drawn on it are kept
+    warnings: tuple[Problem, ...] = ()  # why the map stands in for an upload that does not fit (drawn_map)
 
     def match(self, entities: list) -> tuple[dict, list]:
         """Entity -> feature key for every entity that names exactly one feature, and the entities that name none
@@ -93,14 +95,14 @@ def _map_file(path: str, name_field: str, key: str) -> BaseMap:
     try:
         stamp = Path(path).stat()
     except OSError:
-        raise UserError(Problem(f"the base map file is not found: {path}", key=key)) from None
+        raise UserError(Problem.of("base_map_not_found", key=key, path=path)) from None
     return _read_path(path, stamp.st_mtime_ns, stamp.st_size, name_field, key, key == "map.base")
 
 
 @lru_cache(maxsize=MAPS_KEPT)
 def _read_path(path: str, _mtime: int, size: int, name_field: str, key: str, standard: bool) -> BaseMap:
     if size > MAX_BYTES:
-        raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key=key))
+        raise UserError(Problem.of("base_map_too_large", key=key, limit=MAX_BYTES // 2**20))
     file = Path(path)
     if file.suffix.lower() == ".shp":
         siblings = {part: file.with_suffix(f".{part}") for part in SHAPEFILE_PARTS}
@@ -118,10 +120,9 @@ def read_base_map(file_name: str, data: bytes, name_field: str = "") -> BaseMap:
     if any, .prj and .cpg). The app passes it to figures() instead of the file the study names; the same upload
     gives the same map, whose layout is then reused."""
     if len(data) > MAX_BYTES:
-        raise UserError(Problem(f"the base map file is larger than {MAX_BYTES // 2**20} MB", key="map.base"))
+        raise UserError(Problem.of("base_map_too_large", key="map.base", limit=MAX_BYTES // 2**20))
     if file_name.lower().endswith(".shp"):
-        raise UserError(Problem("a Shapefile is several files: upload the .shp zipped with its .shx and .dbf (and "
-                                ".prj, .cpg if any)", key="map.base"))
+        raise UserError(Problem.of("shapefile_not_zipped", key="map.base"))
     if file_name.lower().endswith(".zip"):
         features = _shapefile_features(_zipped_parts(file_name, data), "map.base")
     else:
@@ -138,13 +139,13 @@ def _zipped_parts(file_name: str, data: bytes) -> dict[str, bytes]:
             members = [m for m in archive.infolist() if Path(m.filename).suffix.lower()[1:] in SHAPEFILE_PARTS]
             shapes = [m.filename for m in members if m.filename.lower().endswith(".shp")]
             if len(shapes) > 1:
-                raise UserError(Problem(f"{file_name} holds {len(shapes)} Shapefiles ({', '.join(shapes)}); zip one",
-                                        key="map.base"))
+                raise UserError(Problem.of("zip_several_shapefiles", key="map.base", file=file_name,
+                                           count=len(shapes), names=tuple(shapes)))
             if sum(m.file_size for m in members) > MAX_BYTES:
-                raise UserError(Problem(f"{file_name} unpacks to more than {MAX_BYTES // 2**20} MB", key="map.base"))
+                raise UserError(Problem.of("zip_too_large", key="map.base", file=file_name, limit=MAX_BYTES // 2**20))
             return {Path(m.filename).suffix.lower()[1:]: archive.read(m) for m in members}
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise UserError(Problem(f"{file_name} is not a readable zip archive", key="map.base")) from None
+        raise UserError(Problem.of("zip_unreadable", key="map.base", file=file_name)) from None
 
 
 def _geojson_features(data: bytes, key: str) -> list[dict]:
@@ -153,18 +154,17 @@ def _geojson_features(data: bytes, key: str) -> list[dict]:
         if not isinstance(features, list) or not all(isinstance(f, dict) and "geometry" in f for f in features):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise UserError(Problem("the base map is not a GeoJSON FeatureCollection in UTF-8", key=key)) from None
+        raise UserError(Problem.of("base_map_not_geojson", key=key)) from None
     return features
 
 
 def _shapefile_features(parts: dict[str, bytes], key: str) -> list[dict]:
     import shapefile
-    missing = [s for s in ("shp", "dbf") if s not in parts]
+    missing = [f".{s}" for s in ("shp", "dbf") if s not in parts]
     if missing:
-        raise UserError(Problem(f"the Shapefile lacks its .{' and .'.join(missing)} file", key=key))
+        raise UserError(Problem.of("shapefile_lacks_parts", key=key, parts=Joined(missing)))
     if b"PROJCS" in parts.get("prj", b""):
-        raise UserError(Problem("the Shapefile is in projected coordinates; save it in longitude and latitude "
-                                "(a geographic system such as CGCS2000 or WGS 84)", key=key))
+        raise UserError(Problem.of("shapefile_projected", key=key))
     declared = parts.get("cpg", b"").decode("ascii", "ignore").strip()
     for encoding in dict.fromkeys([declared or "utf-8", "utf-8", "gb18030"]):
         try:
@@ -174,10 +174,10 @@ def _shapefile_features(parts: dict[str, bytes], key: str) -> list[dict]:
         except (UnicodeDecodeError, shapefile.dbfFileException) as error:
             if "decode" in str(error):  # text in another encoding: try the next
                 continue
-            raise UserError(Problem(f"the Shapefile cannot be read: {error}", key=key)) from None
+            raise UserError(Problem.of("shapefile_unreadable", key=key, error=str(error))) from None
         except Exception as error:  # pyshp raises its own and struct errors on a damaged file
-            raise UserError(Problem(f"the Shapefile cannot be read: {error}", key=key)) from None
-    raise UserError(Problem("the Shapefile's attributes are neither UTF-8 nor GB18030 text", key=key))
+            raise UserError(Problem.of("shapefile_unreadable", key=key, error=str(error))) from None
+    raise UserError(Problem.of("shapefile_encoding_unknown", key=key))
 
 
 def _base_map(features: list[dict], name_fields: tuple[str, ...], file: str, standard: bool, key: str) -> BaseMap:
@@ -186,18 +186,17 @@ def _base_map(features: list[dict], name_fields: tuple[str, ...], file: str, sta
         import shapely
         geometries = tuple(shapely.make_valid(shape(f["geometry"])) for f in features if f.get("geometry"))
     except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as error:
-        raise UserError(Problem(f"a base map geometry cannot be read: {error}", key=key)) from None
+        raise UserError(Problem.of("base_map_geometry_unreadable", key=key, error=str(error))) from None
     if not geometries:
-        raise UserError(Problem("the base map has no shapes", key=key))
+        raise UserError(Problem.of("base_map_empty", key=key))
     x0, y0, x1, y1 = shapely.total_bounds(np.array(geometries, dtype=object))
     if x0 < -180 or x1 > 360 or y0 < -90 or y1 > 90:
-        raise UserError(Problem("the base map's coordinates are not longitude and latitude in degrees "
-                                f"(they span x {x0:g} to {x1:g}, y {y0:g} to {y1:g})", key=key))
+        raise UserError(Problem.of("base_map_not_lonlat", key=key, x0=x0, x1=x1, y0=y0, y1=y1))
     properties = [f.get("properties") or {} for f in features if f.get("geometry")]
     if name_fields and not any(name_fields[0] in p for p in properties):
-        fields = sorted({k for p in properties for k in p})
-        raise UserError(Problem(f"no feature of the base map has the property '{name_fields[0]}'; its properties "
-                                f"are {', '.join(fields) or 'none'}", key="map.name_field"))
+        fields = tuple(sorted({str(k) for p in properties for k in p}))
+        raise UserError(Problem.of("base_map_lacks_name_field" if fields else "base_map_has_no_properties",
+                                   key="map.name_field", field=name_fields[0], **({"fields": fields} if fields else {})))
     values = [_names(p, name_fields) for p in properties]
     names = tuple(frozenset(k for value in v for k in _keys(value)) for v in values)
     return BaseMap(geometries, names, tuple(str(v[0]) if v else "" for v in values), file, standard)
@@ -222,11 +221,34 @@ def base_map_names(base: BaseMap, entities: list) -> dict:
     of them (an entity naming two features counts as not found)."""
     found, missing = base.match(entities)
     if len(found) < len(entities) / 2:
-        named = ", ".join(t for t in base.titles[:MESSAGE_NAMES] if t)
-        raise UserError(Problem(f"the base map {base.file} names {len(found)} of the {len(entities)} entities; not "
-                                f"found: {', '.join(sorted(map(str, missing)))}; its features are named, e.g., {named}",
-                                key="map.base" if base.standard else "spatial.boundary"))
+        raise UserError(Problem.of("base_map_names_few", key="map.base" if base.standard else "spatial.boundary",
+                                   file=base.file, found=len(found), total=len(entities), missing=_listed(missing),
+                                   examples=tuple(t for t in base.titles[:MESSAGE_NAMES] if t)))
     return found
+
+
+def drawn_map(upload: BaseMap, study: Study, entities: list) -> BaseMap:
+    """The map an uploaded base map draws the entities on: the upload when it names at least half of them, else the
+    study's map carrying a warning that names those the upload lacks (the maps' notes print it)."""
+    found, missing = upload.match(entities)
+    if len(found) >= len(entities) / 2:
+        return upload
+    warning = Problem.of("base_map_not_used", severity="warning", key="map.base", file=upload.file, found=len(found),
+                         total=len(entities), missing=_listed(missing))
+    return _standing_in(study_map(study), warning, upload.upload)
+
+
+@lru_cache(maxsize=MAPS_KEPT)
+def _standing_in(base: BaseMap, warning: Problem, upload: str) -> BaseMap:
+    """The map drawn instead of an upload, kept under the upload's key (the same upload and entities give the same
+    map, whose layout is then reused)."""
+    return replace(base, warnings=(warning,), upload=upload)
+
+
+def _listed(names: list) -> tuple:
+    """Entity names for a message, sorted; beyond MISSING_NAMES counted."""
+    names = sorted(map(str, names))
+    return (*names[:MISSING_NAMES], *((More(len(names) - MISSING_NAMES),) if len(names) > MISSING_NAMES else ()))
 
 
 # Projection and layout ------------------------------------------------------------------------------------------------

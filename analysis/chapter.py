@@ -1,7 +1,7 @@
 """The optional chapter: spatial autocorrelation, regional differences, dynamics, obstacles and relative development."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from .errors import Problem, UserError
 from .indices import IndexResult
 from .inequality import DagumResult, dagum_by_period
 from .markov import MarkovResult, markov_chains
+from .notes import Note
 from .obstacle import ObstacleResult, obstacle_degrees
 from .spatial import (Weights, centroids, constant_columns, contiguity_weights, economic_weights, getis_ord_star,
                       inverse_distance_weights, knn_weights, load_boundaries, local_moran, match_entities, moran_columns,
@@ -34,15 +35,16 @@ class ChapterResult:
     markov: MarkovResult | None = None
     obstacle: ObstacleResult | None = None
     development: DevelopmentResult | None = None
-    conventions: dict[str, str] = field(default_factory=dict)  # section -> the choices a table note states
-    warnings: tuple[str, ...] = ()
-    problems: dict[str, tuple[str, ...]] = field(default_factory=dict)  # section -> why it was not computed
+    conventions: dict[str, Note] = field(default_factory=dict)  # section -> the choices a table note states
+    warnings: tuple[Problem, ...] = ()
+    problems: dict[str, tuple[Problem, ...]] = field(default_factory=dict)  # section -> why it was not computed
 
     def to_dict(self) -> dict:
-        """JSON-ready, one entry per section that ran."""
+        """JSON-ready, one entry per section that ran; notes and problems in English."""
         from .results import _clean, _records  # results imports the estimators; the chapter itself needs none of them
-        out = {"conventions": dict(self.conventions), "warnings": list(self.warnings),
-               "problems": {k: list(v) for k, v in self.problems.items()}}
+        out = {"conventions": {k: str(v) for k, v in self.conventions.items()},
+               "warnings": [str(p) for p in self.warnings],
+               "problems": {k: [str(p) for p in v] for k, v in self.problems.items()}}
         if self.weights is not None:
             out["weights"] = self.weights.to_dict()
         for name in ("moran", "lisa"):
@@ -78,14 +80,14 @@ def run_chapter(study: Study, frame: pd.DataFrame, coupling: CouplingResult | No
     if not enabled:
         return None
     out: dict = {"conventions": {}}
-    problems: dict[str, tuple[str, ...]] = {}
-    warnings: list[str] = []
+    problems: dict[str, tuple[Problem, ...]] = {}
+    warnings: list[Problem] = []
 
     def attempt(section: str, compute):
         try:
             return compute()
         except UserError as e:
-            problems[section] = tuple(str(p) for p in e.problems)
+            problems[section] = tuple(e.problems)
             return None
 
     panel = attempt("panel", lambda: _balanced(coupling.by_entity)) if coupling is not None else None
@@ -97,13 +99,13 @@ def run_chapter(study: Study, frame: pd.DataFrame, coupling: CouplingResult | No
         weights = attempt("spatial", lambda: build_weights(study, frame, list(panel["D"].index), boundary))
         if weights is not None:
             out["weights"], out["conventions"]["spatial"] = weights, weights.convention
-            warnings += [f"{a} has no neighbour sharing a boundary; it is linked to {b}, the nearest ({km:.0f} km)"
-                         for a, b, km in weights.links_added]
+            warnings += [Problem.of("island_linked", severity="warning", key="spatial.islands", island=a, neighbour=b,
+                                    km=km) for a, b, km in weights.links_added]
     spatial_failure = problems.get("spatial")
 
     def needs_weights(section: str) -> bool:
         if spatial_failure:
-            problems[section] = ("needs the spatial weights, which could not be built", *spatial_failure)
+            problems[section] = (Problem.of("section_needs_weights"), *spatial_failure)
         return not spatial_failure
 
     if "moran" in enabled and panel is not None and needs_weights("moran"):
@@ -116,8 +118,7 @@ def run_chapter(study: Study, frame: pd.DataFrame, coupling: CouplingResult | No
             out["lisa"], out["conventions"]["lisa"] = result
     if "dagum" in enabled and panel is not None:
         out["dagum"] = attempt("dagum", lambda: dagum_by_period(coupling.by_entity, list(study.dagum.measures)))
-        out["conventions"]["dagum"] = ("Dagum (1997) Gini decomposition: G = G_w + G_nb + G_t (within groups, net "
-                                       "between groups, transvariation); groups ordered by mean in each period.")
+        out["conventions"]["dagum"] = Note.of("dagum")
     if "density" in enabled and panel is not None:
         d = study.density
         out["density"] = attempt("density", lambda: densities(
@@ -143,7 +144,7 @@ def run_chapter(study: Study, frame: pd.DataFrame, coupling: CouplingResult | No
 def _balanced(coupled: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Entities x periods of U1, U2 and D; every entity must appear once in every period."""
     duplicated = coupled[coupled.duplicated(["entity", "period"], keep=False)]
-    problems = [Problem("appears more than once in this period", entity=r["entity"], period=r["period"])
+    problems = [Problem.of("chapter_duplicate_observation", entity=r["entity"], period=r["period"])
                 for r in duplicated.drop_duplicates(["entity", "period"]).head(10).to_dict("records")]
     if problems:
         raise UserError(problems)
@@ -151,8 +152,7 @@ def _balanced(coupled: pd.DataFrame) -> dict[str, pd.DataFrame]:
     missing = wide.isna().stack()
     missing = missing[missing]
     if len(missing):
-        raise UserError([Problem("the chapter's statistics need a balanced panel; this entity has no row in this "
-                                 "period", entity=e, period=p) for e, p in missing.index[:10]])
+        raise UserError([Problem.of("chapter_needs_balanced_panel", entity=e, period=p) for e, p in missing.index[:10]])
     return {m: coupled.pivot(index="entity", columns="period", values=m) for m in ("U1", "U2", "D")}
 
 
@@ -162,11 +162,10 @@ def _boundary_bytes(study: Study, boundary: bytes | None) -> bytes | None:
     path = Path(study.spatial.boundary)
     try:
         if path.stat().st_size > MAX_BOUNDARY_BYTES:
-            raise UserError(Problem(f"the boundary file is larger than {MAX_BOUNDARY_BYTES // 2**20} MB",
-                                    key="spatial.boundary"))
+            raise UserError(Problem.of("boundary_too_large", key="spatial.boundary", limit=MAX_BOUNDARY_BYTES // 2**20))
         return path.read_bytes()
     except OSError:
-        raise UserError(Problem(f"boundary file not found: {path}", key="spatial.boundary")) from None
+        raise UserError(Problem.of("boundary_not_found", key="spatial.boundary", path=str(path))) from None
 
 
 def build_weights(study: Study, frame: pd.DataFrame, entities: list, boundary: bytes | None = None) -> Weights:
@@ -176,7 +175,7 @@ def build_weights(study: Study, frame: pd.DataFrame, entities: list, boundary: b
     if spec.kind == "economic":
         column = spec.column
         if column not in frame.columns or not pd.api.types.is_numeric_dtype(frame[column]):
-            raise UserError(Problem("needs a numeric column of the data", column=column, key="spatial.column"))
+            raise UserError(Problem.of("economic_weights_need_numeric_column", column=column, key="spatial.column"))
         means = frame.groupby(study.panel.entity)[column].mean().reindex(entities).to_numpy(dtype=float)
         return economic_weights(names, means, column)
     layer = load_boundaries(_boundary_bytes(study, boundary))
@@ -196,8 +195,8 @@ def moran_table(panel: dict[str, pd.DataFrame], weights: Weights, measures, perm
     period = np.concatenate([panel[m].columns.to_numpy() for m in measures])
     flat = constant_columns(values)
     if flat.any():
-        raise UserError([Problem("is constant across the entities, so Moran's I is undefined", column=m, period=p,
-                                 key="moran") for m, p in zip(measure[flat], period[flat])])
+        raise UserError([Problem.of("moran_values_constant", column=m, period=p, key="moran")
+                         for m, p in zip(measure[flat], period[flat])])
     stats = moran_columns(values, weights.matrix, permutations, np.random.default_rng(seed))
     return pd.DataFrame({"measure": measure, "period": period, **stats})
 
@@ -207,10 +206,10 @@ def _located(function, *args, measure: str, period, **kwargs):
     try:
         return function(*args, **kwargs)
     except UserError as e:
-        raise UserError([Problem(p.message, column=measure, period=period, key=p.key) for p in e.problems]) from None
+        raise UserError([replace(p, column=measure, period=period) for p in e.problems]) from None
 
 
-def lisa_table(panel: dict[str, pd.DataFrame], weights: Weights, coupled: pd.DataFrame, spec) -> tuple[pd.DataFrame, str]:
+def lisa_table(panel: dict[str, pd.DataFrame], weights: Weights, coupled: pd.DataFrame, spec) -> tuple[pd.DataFrame, Note]:
     """Local Moran and Gi* for the chosen periods, with clusters after the significance filter."""
     periods = _chosen_periods(panel, spec.periods, "lisa.periods") or [panel["D"].columns[0], panel["D"].columns[-1]]
     periods = list(dict.fromkeys(periods))
@@ -220,8 +219,8 @@ def lisa_table(panel: dict[str, pd.DataFrame], weights: Weights, coupled: pd.Dat
     frames = []
     for period in periods:
         values = panel[spec.measure][period]
-        local = _located(local_moran, values.to_numpy(), weights.matrix, permutations, rng,
-                         what=f"{spec.measure} in {period}", measure=spec.measure, period=period)
+        local = _located(local_moran, values.to_numpy(), weights.matrix, permutations, rng, measure=spec.measure,
+                         period=period)
         local.insert(0, "entity", values.index)
         local.insert(0, "period", period)
         if groups is not None:
@@ -235,15 +234,12 @@ def lisa_table(panel: dict[str, pd.DataFrame], weights: Weights, coupled: pd.Dat
             local = local.join(gi)
             local["hotspot"] = np.where(hot, np.where(gi["Gi_z"] > 0, "hot", "cold"), "ns")
         frames.append(local)
-    correction = {"none": "no correction for multiple tests", "bonferroni": "Bonferroni correction (alpha / n)",
-                  "fdr": "false discovery rate (Benjamini-Hochberg)"}[spec.correction]
-    inference = (f"conditional permutation pseudo p-values ({spec.permutations} permutations, seed {spec.seed})"
-                 if permutations else "the normal approximation under total randomisation")
-    text = (f"Local Moran's I_i (Anselin 1995) of {spec.measure}; significance at {spec.alpha:g} by {inference}, "
-            f"{correction}; HH, LH, LL, HL: the entity's value and its neighbours' lag above or below the mean.")
-    if spec.hotspots:
-        text += " Getis-Ord Gi* z-scores (self included, normal approximation), same significance rule."
-    return pd.concat(frames, ignore_index=True), text
+    inference = (Note.of("lisa_permutation", permutations=spec.permutations, seed=spec.seed) if permutations
+                 else Note.of("lisa_normal"))
+    note = Note.of("lisa", measure=spec.measure, alpha=spec.alpha, inference=inference,
+                   correction=Note.of(f"correction_{spec.correction}"),
+                   hotspots=Note.of("lisa_hotspots") if spec.hotspots else "")
+    return pd.concat(frames, ignore_index=True), note
 
 
 def _chosen_periods(panel: dict[str, pd.DataFrame], periods, key: str) -> list:
@@ -255,19 +251,16 @@ def _chosen_periods(panel: dict[str, pd.DataFrame], periods, key: str) -> list:
         if str(period) in by_text:
             chosen.append(by_text[str(period)])
         else:
-            problems.append(Problem(f"period {period} is not in the data ({available[0]}-{available[-1]})",
-                                    key=f"{key}[{k}]"))
+            problems.append(Problem.of("chosen_period_absent", key=f"{key}[{k}]", period=period, first=available[0],
+                                       last=available[-1]))
     if problems:
         raise UserError(problems)
     return chosen
 
 
-def _moran_convention(permutations: int, seed: int) -> str:
-    text = ("Global Moran's I with row-standardised weights; E(I) = -1/(n - 1); z and p (two-sided) under the "
-            "normality and randomisation assumptions (Cliff and Ord 1981)")
-    if permutations:
-        text += f"; pseudo p-value from {permutations} random permutations (seed {seed})"
-    return text + "."
+def _moran_convention(permutations: int, seed: int) -> Note:
+    return Note.of("moran", permuted=Note.of("moran_permuted", permutations=permutations, seed=seed) if permutations
+                   else "")
 
 
 def _obstacles(study: Study, frame: pd.DataFrame, indices: dict[str, IndexResult]) -> ObstacleResult:

@@ -18,12 +18,12 @@ from .figures import (
     _legend_columns,
     _period_text,
     caption,
-    english_only,
     inline,
     key_title,
     map_entities,
     map_notes,
     map_panel,
+    method_note,
     source_notes,
     unmatched_notes,
     value_of,
@@ -73,7 +73,7 @@ def moran_scatter(results: Results, study: Study) -> Figure:
     size = WIDTH["column"]
     chart = alt.layer(rules, line, points).properties(width=size, height=HEIGHT[size])
     notes = (w["moran_note"].format(period=_period_text(period), slope=f"{slope:.3f}", measure=measure),
-             *english_only(study, results.chapter.conventions["lisa"]), *source_notes(results, study))
+             method_note(study, results.chapter.conventions["lisa"]), *source_notes(results, study))
     return _figure("moran_scatter", caption(study, "moran_title", measure=measure, period=_period_text(period)),
                    _fit(chart), notes)
 
@@ -103,7 +103,7 @@ def lisa_map(results: Results, study: Study, base_map: BaseMap | None = None) ->
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
     notes = (w["lisa_note"].format(measure=study.lisa.measure,
                                    periods=w["list_separator"].join(_period_text(p) for p in periods)),
-             *english_only(study, results.chapter.conventions["lisa"]),
+             method_note(study, results.chapter.conventions["lisa"]),
              *unmatched_notes(study, lisa["entity"], matched), *map_notes(base, study), *source_notes(results, study))
     return _figure("lisa_map", caption(study, "lisa_title"), chart, notes, width="full")
 
@@ -131,5 +131,5 @@ def density_curves(results: Results, study: Study) -> Figure | None:
                  alt.Tooltip("x:Q", format=".3f", title=measure), alt.Tooltip("density:Q", format=".3f", title=w["density"])])
     chart = chart.properties(width=width, height=HEIGHT[width])
     notes = (w["density_note"].format(measure=measure, periods=w["list_separator"].join(series)),
-             *english_only(study, density.convention), *source_notes(results, study))
+             method_note(study, density.convention), *source_notes(results, study))
     return _figure("density", caption(study, "density_title", measure=measure), _fit(chart), notes)

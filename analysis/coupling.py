@@ -7,12 +7,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, UserError
+from .notes import Note
 from .study import Coupling
 
-FORMULAS = {
-    "standard": "C = 2 sqrt(U1 U2) / (U1 + U2)",
-    "wang2021": "C = sqrt[(1 - |U1 - U2|) min(U1, U2) / max(U1, U2)] (Wang et al. 2021)",
-}
 EDGES = np.arange(1, 10) / 10  # 0.1 ... 0.9, each the closed lower end of the next level
 MEASURES = ["U1", "U2", "C", "T", "D"]
 
@@ -22,7 +19,7 @@ class CouplingResult:
     by_entity: pd.DataFrame  # entity, period, group, U1, U2, C, T, D, level, level_label (keys that exist)
     by_period: pd.DataFrame  # period, U1, U2, C, T, D, level, level_label (Table 5)
     by_group: pd.DataFrame | None  # period, All, then each group: D (Table 6); None without a group column
-    convention: str  # for table notes
+    convention: Note  # for table and figure notes
 
 
 def _standard(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
@@ -39,13 +36,14 @@ def _wang2021(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
 
 
 COUPLING_DEGREE = {"standard": _standard, "wang2021": _wang2021}
+FORMULAS = tuple(COUPLING_DEGREE)  # each worded in locales/notes.toml as coupling_formula_<name>
 
 
 def coupling_values(u1, u2, a: float = 0.5, b: float = 0.5, formula: str = "standard"):
     """C, T = a U1 + b U2 and D = sqrt(C T); C is NaN where undefined (U1 = U2 = 0)."""
     if formula not in COUPLING_DEGREE:
-        raise UserError(Problem(f"unknown coupling formula '{formula}'; available: {', '.join(COUPLING_DEGREE)}",
-                                key="coupling.formula"))
+        raise UserError(Problem.of("unknown_coupling_formula", key="coupling.formula", formula=formula,
+                                   formulas=FORMULAS))
     u1, u2 = np.asarray(u1, dtype=float), np.asarray(u2, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.minimum(COUPLING_DEGREE[formula](u1, u2), 1.0)  # rounding can push an exact 1 just above it
@@ -58,7 +56,7 @@ def classify_levels(d, levels: list[str]) -> tuple[np.ndarray, list[str]]:
     d = np.asarray(d, dtype=float)
     outside = np.isnan(d) | (d < 0) | (d > 1 + 1e-12)
     if outside.any():
-        raise UserError(f"coupling coordination degree outside [0, 1]: {d[outside][:3]}")
+        raise UserError(Problem.of("coupling_degree_outside", values=tuple(f"{v:g}" for v in d[outside][:3])))
     number = np.searchsorted(EDGES, d, side="right") + 1
     return number, [levels[k - 1] for k in number]
 
@@ -96,14 +94,15 @@ def rescale(values: pd.Series, bounds: tuple[float, float]) -> pd.Series:
 def _replicate(data: pd.DataFrame, coupling: Coupling, group=None) -> pd.DataFrame:
     """C, T, D of the period means, each series rescaled over the periods first."""
     means = data.groupby("period", sort=True)[["U1", "U2"]].mean()
-    where = f" in group {group}" if group is not None else ""
+    in_group = {} if group is None else {"group": group}
     flat = [name for name, u in zip(coupling.indices, ("U1", "U2")) if means[u].max() == means[u].min()]
     if flat:
-        raise UserError([Problem(f"the period means of index {name} are constant{where}, so they cannot be rescaled",
-                                 column=name) for name in flat])
+        raise UserError([Problem.of("coupling_means_constant_in_group" if in_group else "coupling_means_constant",
+                                    column=name, index=name, **in_group) for name in flat])
     values = _coupled(rescale(means["U1"], coupling.rescale), rescale(means["U2"], coupling.rescale), coupling)
-    _check_defined(values.rename_axis("period").reset_index(), f"both period means{where} are rescaled to 0",
-                   key="coupling.rescale")
+    _check_defined(values.rename_axis("period").reset_index(),
+                   "coupling_undefined_rescaled_in_group" if in_group else "coupling_undefined_rescaled",
+                   key="coupling.rescale", **in_group)
     return values
 
 
@@ -120,42 +119,40 @@ def _levels(d: pd.Series, labels: list[str]) -> pd.DataFrame:
 def _panel(scores: pd.DataFrame, coupling: Coupling, entity: str | None, period: str, group: str | None) -> pd.DataFrame:
     """The keys and the two indices under fixed names, after checking them."""
     if not period:
-        raise UserError(Problem("coupling coordination needs the period column", key="panel.time"))
+        raise UserError(Problem.of("coupling_needs_period", key="panel.time"))
     columns = {"entity": entity, "period": period, "group": group, "U1": coupling.indices[0], "U2": coupling.indices[1]}
     columns = {name: c for name, c in columns.items() if c}
-    problems = [Problem("column not found in the data", column=c) for c in dict.fromkeys(columns.values())
+    problems = [Problem.of("missing_column", column=c) for c in dict.fromkeys(columns.values())
                 if c not in scores.columns]
     if problems:
         raise UserError(problems)
     if scores[period].isna().any():
-        problems.append(Problem(f"{int(scores[period].isna().sum())} rows have no period", column=period))
+        problems.append(Problem.of("coupling_periods_missing", column=period, count=int(scores[period].isna().sum())))
     for name in coupling.indices:
         values = scores[name]
         if not pd.api.types.is_numeric_dtype(values):
-            problems.append(Problem("index is not numeric", column=name))
+            problems.append(Problem.of("coupling_index_not_numeric", column=name))
         elif values.isna().any():
-            problems.append(Problem(f"{int(values.isna().sum())} missing values", column=name))
+            problems.append(Problem.of("coupling_index_missing", column=name, count=int(values.isna().sum())))
         elif ((values < 0) | (values > 1)).any():
-            problems.append(Problem(f"{int(((values < 0) | (values > 1)).sum())} values outside [0, 1], "
-                                    "the scale the coupling model needs", column=name))
+            problems.append(Problem.of("coupling_index_outside_unit", column=name,
+                                       count=int(((values < 0) | (values > 1)).sum())))
     if problems:
         raise UserError(problems)
     return pd.DataFrame({name: scores[c].to_numpy() for name, c in columns.items()})
 
 
-def _check_defined(values: pd.DataFrame, cause: str = "both indices are 0", key: str | None = None) -> None:
+def _check_defined(values: pd.DataFrame, code: str = "coupling_undefined", key: str | None = None, **fields) -> None:
     undefined = values[values["C"].isna()]
     if len(undefined):
-        raise UserError([Problem(f"{cause}, so the coupling degree C is undefined", entity=r.get("entity"),
-                                 period=r["period"], key=key) for r in undefined.head(10).to_dict("records")])
+        raise UserError([Problem.of(code, entity=r.get("entity"), period=r["period"], key=key, **fields)
+                         for r in undefined.head(10).to_dict("records")])
 
 
-def _convention(coupling: Coupling) -> str:
+def _convention(coupling: Coupling) -> Note:
     # The indices U1 and U2 stand for are named by whoever prints this, in the study's labels.
-    text = (f"{FORMULAS[coupling.formula]}, T = {coupling.a:g} U1 + {coupling.b:g} U2, D = sqrt(C T); "
-            "levels of width 0.1 closed on the left ([0.1, 0.2) is level 2, D = 1 is level 10). ")
-    if coupling.mode == "entity":
-        return text + "C, T and D are computed for each entity and period and then averaged; the level is that of the mean D."
     low, high = coupling.rescale
-    return text + (f"C, T and D are computed on the period means of the two indices, each series first rescaled to "
-                   f"[{low:g}, {high:g}] by min-max over the periods (within each group for the group columns).")
+    averaging = (Note.of("coupling_entity") if coupling.mode == "entity"
+                 else Note.of("coupling_replication", low=low, high=high))
+    return Note.of("coupling", formula=Note.of(f"coupling_formula_{coupling.formula}"), a=coupling.a, b=coupling.b,
+                   averaging=averaging)

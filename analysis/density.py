@@ -7,18 +7,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, UserError
-
-RULES = {
-    "silverman": "Silverman's rule h = 0.9 min(sd, IQR/1.349) n^(-1/5)",
-    "scott": "Scott's rule h = 1.059 min(sd, IQR/1.349) n^(-1/5)",
-}
+from .notes import Note
 
 
 @dataclass(frozen=True, eq=False)
 class DensityResult:
     curves: pd.DataFrame  # group ("All" or a group), period, x, density
     bandwidths: pd.DataFrame  # group, period, n, bandwidth
-    convention: str
+    convention: Note
 
 
 def bandwidth(values: np.ndarray, rule: str) -> float:
@@ -50,8 +46,9 @@ def densities(frame: pd.DataFrame, measure: str, rule: str = "silverman", period
         group_code, group_names = pd.factorize(data["group"], sort=True)
         samples += [(g, p, values[rows & (group_code == i)]) for i, g in enumerate(group_names)
                     for p, rows in zip(period_names, in_period) if (rows & (group_code == i)).any()]
-    problems = [Problem(f"a kernel density needs at least two distinct values; this sample has {len(set(v))}",
-                        column=measure, period=p, entity=None if g == "All" else f"group {g}")
+    problems = [Problem.of("density_needs_distinct_values", column=measure, period=p, count=len(set(v)))
+                if g == "All" else Problem.of("density_group_needs_distinct_values", column=measure, period=p,
+                                              count=len(set(v)), group=g)
                 for g, p, v in samples if len(set(v)) < 2]
     if problems:
         raise UserError(problems)
@@ -64,6 +61,5 @@ def densities(frame: pd.DataFrame, measure: str, rule: str = "silverman", period
                            "x": np.tile(grid, len(samples)), "density": np.concatenate([d for d, _ in fitted])})
     bandwidths = pd.DataFrame({"group": groups, "period": periods, "n": [len(v) for _, _, v in samples],
                                "bandwidth": [h for _, h in fitted]})
-    convention = (f"Gaussian kernel, bandwidth by {RULES[rule]} (statsmodels), per period and sample; "
-                  f"evaluated at {points} points over [{grid[0]:.4g}, {grid[-1]:.4g}].")
+    convention = Note.of("density", rule=Note.of(f"bandwidth_{rule}"), points=points, low=grid[0], high=grid[-1])
     return DensityResult(curves, bandwidths, convention)

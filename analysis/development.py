@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, UserError
+from .notes import Note
 
 LAGS = ("U1_lags", "synchronous", "U2_lags")
 
@@ -17,16 +18,15 @@ class DevelopmentResult:
     by_period: pd.DataFrame  # period, mean_E, and a count per lag type
     by_group: pd.DataFrame | None  # group, mean_E, and a count per lag type over all periods
     by_level: pd.DataFrame  # level, lag, count: the 'level + lag type' classification
-    convention: str
+    convention: Note
 
 
 def relative_development(coupled: pd.DataFrame, bands: tuple[float, float] = (0.8, 1.2)) -> DevelopmentResult:
     """E <= low: U1 lags; low < E <= high: synchronous; E > high: U2 lags (coupled: coupling.by_entity)."""
     zero = coupled[coupled["U2"] <= 0]
     if len(zero):
-        raise UserError([Problem("U2 is 0, so the relative development degree U1/U2 is undefined",
-                                 entity=r.get("entity"), period=r["period"], key="development")
-                         for r in zero.head(10).to_dict("records")])
+        raise UserError([Problem.of("development_undefined", entity=r.get("entity"), period=r["period"],
+                                    key="development") for r in zero.head(10).to_dict("records")])
     low, high = bands
     keys = [k for k in ("entity", "period", "group") if k in coupled.columns]
     by_entity = {k: coupled[k].array for k in keys} | {k: coupled[k].to_numpy() for k in ("U1", "U2")}
@@ -39,8 +39,7 @@ def relative_development(coupled: pd.DataFrame, bands: tuple[float, float] = (0.
     cells, counts = np.unique(level * len(LAGS) + np.argsort(np.argsort(LAGS))[lag], return_counts=True)
     by_level = pd.DataFrame({"level": cells // len(LAGS), "lag": np.array(sorted(LAGS))[cells % len(LAGS)],
                              "count": counts})
-    convention = (f"Relative development degree E = U1/U2: E <= {low:g} U1 lags, {low:g} < E <= {high:g} synchronous, "
-                  f"E > {high:g} U2 lags; combined with the coordination level of D.")
+    convention = Note.of("development", low=low, high=high)
     return DevelopmentResult(pd.DataFrame(by_entity), by_period, by_group, by_level, convention)
 
 

@@ -66,10 +66,11 @@ class Problem:
         return self.text("en")
 
 
-def said(code: str, language: str, fields: dict) -> str:
-    """Message `code` in the language: Word fields, the separators of tuple fields and {placeholders} naming other
-    entries come from the catalogue; Reasons fields print their problems in the language."""
-    catalogue = words("messages", language)
+def said(code: str, language: str, fields: dict, domain: str = "messages") -> str:
+    """Entry `code` of the domain's catalogue in the language: Word fields and {placeholders} naming other entries
+    come from that catalogue, the separators of tuple fields from the messages'; Reasons fields print their problems
+    in the language."""
+    catalogue = words(domain, language)
     filled = {name: _filled(value, language, catalogue) for name, value in fields.items()}
     return catalogue[code].format_map(_Entries(filled, catalogue))
 
@@ -79,7 +80,7 @@ def _filled(value, language: str, catalogue):
         return catalogue[value]
     if isinstance(value, Reasons):
         return value.text(language)
-    return _listed(value, catalogue) if isinstance(value, tuple) else value
+    return _listed(value, words("messages", language)) if isinstance(value, tuple) else value
 
 
 def _listed(items: tuple, catalogue) -> str:

@@ -23,6 +23,7 @@ from .estimation import critical_value
 from .levels import level_names
 from .methods import METHODS
 from .names import Names
+from .notes import Note
 from .pipeline import group_names
 from .results import ModelRun, Results
 from .study import Study, TableSettings, dumps
@@ -118,9 +119,9 @@ def source_notes(results: Results, study: Study) -> list[str]:
     return [w["data"].format(source=" ".join(parts))] if parts else []
 
 
-def english_only(study: Study, *notes: str) -> tuple[str, ...]:
-    """Notes the analysis writes in English (its conventions), kept only in an English figure."""
-    return () if chinese(study) else notes
+def method_note(study: Study, note: Note) -> str:
+    """How the numbers were computed (a convention of the analysis), in the document language."""
+    return note.text(study.document.language)
 
 
 def key_title(study: Study, name: str | None, fallback: str) -> str:
@@ -210,7 +211,7 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
                           w["d_axis"], WIDTH["full"], w, y_domain=(low, high))
     chart = alt.layer(_level_bands([text(v) for v in level_names(study)], low, high), lines)
     who = w["who_groups"].format(group=key_name(study, group, "group")) if coupling.by_group is not None else w["who_all"]
-    notes = (w["d_by_region_note"].format(who=who), *english_only(study, coupling.convention),
+    notes = (w["d_by_region_note"].format(who=who), method_note(study, coupling.convention),
              *source_notes(results, study))
     return _figure("d_by_region", caption(study, "d_by_region_title"), _fit(chart), notes, width="full")
 
@@ -330,7 +331,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
         chart = chart.facet(facet=alt.Facet("group:N", sort=groups, title=None, header=_PANEL_HEADER),
                             columns=1, spacing=6).resolve_scale(y="independent")
     how = w["grouped_by"].format(group=key_name(study, keys.group, "group")) if grouped else ""
-    notes = (w["heatmap_note"].format(how=how), *english_only(study, results.coupling.convention),
+    notes = (w["heatmap_note"].format(how=how), method_note(study, results.coupling.convention),
              *source_notes(results, study))
     return _figure("d_heatmap", caption(study, "heatmap_title"), chart, notes)
 
@@ -393,15 +394,17 @@ def unmatched_notes(study: Study, entities: pd.Series, matched: dict) -> list[st
 
 
 def map_notes(base: BaseMap, study: Study) -> list[str]:
-    """Where the boundaries come from, whether the map may be printed as it stands, and how it is projected."""
+    """Why an uploaded map was not used, where the boundaries come from, whether the map may be printed as it stands,
+    and how it is projected."""
     w = words_of(study)
+    unused = [p.text(study.document.language, located=False) for p in base.warnings]
     if base.standard:
         notes = [w["base_map"].format(file=text(base.file)),
                  w["approval"].format(approval=text(study.map.approval)) if study.map.approval else w["no_approval"]]
     else:
         notes = [w["schematic"], w["boundary_file"].format(file=text(base.file)) if base.file else w["shipped_credit"]]
     projection = w["projection_china"] if base.is_china() else w["projection"]
-    return [*notes, projection]
+    return [*unused, *notes, projection]
 
 
 MAP_WIDTH = int(0.48 * WIDTH["full"])  # two panels side by side

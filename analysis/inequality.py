@@ -76,15 +76,13 @@ def dagum_by_period(frame: pd.DataFrame, measures: list[str]) -> DagumResult:
     """The decomposition of each measure in each period; frame has period, group and the measures."""
     groups = frame["group"].dropna().unique()
     if len(groups) < 2:
-        raise UserError(Problem(f"the Dagum decomposition needs at least two groups; the panel has {len(groups)}",
-                                key="dagum"))
+        raise UserError(Problem.of("dagum_needs_two_groups", key="dagum", count=len(groups)))
     overall, within, between = [], [], []
     for measure in measures:
         for period, block in frame.groupby("period", sort=True):
             values = block[measure].to_numpy(dtype=float)
             if (values < 0).any() or values.sum() <= 0:
-                raise UserError(Problem("the Gini coefficient needs non-negative values with a positive mean",
-                                        column=measure, period=period, key="dagum"))
+                raise UserError(Problem.of("gini_needs_positive_values", column=measure, period=period, key="dagum"))
             o, w, b = dagum(values, block["group"].to_numpy())
             key = {"measure": measure, "period": period}
             overall.append(key | o)

@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .coupling import EDGES
 from .errors import Problem, UserError
+from .notes import Note
 
 
 @dataclass(frozen=True, eq=False)
@@ -19,21 +20,20 @@ class MarkovResult:
     transitions: pd.DataFrame  # lag_class (-1: all entities, else the neighbours' class at t), from, to, count, probability
     steady_state: pd.DataFrame  # lag_class, class, probability (NaN where the chain has no unique steady state)
     homogeneity: dict | None  # Q, Q_p, LR, LR_p, dof (Bickenbach and Bode 2003), spatial chain only
-    convention: str
+    convention: Note
 
 
-def _cutoffs(y: np.ndarray, classes: str, k: int, cutoffs: list[float]) -> tuple[list[float], str, bool]:
+def _cutoffs(y: np.ndarray, classes: str, k: int, cutoffs: list[float]) -> tuple[list[float], Note, bool]:
     if classes == "levels":
         observed = np.searchsorted(EDGES, y.ravel(), side="right")
         edges = [e for e in EDGES[observed.min(): observed.max()]]
-        return edges, "the ten coordination levels (width 0.1, closed on the left), those observed", True
+        return edges, Note.of("markov_levels"), True
     if classes == "cutoffs":
-        return list(cutoffs), f"classes bounded by {', '.join(f'{c:g}' for c in cutoffs)} (closed on the left)", False
+        return list(cutoffs), Note.of("markov_cutoffs", cutoffs=tuple(f"{c:g}" for c in cutoffs)), False
     edges = list(np.quantile(y.ravel(), np.arange(1, k) / k))
     if len(set(edges)) < len(edges):
-        raise UserError(Problem(f"{k} quantile classes need {k - 1} distinct quantiles; the values have ties there",
-                                key="markov.k"))
-    return edges, f"{k} quantile classes of the pooled values (bounds {', '.join(f'{c:.4g}' for c in edges)})", False
+        raise UserError(Problem.of("markov_quantiles_tied", key="markov.k", k=k, needed=k - 1))
+    return edges, Note.of("markov_quantiles", k=k, bounds=tuple(f"{c:.4g}" for c in edges)), False
 
 
 def markov_chains(y: np.ndarray, w: sparse.csr_matrix | None = None, classes: str = "levels", k: int = 4,
@@ -41,7 +41,7 @@ def markov_chains(y: np.ndarray, w: sparse.csr_matrix | None = None, classes: st
     """y: entities x periods. Classic chain on the classes; with w, one chain per class of the neighbours' lag."""
     y = np.asarray(y, dtype=float)
     if y.shape[1] < 2:
-        raise UserError(Problem(f"a Markov chain needs at least two periods; the panel has {y.shape[1]}", key="markov"))
+        raise UserError(Problem.of("markov_needs_two_periods", key="markov", count=y.shape[1]))
     edges, described, levels = _cutoffs(y, classes, k, list(cutoffs))
     bounds = [-np.inf, *edges, np.inf]
     first_level = int(np.searchsorted(EDGES, y.min(), side="right")) + 1
@@ -51,15 +51,13 @@ def markov_chains(y: np.ndarray, w: sparse.csr_matrix | None = None, classes: st
     ids = np.searchsorted(edges, y, side="right")  # classes closed on the left
     start, end = ids[:, :-1].ravel(), ids[:, 1:].ravel()
     counts = np.bincount(start * k + end, minlength=k * k).reshape(1, k, k)
-    homogeneity, spatial_text = None, ""
+    homogeneity, spatial = None, ""
     if w is not None:
         lag = np.searchsorted(edges, w @ y[:, :-1], side="right").ravel()
         by_lag = np.bincount((lag * k + start) * k + end, minlength=k**3).reshape(k, k, k)
         counts = np.concatenate([counts, by_lag])
         homogeneity = homogeneity_tests(by_lag)
-        spatial_text = (" Spatial Markov: transitions conditioned on the class of the neighbours' spatial lag in the "
-                        "initial period, the lag classed with the same bounds; homogeneity tested by Q and LR "
-                        "(Bickenbach and Bode 2003).")
+        spatial = Note.of("markov_spatial")
     totals = counts.sum(axis=2, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         probabilities = counts / totals  # NaN rows: no transition starts in that class
@@ -72,8 +70,7 @@ def markov_chains(y: np.ndarray, w: sparse.csr_matrix | None = None, classes: st
                         for m, p in enumerate(probabilities)])
     steady = pd.DataFrame({"lag_class": np.repeat(lags, k), "class": np.tile(np.arange(k), len(counts)),
                            "probability": states.ravel()})
-    convention = (f"Markov chain over {described}; transitions from each period to the next, pooled over "
-                  f"{y.shape[1] - 1} steps; probability = count / row total.{spatial_text}")
+    convention = Note.of("markov", classes=described, steps=y.shape[1] - 1, spatial=spatial)
     return MarkovResult(class_table, transitions, steady, homogeneity, convention)
 
 

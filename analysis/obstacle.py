@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, UserError
+from .notes import Note
 from .indices import IndexResult, normalise
 from .study import Index
 
@@ -44,7 +45,7 @@ class IndexObstacles:
 @dataclass(frozen=True, eq=False)
 class ObstacleResult:
     top: pd.DataFrame  # index, group ("All" or a group), period, rank, column, dimension, obstacle (mean over entities)
-    convention: str
+    convention: Note
     indices: tuple[IndexObstacles, ...]
 
     # A row per entity, period and indicator or dimension: millions of rows on a county panel, built when asked for.
@@ -92,8 +93,8 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     total = shortfall.sum(axis=1)
     if (total <= 0).any():
         row = frame[total <= 0].iloc[0]
-        raise UserError(Problem(f"index {index.name}: every indicator is at its best value here, so the obstacle "
-                                "degree is undefined (0/0)", entity=row[entity], period=row[period], key="obstacle"))
+        raise UserError(Problem.of("obstacle_undefined", entity=row[entity], period=row[period], key="obstacle",
+                                   index=index.name))
     values = (100.0 if percent else 1.0) * shortfall / total[:, None]  # rows x indicators
     key_columns = {"entity": entity, "period": period} | ({"group": group} if group else {})
     rows = len(values)
@@ -106,10 +107,7 @@ def obstacle_degrees(frame: pd.DataFrame, index: Index, result: IndexResult, ent
     top_table = pd.DataFrame({"index": index.name, "group": group_names,
                               **{k: np.concatenate([p[m] for p in parts]) for m, k in
                                  enumerate(("period", "rank", "column", "dimension", "obstacle"))}})
-    unit = "percent" if percent else "shares"
-    convention = (f"Obstacle degree O_ij = w_j (1 - x'_ij) / sum_j w_j (1 - x'_ij) in {unit}, with x'_ij the index's "
-                  "min-max normalised values and w_j its weights; a dimension's obstacle is the sum over its "
-                  f"indicators; the top {top} rank indicators by their mean obstacle over entities in each period.")
+    convention = Note.of("obstacle", unit=Note.of("obstacle_percent" if percent else "obstacle_shares"), top=top)
     degrees = IndexObstacles(index.name, {k: frame[c].array for k, c in key_columns.items()}, values, columns,
                              dimensions)
     return ObstacleResult(top_table, convention, (degrees,))

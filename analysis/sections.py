@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, field_validator,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
 
 from .errors import Problem
 
@@ -31,12 +30,6 @@ class SpatialWeights(Section):
     threshold_km: Number | None = Field(default=None, gt=0)  # inverse_distance: no link beyond this distance
     column: StrictStr = ""  # economic: w = 1 / |mean x_i - mean x_j| over the periods
     islands: Literal["nearest", "error"] = "nearest"  # contiguity: link an entity without neighbours to its nearest one
-
-    @model_validator(mode="after")
-    def _economic_needs_column(self):
-        if self.kind == "economic" and not self.column:
-            raise ValueError("kind 'economic' needs column, the variable whose distance defines the weights")
-        return self
 
 
 class Moran(Section):
@@ -85,19 +78,6 @@ class Markov(Section):
     cutoffs: list[float] = []  # classes = "cutoffs": upper bounds of all classes but the last
     spatial: StrictBool = True
 
-    @field_validator("cutoffs")
-    @classmethod
-    def _increasing(cls, value: list[float]) -> list[float]:
-        if any(b <= a for a, b in zip(value, value[1:])):
-            raise ValueError(f"cutoffs must increase: {value}")
-        return value
-
-    @model_validator(mode="after")
-    def _cutoffs_given(self):
-        if self.classes == "cutoffs" and not self.cutoffs:
-            raise ValueError("classes 'cutoffs' needs cutoffs, e.g. [0.4, 0.5, 0.6]")
-        return self
-
 
 class Obstacle(Section):
     """Obstacle degree of each indicator and dimension."""
@@ -112,42 +92,52 @@ class Development(Section):
 
     bands: tuple[float, float] = (0.8, 1.2)
 
-    @field_validator("bands")
-    @classmethod
-    def _ordered(cls, bands: tuple[float, float]) -> tuple[float, float]:
-        low, high = bands
-        if not 0 < low < high:
-            raise ValueError(f"bands ({low:g}, {high:g}) must satisfy 0 < lower < upper")
-        return bands
-
 
 def chapter_problems(study) -> list[Problem]:
-    """Cross-section checks for the chapter, each naming the key to fix."""
-    problems = []
+    """Cross-section checks for the chapter, and the options that must agree with each other, each naming the key
+    to fix."""
+    problems = _option_problems(study)
     keys = study.panel
     needs_coupling = [name for name in ON_COUPLING if getattr(study, name) is not None]
     if needs_coupling and study.coupling is None:
-        problems += [Problem("needs [coupling], whose U1, U2 and D it analyses", key=name) for name in needs_coupling]
+        problems += [Problem.of("section_needs_coupling", key=name) for name in needs_coupling]
     chapter = needs_coupling + (["obstacle"] if study.obstacle else [])
     for name in chapter:
         if not keys.entity or not keys.time:
-            problems.append(Problem("needs panel.entity and panel.time", key=name))
+            problems.append(Problem.of("section_needs_entity_and_time", key=name))
     spatial_users = [n for n in ("moran", "lisa") if getattr(study, n)] + (
         ["markov.spatial"] if study.markov and study.markov.spatial else [])
     if spatial_users and study.spatial is None:
-        problems += [Problem("needs [spatial], the weights matrix", key=name) for name in spatial_users]
+        problems += [Problem.of("section_needs_spatial", key=name) for name in spatial_users]
     if study.dagum and not keys.group:
-        problems.append(Problem("needs panel.group, the column that names each entity's group", key="dagum"))
+        problems.append(Problem.of("dagum_needs_group", key="dagum"))
     if study.density and study.density.by_group and not keys.group:
-        problems.append(Problem("by_group needs panel.group; set by_group = false or name the group column",
-                                key="density.by_group"))
+        problems.append(Problem.of("density_by_group_needs_group", key="density.by_group"))
     if study.obstacle:
-        names = [i.name for i in study.indices]
+        names = tuple(i.name for i in study.indices)
         for k, name in enumerate(study.obstacle.indices):
             if name not in names:
-                problems.append(Problem(f"{name} is not an index of this study ({', '.join(names) or 'none defined'})",
-                                        key=f"obstacle.indices[{k}]"))
+                problems.append(Problem.of("obstacle_index_unknown" if names else "obstacle_index_unknown_none",
+                                           key=f"obstacle.indices[{k}]", name=name, **({"names": names} if names else {})))
         if not study.obstacle.indices and study.coupling is None:
-            problems.append(Problem("names no indices and the study has no [coupling] to take them from",
-                                    key="obstacle.indices"))
+            problems.append(Problem.of("obstacle_indices_none", key="obstacle.indices"))
+    return problems
+
+
+def _option_problems(study) -> list[Problem]:
+    """Options of one section that contradict each other."""
+    problems = []
+    if study.spatial and study.spatial.kind == "economic" and not study.spatial.column:
+        problems.append(Problem.of("economic_weights_need_column", key="spatial.column"))
+    if study.markov:
+        cutoffs = study.markov.cutoffs
+        if any(b <= a for a, b in zip(cutoffs, cutoffs[1:])):
+            problems.append(Problem.of("markov_cutoffs_not_increasing", key="markov.cutoffs",
+                                       cutoffs=tuple(f"{c:g}" for c in cutoffs)))
+        if study.markov.classes == "cutoffs" and not cutoffs:
+            problems.append(Problem.of("markov_cutoffs_missing", key="markov.cutoffs"))
+    if study.development:
+        low, high = study.development.bands
+        if not 0 < low < high:
+            problems.append(Problem.of("development_bands_unordered", key="development.bands", low=low, high=high))
     return problems

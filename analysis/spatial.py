@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special
 
-from .errors import Problem, UserError
+from .errors import Joined, More, Problem, UserError
+from .notes import Note
 
 SHIPPED_BOUNDARIES = Path(__file__).parent / "examples" / "geo" / "echarts4_china_provinces.geojson"
 EARTH_RADIUS_KM = 6371.0088
@@ -24,6 +25,7 @@ PINYIN_ALIASES = {"neimenggu": "innermongolia", "neimongol": "innermongolia", "x
 SNAP = 1e-7  # contiguity tolerance as a share of the boundary file's extent: 0.6 m on China's provinces in degrees
 PERMUTED_VALUES = 4_000_000  # permuted values held at once by moran_columns (32 MB)
 QUADRANTS = np.array(["HH", "LH", "LL", "HL"])
+MESSAGE_NAMES = 40  # feature names a message lists
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +36,7 @@ class Weights:
     matrix: sparse.csr_matrix
     kind: str
     links_added: tuple[tuple[str, str, float], ...]  # island, nearest entity, distance in km
-    convention: str
+    convention: Note
 
     def to_dict(self) -> dict:
         neighbours = np.diff(self.matrix.indptr)
@@ -42,7 +44,7 @@ class Weights:
                 "mean_neighbours": float(neighbours.mean()), "min_neighbours": int(neighbours.min()),
                 "max_neighbours": int(neighbours.max()),
                 "links_added": [{"entity": a, "neighbour": b, "km": km} for a, b, km in self.links_added],
-                "convention": self.convention}
+                "convention": str(self.convention)}
 
 
 # ---------------------------------------------------------------- boundaries and names
@@ -73,7 +75,7 @@ def read_boundaries(data: bytes | None = None) -> list[dict]:
         if not isinstance(features, list) or not all(isinstance(f, dict) and "geometry" in f for f in features):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise UserError(Problem("the boundary file is not a GeoJSON FeatureCollection in UTF-8", key="spatial.boundary")) from None
+        raise UserError(Problem.of("boundary_not_geojson", key="spatial.boundary")) from None
     return features
 
 
@@ -96,21 +98,27 @@ def match_entities(entities, features: list[dict]) -> list[int]:
             found.append(hits.pop())
             continue
         if hits:
-            problems.append(Problem(f"matches {len(hits)} boundary features; use a unique name", entity=entity,
-                                    key="spatial.boundary"))
+            problems.append(Problem.of("entity_matches_features", entity=entity, key="spatial.boundary",
+                                       count=len(hits)))
         else:
-            known = ", ".join(sorted({(f.get("properties") or {}).get("name_en") or (f.get("properties") or {}).get("name", "?")
-                                      for f in features}, key=str))
-            problems.append(Problem(f"no boundary feature has this name (the file names: {known})", entity=entity,
-                                    key="spatial.boundary"))
+            problems.append(Problem.of("entity_not_in_boundaries", entity=entity, key="spatial.boundary",
+                                       names=_known_names(features)))
         found.append(-1)
     taken = Counter(k for k in found if k >= 0)
     for k in sorted(k for k, times in taken.items() if times > 1):
-        twins = [e for e, f in zip(entities, found) if f == k]
-        problems.append(Problem(f"{', '.join(map(str, twins))} name the same boundary feature", key="spatial.boundary"))
+        twins = [str(e) for e, f in zip(entities, found) if f == k]
+        problems.append(Problem.of("entities_share_feature", key="spatial.boundary", names=Joined(twins)))
     if problems:
         raise UserError(problems)
     return found
+
+
+def _known_names(features: list[dict]) -> tuple:
+    """The features' names a message lists: the English name, else the name, sorted; the rest counted."""
+    names = sorted({(f.get("properties") or {}).get("name_en") or (f.get("properties") or {}).get("name", "?")
+                    for f in features}, key=str)
+    more = (More(len(names) - MESSAGE_NAMES),) if len(names) > MESSAGE_NAMES else ()
+    return (*map(str, names[:MESSAGE_NAMES]), *more)
 
 
 def read_geometries(features: list[dict]) -> np.ndarray:
@@ -118,7 +126,7 @@ def read_geometries(features: list[dict]) -> np.ndarray:
     try:
         return np.array([shape(f["geometry"]) for f in features], dtype=object)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise UserError(Problem(f"a boundary geometry cannot be read: {e}", key="spatial.boundary")) from None
+        raise UserError(Problem.of("boundary_geometry_unreadable", key="spatial.boundary", error=str(e))) from None
 
 
 def centroids(geometries) -> np.ndarray:
@@ -192,7 +200,7 @@ def touching(geometries, rule: str, tolerance: float) -> np.ndarray:
             keep = shapely.length(shared) > tolerance
             i, j = i[keep], j[keep]
     except shapely.errors.GEOSException as e:
-        raise UserError(Problem(f"the boundary shapes cannot be compared: {e}", key="spatial.boundary")) from None
+        raise UserError(Problem.of("boundary_shapes_incomparable", key="spatial.boundary", error=str(e))) from None
     order = np.lexsort((j, i))
     return np.column_stack([i[order], j[order]])
 
@@ -225,46 +233,45 @@ def knn_weights(entities, lonlat: np.ndarray, k: int) -> Weights:
     """k nearest neighbours by great-circle distance between centroids."""
     n = len(entities)
     if k >= n:
-        raise UserError(Problem(f"k = {k} needs more than {k} entities; the panel has {n}", key="spatial.k"))
+        raise UserError(Problem.of("knn_too_few_entities", key="spatial.k", k=k, count=n))
     from scipy.spatial import cKDTree
     _, idx = cKDTree(_unit_vectors(lonlat)).query(_unit_vectors(lonlat), k=k + 1)
     rows = np.repeat(np.arange(n), k)
     columns = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)]).ravel()
     matrix = sparse.csr_matrix((np.ones(n * k), (rows, columns)), shape=(n, n))
-    return Weights(tuple(entities), row_standardise(matrix), "knn", (),
-                   f"k-nearest neighbours (k = {k}) by great-circle distance between centroids, row-standardised.")
+    return Weights(tuple(entities), row_standardise(matrix), "knn", (), Note.of("weights_knn", k=k))
 
 
 def inverse_distance_weights(entities, lonlat: np.ndarray, power: float = 1.0, threshold_km: float | None = None) -> Weights:
     """w_ij = 1 / d_ij^power between centroids (great-circle km), zero beyond the threshold."""
     d = great_circle_km(lonlat)
     np.fill_diagonal(d, np.inf)
-    _check_distinct(entities, d, "share a centroid", "spatial.boundary")
+    _check_distinct(entities, d, "entities_share_centroid", "spatial.boundary")
     w = 1 / d**power
     if threshold_km is not None:
         w[d > threshold_km] = 0
         lonely = [e for e, s in zip(entities, w.sum(axis=1)) if s == 0]
         if lonely:
-            raise UserError([Problem(f"no other entity lies within threshold_km = {threshold_km:g}", entity=e,
-                                     key="spatial.threshold_km") for e in lonely])
-    cut = f", none beyond {threshold_km:g} km" if threshold_km else ""
-    return Weights(tuple(entities), row_standardise(w), "inverse_distance", (),
-                   f"inverse distance 1/d^{power:g} between centroids (great-circle km){cut}, row-standardised.")
+            raise UserError([Problem.of("no_entity_within_threshold", entity=e, key="spatial.threshold_km",
+                                        km=threshold_km) for e in lonely])
+    note = (Note.of("weights_inverse_distance_threshold", power=power, km=threshold_km) if threshold_km
+            else Note.of("weights_inverse_distance", power=power))
+    return Weights(tuple(entities), row_standardise(w), "inverse_distance", (), note)
 
 
 def economic_weights(entities, values: np.ndarray, column: str) -> Weights:
     """w_ij = 1 / |x_i - x_j| with x each entity's mean of `column` over the periods."""
     d = np.abs(values[:, None] - values[None, :]).astype(float)
     np.fill_diagonal(d, np.inf)
-    _check_distinct(entities, d, f"have the same mean {column}, so their economic distance is 0", "spatial.column")
-    return Weights(tuple(entities), row_standardise(1 / d), "economic", (),
-                   f"economic distance: w_ij = 1/|x_i - x_j| with x the mean of {column} over the periods, row-standardised.")
+    _check_distinct(entities, d, "entities_share_economic_mean", "spatial.column", variable=column)
+    return Weights(tuple(entities), row_standardise(1 / d), "economic", (), Note.of("weights_economic", column=column))
 
 
-def _check_distinct(entities, d: np.ndarray, what: str, key: str) -> None:
+def _check_distinct(entities, d: np.ndarray, code: str, key: str, **fields) -> None:
     i, j = np.nonzero(np.triu(d == 0, 1))
     if len(i):
-        raise UserError([Problem(f"{entities[a]} and {entities[b]} {what}", key=key) for a, b in zip(i[:5], j[:5])])
+        raise UserError([Problem.of(code, key=key, first=entities[a], second=entities[b], **fields)
+                         for a, b in zip(i[:5], j[:5])])
 
 
 def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str = "queen",
@@ -276,8 +283,7 @@ def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str 
     has_neighbour[pairs.ravel()] = True
     lonely = np.flatnonzero(~has_neighbour)
     if len(lonely) and islands == "error":
-        raise UserError([Problem(f"has no {rule} neighbour (an island); set spatial.islands = \"nearest\" to link it to "
-                                 "its nearest entity, or use knn weights", entity=entities[i], key="spatial.islands")
+        raise UserError([Problem.of("island_without_neighbour", entity=entities[i], key="spatial.islands", rule=rule)
                          for i in lonely])
     added = []
     if len(lonely):
@@ -289,11 +295,10 @@ def contiguity_weights(entities, layer: Boundaries, found: list[int], rule: str 
     links = np.vstack([pairs, pairs[:, ::-1]])
     binary = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(entities),) * 2)
     binary.data[:] = 1.0  # a link added both ways for an island may duplicate an existing one
-    rule_text = "a shared boundary point (queen)" if rule == "queen" else "a shared edge (rook)"
-    fix = ("; an entity without neighbours is linked both ways to the entity with the nearest centroid: "
-           + ", ".join(f"{a}-{b} ({km:.0f} km)" for a, b, km in added)) if added else ""
-    return Weights(tuple(entities), row_standardise(binary), rule, tuple(added),
-                   f"contiguity by {rule_text}{fix}; row-standardised.")
+    links = tuple(Note.of("island_link", island=a, neighbour=b, km=km) for a, b, km in added)
+    note = Note.of("weights_contiguity", rule=Note.of(f"contiguity_{rule}"),
+                   islands=Note.of("islands_linked", links=links) if links else "")
+    return Weights(tuple(entities), row_standardise(binary), rule, tuple(added), note)
 
 
 # ---------------------------------------------------------------- statistics
@@ -305,10 +310,10 @@ def constant_columns(y: np.ndarray) -> np.ndarray:
     return ~np.any(np.abs(z) > 1e-12 * np.maximum(1.0, np.abs(y).max(axis=0)), axis=0)
 
 
-def _centred(y, what: str) -> np.ndarray:
+def _centred(y) -> np.ndarray:
     y = np.asarray(y, dtype=float)
     if constant_columns(y[:, None])[0]:
-        raise UserError(f"{what} is constant, so Moran's I is undefined")
+        raise UserError(Problem.of("moran_values_constant"))
     return y - y.mean()
 
 
@@ -319,9 +324,9 @@ def _folded_pseudo_p(simulated: np.ndarray, observed, permutations: int) -> np.n
     return (larger + 1.0) / (permutations + 1.0)
 
 
-def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> dict:
+def global_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None) -> dict:
     """Moran's I of one variable; see moran_columns."""
-    _centred(y, what)
+    _centred(y)
     return {k: float(v[0]) for k, v in moran_columns(np.asarray(y, dtype=float)[:, None], w, permutations, rng).items()}
 
 
@@ -361,10 +366,10 @@ def moran_columns(y: np.ndarray, w: sparse.csr_matrix, permutations: int = 0, rn
     return out
 
 
-def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None, what: str = "the variable") -> pd.DataFrame:
+def local_moran(y, w: sparse.csr_matrix, permutations: int = 0, rng=None) -> pd.DataFrame:
     """Anselin (1995) I_i = (z_i / m2) sum_j w_ij z_j with E and Var under total randomisation (Sokal et al. 1998,
     A3-A4, as esda); a conditional-permutation pseudo p when permutations > 0."""
-    z = _centred(y, what)
+    z = _centred(y)
     n = len(z)
     m2 = (z @ z) / n
     lag = w @ z
@@ -412,7 +417,7 @@ def getis_ord_star(y, w: sparse.csr_matrix) -> pd.DataFrame:
     """Getis-Ord Gi* z-scores; the self-weight w_ii is the row's largest weight (1 for binary weights, as in
     Getis and Ord 1992); Gi* is invariant to rescaling a row, so row-standardised weights give the binary result."""
     y = np.asarray(y, dtype=float)
-    _centred(y, "the variable")
+    _centred(y)
     n = len(y)
     star = sparse.csr_matrix(w)
     star = star + sparse.diags(star.max(axis=1).toarray().ravel())

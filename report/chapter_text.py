@@ -3,6 +3,7 @@ section that could not be computed; worded by a Phrasing in the study's language
 from __future__ import annotations
 
 from analysis.chapter_tables import class_labels, indicator_labels, share_percent
+from analysis.errors import Problem
 from analysis.names import Names
 from analysis.results import Results
 from analysis.study import Study
@@ -27,13 +28,13 @@ def chapter_text(results: Results, study: Study, ref, say: Phrasing) -> dict[str
     return text
 
 
-def _not_computed(problems: dict[str, tuple[str, ...]], say: Phrasing) -> str:
-    """One sentence per set of reasons, naming every section that failed for them."""
-    by_reasons: dict[tuple[str, ...], list[str]] = {}
+def _not_computed(problems: dict[str, tuple[Problem, ...]], say: Phrasing) -> str:
+    """One sentence per set of reasons, in the document's language, naming every section that failed for them."""
+    by_reasons: dict[tuple[Problem, ...], list[str]] = {}
     for section, reasons in problems.items():
         by_reasons.setdefault(reasons, []).append(say.words.get(f"section_{section}", section))
     return say.sentences([say.plural("not_computed", len(sections), names=say.join(sections),
-                                     reasons=say.clauses(list(reasons)))
+                                     reasons=say.clauses([p.text(say.language) for p in reasons]))
                           for reasons, sections in by_reasons.items()])
 
 

@@ -419,28 +419,13 @@ CHAPTER_EXHIBITS = (("moran", ("moran",), ("moran_scatter",)), ("lisa", ("lisa",
                     ("development", ("development",), ()))
 
 
-def _weights_convention(chapter, study: Study, say: Phrasing) -> str:
-    """How the weights were built, in the document's language, from the weights and the study's settings."""
-    weights = chapter.weights
-    if weights is None:
-        return chapter.conventions["spatial"]
-    spec = study.spatial
-    rule = say(f"weights_{weights.kind}", k=spec.k, power=say.number(spec.power), column=spec.column)
-    if weights.kind == "inverse_distance" and spec.threshold_km:
-        rule += say("weights_threshold", km=f"{spec.threshold_km:g}")
-    if weights.links_added:
-        links = [say("weights_link", a=a, b=b, km=f"{km:.0f}") for a, b, km in weights.links_added]
-        rule += say("weights_islands", links=", ".join(links) if say.language == "en" else "、".join(links))
-    return rule + say("weights_standardised")
-
-
 def _chapter_blocks(results: Results, study: Study, exhibits, text: dict[str, list[str]], numbered, templates: dict,
                     say: Phrasing) -> list:
     """The chapter: its weights and formulas, then each section's text, tables and figures, then what was not computed."""
     chapter = results.chapter
     tables = {b.table.id: b for b in exhibits.extra}
     figures = {b.figure.id: b for b in exhibits.figures}
-    blocks = ([Paragraph(say("spatial_weights", convention=_weights_convention(chapter, study, say)))]
+    blocks = ([Paragraph(say("spatial_weights", convention=chapter.conventions["spatial"].text(say.language)))]
               if "spatial" in chapter.conventions else [])
     for method, spec in templates["chapter"].items():
         if formulas := numbered(f"chapter_{method}"):  # the method, as the study asks for it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from analysis import examples
 from analysis.catalogue import words
 from analysis.spatial import SHIPPED_BOUNDARIES
 from tests.test_app import messages, revision, show, start
@@ -65,3 +66,21 @@ def test_a_file_that_is_not_geojson_is_refused_with_its_message_and_nothing_chan
     assert "The file was not loaded" in messages(app.error) and "not a GeoJSON FeatureCollection" in messages(app.error)
     assert state.BASE_MAP not in app.session_state and app.session_state[state.STUDY] == study
     assert FIGURE_WORDS["schematic"] in map_note(app)
+
+
+def test_a_base_map_the_new_data_no_longer_match_is_not_used_and_the_app_says_so_in_its_language():
+    app = show(start(), "Study")
+    upload_map(app, "standard_map.geojson", standard_map())
+    entity = app.session_state[state.STUDY].panel.entity
+    in_chinese = {f["properties"]["name_en"]: f["properties"]["name_zh"]
+                  for f in json.loads(SHIPPED_BOUNDARIES.read_text(encoding="utf-8"))["features"]}
+    frame = examples.demo_panel().frame  # the same provinces named in Chinese, which the uploaded map does not know
+    renamed = frame.assign(**{entity: frame[entity].map(in_chinese)})
+    show(app, "Data").file_uploader(key="data_upload").set_value(
+        ("provinces_zh.csv", renamed.to_csv(index=False).encode(), "text/csv")).run()
+    assert app.session_state[state.GOOD].dataset.name == "provinces_zh.csv" and not app.error, messages(app.error)
+    warned = "the uploaded base map standard_map.geojson names only 0 of the 30 entities, so the maps are drawn without it"
+    assert warned in messages(app.warning).replace("\\", "")
+    assert warned in map_note(app).replace("\\", "") and FIGURE_WORDS["schematic"] in map_note(app)
+    app.segmented_control(key=f"language{revision(app)}").set_value("zh").run()
+    assert "上传的底图standard_map.geojson只含30个个体中的0个，因此地图未使用该底图" in messages(app.warning).replace("\\", "")

@@ -237,7 +237,7 @@ def test_every_section_round_trips_through_the_study_file():
 
 
 @pytest.mark.parametrize("section, key", [
-    ({"markov": {"classes": "cutoffs"}}, "markov"),
+    ({"markov": {"classes": "cutoffs"}}, "markov.cutoffs"),
     ({"markov": {"cutoffs": [0.5, 0.4], "spatial": False}}, "markov.cutoffs"),
     ({"development": {"bands": [1.2, 0.8]}}, "development.bands"),
     ({"lisa": {"correction": "holm"}}, "lisa.correction"),

@@ -293,18 +293,16 @@ def test_every_figure_is_cited_in_the_text(manuscripts, language, word):
 
 
 def test_the_weights_are_described_in_the_documents_language():
-    from types import SimpleNamespace
-
-    from analysis import examples
-    from analysis.sections import SpatialWeights
-    from analysis.spatial import Weights
-    from analysis.table import Format
-    from report.document import _weights_convention
-    from report.phrasing import Phrasing
-    study = examples.default_study().model_copy(update={"spatial": SpatialWeights(kind="knn", k=5)})
-    knn = SimpleNamespace(weights=Weights(("a", "b"), None, "knn", (), "English from analysis"))
-    contiguity = SimpleNamespace(weights=Weights(("海南", "广西"), None, "queen", (("海南", "广西", 525.4),), ""))
-    zh, en = Phrasing.of("zh", Format()), Phrasing.of("en", Format())
-    assert _weights_convention(knn, study, zh) == "按质心距离最近的5个邻居构建，并作行标准化。"
-    assert _weights_convention(knn, study, en) == "the 5 nearest neighbours by centroid distance; row-standardised."
-    assert "海南—广西（525 km）" in _weights_convention(contiguity, study, zh)
+    from analysis import spatial
+    layer = spatial.load_boundaries()
+    names = ["海南", "广西", "广东", "湖南"]
+    found = spatial.match_entities(names, layer.features)
+    knn = spatial.knn_weights(names, spatial.centroids(layer.geometries[found]), 2).convention
+    assert knn.text("zh") == "按质心间大圆距离最近的2个邻居（k近邻）构建，并作行标准化。"
+    assert knn.text("en") == "k-nearest neighbours (k = 2) by great-circle distance between centroids, row-standardised."
+    contiguity = spatial.contiguity_weights(names, layer, found).convention
+    assert re.fullmatch(r"按共享边界点（后式，Queen）邻接构建；无邻接单元与质心最近的单元双向相连：海南—广[东西]（\d+ km），"
+                        r"并作行标准化。", contiguity.text("zh"))
+    assert re.fullmatch(r"contiguity by a shared boundary point \(queen\); an entity without neighbours is linked both "
+                        r"ways to the entity with the nearest centroid: 海南-广[东西] \(\d+ km\); row-standardised.",
+                        str(contiguity))

@@ -34,7 +34,10 @@ def map_section() -> None:
     st.file_uploader(t("base_map_upload"), type=state.BASE_MAP_TYPES, key=upload_key(), on_change=_on_upload,
                      help=t("base_map_upload_help"))
     if upload:
-        st.caption(t("base_map_in_use", file=plain(upload.filename)))
+        good = st.session_state.get(state.GOOD)
+        drawn = state.uploaded_map(good) if good else None
+        if not (drawn and drawn.warnings):  # else the notice above the tabs says the maps are drawn without it
+            st.caption(t("base_map_in_use", file=plain(upload.filename)))
         st.button(t("base_map_remove"), on_click=_remove, icon=":material/delete:", help=t("base_map_remove_help"))
     name_field, approval = st.columns(2)
     with name_field:

@@ -41,5 +41,9 @@ def render(result: state.Run | None) -> None:
         st.warning(t("last_good_results", data=plain(result.dataset.name)) + "\n\n"
                    + bullets(p.text(language()) for p in result.problems[:SHOWN])
                    + ("\n- " + t("more_in_data_tab", more=more) if more > 0 else ""), icon=":material/warning:")
+    drawn = state.uploaded_map(result)
+    if drawn is not None and drawn.warnings:  # the uploaded base map does not name these entities
+        st.warning(bullets(p.text(language()) for p in drawn.warnings), icon=":material/map:")
     if result.results.synthetic:
         st.info(t("synthetic_notice"), icon=":material/science:")
+

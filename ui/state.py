@@ -15,7 +15,7 @@ import streamlit as st
 
 import report
 from analysis import examples
-from analysis.basemap import BaseMap, base_map_names, read_base_map
+from analysis.basemap import BaseMap, base_map_names, drawn_map, read_base_map
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
 from analysis.pipeline import run
@@ -263,12 +263,17 @@ def checked_name_field(name_field: str) -> str:
 
 
 def uploaded_map(result: Run) -> BaseMap | None:
-    """The uploaded base map for these results; None (the study's map) when there is none or it does not fit them."""
+    """The uploaded base map for these results, or the study's map warning that the upload does not name their
+    entities (basemap.drawn_map); None (the study's map) when there is none or it cannot be read."""
     upload = map_file()
     try:
-        return checked_base_map(upload, result.study.map.name_field, result) if upload else None
+        base = read_base_map(upload.filename, upload.content, result.study.map.name_field) if upload else None
     except UserError:
         return None
+    coupling = result.results.coupling
+    if base is None or coupling is None or "entity" not in coupling.by_entity:
+        return base
+    return drawn_map(base, result.study, coupling.by_entity["entity"].drop_duplicates().tolist())
 
 
 # ---------------------------------------------------------------- cached work
