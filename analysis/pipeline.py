@@ -38,19 +38,14 @@ def run(study: Study, panel: Panel, progress=None, boundary: bytes | None = None
     step("step_chapter")
     results.chapter = run_chapter(study, frame, results.coupling, results.indices, boundary)
     if results.chapter:
-        results.warnings += _problems(results.chapter.warnings)
+        results.warnings += results.chapter.warnings
         results.warnings += [Problem.of("section_not_computed", severity="warning", section=section,
-                                        reasons=Reasons(_problems(reasons)))
+                                        reasons=Reasons(reasons))
                              for section, reasons in results.chapter.problems.items()]
 
     if study.model:
         _estimate(study, frame, results, step)
     return results
-
-
-def _problems(found) -> list[Problem]:
-    """The chapter's warnings or reasons as problems; one given as plain text is an English-only warning."""
-    return [p if isinstance(p, Problem) else Problem(p, severity="warning") for p in found]
 
 
 def indexed(study: Study, panel: Panel, progress=None) -> tuple[pd.DataFrame, dict[str, IndexResult]]:
