@@ -24,7 +24,6 @@ from .figures import (
     map_notes,
     map_panel,
     method_note,
-    source_notes,
     unmatched_notes,
     value_of,
     words_of,
@@ -73,7 +72,7 @@ def moran_scatter(results: Results, study: Study) -> Figure:
     size = WIDTH["column"]
     chart = alt.layer(rules, line, points).properties(width=size, height=HEIGHT[size])
     notes = (w["moran_note"].format(period=_period_text(period), slope=f"{slope:.3f}", measure=measure),
-             method_note(study, results.chapter.conventions["lisa"]), *source_notes(results, study))
+             method_note(study, results.chapter.conventions["lisa"]))
     return _figure("moran_scatter", caption(study, "moran_title", measure=measure, period=_period_text(period)),
                    _fit(chart), notes)
 
@@ -104,7 +103,7 @@ def lisa_map(results: Results, study: Study, base_map: BaseMap | None = None) ->
     notes = (w["lisa_note"].format(measure=study.lisa.measure,
                                    periods=w["list_separator"].join(_period_text(p) for p in periods)),
              method_note(study, results.chapter.conventions["lisa"]),
-             *unmatched_notes(study, lisa["entity"], matched), *map_notes(base, study), *source_notes(results, study))
+             *unmatched_notes(study, lisa["entity"], matched), *map_notes(base, study))
     return _figure("lisa_map", caption(study, "lisa_title"), chart, notes, width="full")
 
 
@@ -131,5 +130,5 @@ def density_curves(results: Results, study: Study) -> Figure | None:
                  alt.Tooltip("x:Q", format=".3f", title=measure), alt.Tooltip("density:Q", format=".3f", title=w["density"])])
     chart = chart.properties(width=width, height=HEIGHT[width])
     notes = (w["density_note"].format(measure=measure, periods=w["list_separator"].join(series)),
-             method_note(study, density.convention), *source_notes(results, study))
+             method_note(study, density.convention))
     return _figure("density", caption(study, "density_title", measure=measure), _fit(chart), notes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -27,6 +27,7 @@ from .notes import Note
 from .pipeline import group_names
 from .results import ModelRun, Results
 from .study import Study, TableSettings, dumps
+from .table_words import source_notes
 from .text import clean_text
 
 PX_PER_INCH = 100
@@ -74,7 +75,9 @@ def figures(results: Results, study: Study, base_map: BaseMap | None = None) -> 
     built = [figure1(results, study), d_by_region(results, study), d_heatmap(results, study),
              d_map(results, study, base_map=base_map), coefficients(results, study), coefficients_groups(results, study)]
     from .chapter_figures import chapter_figures  # it builds on this module's helpers
-    return [f for f in built if f is not None] + chapter_figures(results, study, base_map)
+    drawn = [f for f in built if f is not None] + chapter_figures(results, study, base_map)
+    return [replace(f, notes=f.notes + tuple(text(n) for n in source_notes(results, study, first=k == 0)))
+            for k, f in enumerate(drawn)]
 
 
 def figure_key(study: Study) -> str:
@@ -106,17 +109,6 @@ def words_of(study: Study):
 
 def chinese(study: Study) -> bool:
     return study.document.language.startswith("zh")
-
-
-def source_notes(results: Results, study: Study) -> list[str]:
-    """The data note of every figure, in the document language."""
-    if not chinese(study):
-        return results.source_notes()
-    w = words_of(study)
-    parts = [results.data_source] if results.data_source else []
-    if results.synthetic and "not official statistics" not in results.data_source:
-        parts.append(w["synthetic"])
-    return [w["data"].format(source=" ".join(parts))] if parts else []
 
 
 def method_note(study: Study, note: Note) -> str:
@@ -191,7 +183,7 @@ def figure1(results: Results, study: Study) -> Figure | None:
                           WIDTH["column"], w)
     periods = "-".join(dict.fromkeys(_period_text(p) for p in (long["period"].min(), long["period"].max())))
     methods = w["list_separator"].join(w[f"weights_{m}"] for m in sorted({i.method for i in study.indices}))
-    notes = (w["figure1_note"].format(time=key_name(study, time, "period"), methods=methods), *source_notes(results, study))
+    notes = (w["figure1_note"].format(time=key_name(study, time, "period"), methods=methods),)
     return _figure("figure1", caption(study, "figure1_title", periods=periods), _fit(chart), notes)
 
 
@@ -211,8 +203,7 @@ def d_by_region(results: Results, study: Study) -> Figure | None:
                           w["d_axis"], WIDTH["full"], w, y_domain=(low, high))
     chart = alt.layer(_level_bands([text(v) for v in level_names(study)], low, high), lines)
     who = w["who_groups"].format(group=key_name(study, group, "group")) if coupling.by_group is not None else w["who_all"]
-    notes = (w["d_by_region_note"].format(who=who), method_note(study, coupling.convention),
-             *source_notes(results, study))
+    notes = (w["d_by_region_note"].format(who=who), method_note(study, coupling.convention))
     return _figure("d_by_region", caption(study, "d_by_region_title"), _fit(chart), notes, width="full")
 
 
@@ -331,8 +322,7 @@ def d_heatmap(results: Results, study: Study) -> Figure | None:
         chart = chart.facet(facet=alt.Facet("group:N", sort=groups, title=None, header=_PANEL_HEADER),
                             columns=1, spacing=6).resolve_scale(y="independent")
     how = w["grouped_by"].format(group=key_name(study, keys.group, "group")) if grouped else ""
-    notes = (w["heatmap_note"].format(how=how), method_note(study, results.coupling.convention),
-             *source_notes(results, study))
+    notes = (w["heatmap_note"].format(how=how), method_note(study, results.coupling.convention))
     return _figure("d_heatmap", caption(study, "heatmap_title"), chart, notes)
 
 
@@ -373,8 +363,7 @@ def d_map(results: Results, study: Study, periods: list | None = None, base_map:
     panels = [map_panel(base, inline(shown[shown["period"] == p]), tooltip, colour, _period_text(p), w) for p in periods]
     chart = alt.hconcat(*panels, spacing=8).resolve_scale(color="shared")
     notes = (w["map_note"].format(periods=w["list_separator"].join(_period_text(p) for p in periods)),
-             *unmatched_notes(study, data["entity_key"], matched), *map_notes(base, study),
-             *source_notes(results, study))
+             *unmatched_notes(study, data["entity_key"], matched), *map_notes(base, study))
     return _figure("d_map", caption(study, "map_title"), chart, notes, width="full")
 
 
@@ -481,7 +470,7 @@ def _coefficient_figure(figure_id: str, title: tuple[str, str], runs: list[Model
     notes = [w["coefficients_note"].format(intervals=_interval_text(fitted, series_of, w))]
     notes += [w["not_estimated"].format(series=series_of(r), error=r.reason(study.document.language))
               for r in runs if r.fit is None]
-    return _figure(figure_id, title, chart, (*notes, *source_notes(results, study)), width="full")
+    return _figure(figure_id, title, chart, tuple(notes), width="full")
 
 
 def _interval_text(runs: list[ModelRun], series_of, w) -> str:

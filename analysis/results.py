@@ -74,13 +74,6 @@ class Results:
     diagnostics: Diagnostics | None = None
     chapter: ChapterResult | None = None  # spatial autocorrelation, Dagum, density, Markov, obstacles, development
 
-    def source_notes(self) -> list[str]:
-        """Where the data come from, as a note; synthetic data say so in every table and figure built from them."""
-        parts = [self.data_source] if self.data_source else []
-        if self.synthetic and "not official statistics" not in self.data_source:
-            parts.append("Synthetic demonstration data, not official statistics.")
-        return ["Data: " + " ".join(parts)] if parts else []
-
     def to_json(self) -> str:
         """results.json, on one line: orjson writes the same values as json, several times faster."""
         return orjson.dumps(self.to_dict()).decode()

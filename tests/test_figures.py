@@ -79,10 +79,14 @@ def mark_type(view: dict) -> str:
 def test_every_figure_is_built_with_source_note_and_print_width(demo):
     study, results, figs = demo
     assert list(figs) == FIGURE_IDS
+    first, *others = figs.values()
+    assert f"Data: {results.data_source}" in first.notes and "not official statistics" in results.data_source
     for f in figs.values():
         assert f.title and f.width in ("column", "full")
-        assert any(n.startswith("Data: ") and "not official statistics" in n for n in f.notes), f.id
         assert spec_of(f)["config"]["font"] == F.LATIN_SERIF
+    for f in others:  # the source once, as under the tables; synthetic data say so under every figure
+        assert f.notes[-1] == "Synthetic demonstration data, not official statistics." and not any(
+            n.startswith("Data: ") for n in f.notes), f.id
 
 
 def test_figure1_plots_the_yearly_index_means(demo):
@@ -253,9 +257,10 @@ def test_figures_follow_the_sections_the_results_have(demo):
 def test_real_data_study_builds_every_figure_with_its_source(real):
     study, results, figs = real
     assert list(figs) == FIGURE_IDS
-    for f in figs.values():
-        assert f"Data: {study.data.source}" in f.notes
-        assert not any("not official statistics" in n for n in f.notes)
+    assert [f"Data: {study.data.source}" in f.notes for f in figs.values()] == [True] + [False] * (len(figs) - 1)
+    every = study.model_copy(update={"document": study.document.model_copy(update={"source_note": "every"})})
+    assert all(f"Data: {study.data.source}" in f.notes for f in F.figures(results, every))
+    assert not any("not official statistics" in n for f in figs.values() for n in f.notes)
     assert len(shipped_map().match(results.coupling.by_entity["entity"].unique().tolist())[0]) == 30
     assert not any(n.startswith("Not on the map") for n in figs["d_map"].notes)
     data = dataset(spec_of(figs["figure1"]), "mean")
