@@ -6,6 +6,7 @@ import re
 
 import pytest
 from google.protobuf.message import Message
+from streamlit.delta_generator import DeltaGenerator
 
 from analysis import examples
 from analysis.catalogue import words
@@ -194,3 +195,22 @@ def test_a_chinese_workbook_starts_a_study_in_chinese():
     warnings = re.escape(chinese["warnings_found"]).replace(re.escape("{n}"), r"\d+")
     assert re.match(warnings, messages(app.warning))  # under the Chinese heading, the notes of analysis/ in English
     assert not english_left(texts, {study.title})
+
+
+def test_download_file_names_are_in_the_study_language(monkeypatch):
+    names = []
+    original = DeltaGenerator.download_button
+
+    def recorded(self, label, data, file_name=None, *args, **kwargs):
+        names.append(file_name)
+        return original(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recorded)
+    app = start()
+    app.segmented_control(key=f"language{revision(app)}").set_value("zh").run()
+    names.clear()
+    show(app, words("app", "zh")["tab_downloads"])
+    stem = names[0].removesuffix(".docx")
+    assert {f"{stem}-表格.docx", f"{stem}-表格-LaTeX.zip", f"{stem}-表格.xlsx", f"{stem}-复现包.zip", "正文.toml",
+            "表1.csv", "表1.xlsx"} <= set(names), names
+    assert not any(re.search(r"tables|bundle|narrative|table\d", name) for name in names), names

@@ -43,7 +43,7 @@ def _deferred(result: state.Run, rep: report.Report, formats: tuple[str, ...], p
 def _highlights(result: state.Run, rep: report.Report, stem: str) -> None:
     """The journal's separate highlights file, and where the highlights leave its guide."""
     st.download_button(t("highlights_docx"), _deferred(result, rep, ("docx",), lambda f: f["highlights.docx"]),
-                       f"{stem}-highlights.docx", mime=DOCX, icon=":material/format_list_bulleted:",
+                       f"{stem}-{t('file_highlights')}.docx", mime=DOCX, icon=":material/format_list_bulleted:",
                        on_click="ignore")
     if not rep.narrative.highlights.strip():
         return
@@ -75,34 +75,35 @@ def render(result: state.Run | None) -> None:
                          f"{stem}.docx", mime=DOCX, icon=":material/description:", type="primary", width="stretch",
                          on_click="ignore")
     latex.download_button(t("manuscript_latex"), _deferred(result, rep, ("tex",), lambda f: latex_download(f, "manuscript")),
-                          f"{stem}-latex.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
+                          f"{stem}-LaTeX.zip", mime=ZIP, icon=":material/folder_zip:", width="stretch", on_click="ignore")
     if rep.highlights:
         _highlights(result, rep, stem)
 
     st.subheader(t("tables_only"), anchor=False)
     word, latex, excel = st.columns(3)
     word.download_button(t("tables_docx"), _deferred(result, rep, ("docx",), lambda f: f["tables.docx"]),
-                         f"{stem}-tables.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")
+                         f"{stem}-{t('file_tables')}.docx", mime=DOCX, icon=":material/table:", width="stretch", on_click="ignore")
     latex.download_button(t("tables_tex"), _deferred(result, rep, ("tex",), lambda f: latex_download(f, "tables")),
-                          f"{stem}-tables-latex.zip", mime=ZIP, icon=":material/functions:", width="stretch",
+                          f"{stem}-{t('file_tables')}-LaTeX.zip", mime=ZIP, icon=":material/functions:", width="stretch",
                           on_click="ignore")
-    excel.download_button(t("tables_xlsx"), tables_xlsx(tables, printed=True), f"{stem}-tables.xlsx", mime=XLSX,
+    excel.download_button(t("tables_xlsx"), tables_xlsx(tables, printed=True), f"{stem}-{t('file_tables')}.xlsx", mime=XLSX,
                           icon=":material/grid_on:", width="stretch", on_click="ignore")
     pick, csv, xlsx = st.columns([3, 1, 1], vertical_alignment="bottom")
     numbered = {f"{rep.ref(b.table.id)}. {b.table.title}": b.table for b in rep.exhibits.paper}
     table = numbered[pick.selectbox(t("one_table"), list(numbered), key="download_table")]
-    csv.download_button("CSV", table_csv(table, printed=True), f"{table.id}.csv", mime="text/csv", icon=":material/csv:",
+    table_file = rep.ref(table.id).replace(" ", "")  # Table7, 表7
+    csv.download_button("CSV", table_csv(table, printed=True), f"{table_file}.csv", mime="text/csv", icon=":material/csv:",
                         width="stretch", on_click="ignore", key="table_csv")
-    xlsx.download_button(t("excel"), tables_xlsx([table], printed=True), f"{table.id}.xlsx", mime=XLSX, icon=":material/grid_on:",
+    xlsx.download_button(t("excel"), tables_xlsx([table], printed=True), f"{table_file}.xlsx", mime=XLSX, icon=":material/grid_on:",
                          width="stretch", on_click="ignore", key="table_xlsx")
 
     st.subheader(t("reproducibility"), anchor=False)
     bundle, study_file, narrative_file = st.columns(3)
-    bundle.download_button(t("bundle"), _deferred(result, rep, ("zip",), lambda f: f["bundle.zip"]), f"{stem}-bundle.zip",
+    bundle.download_button(t("bundle"), _deferred(result, rep, ("zip",), lambda f: f["bundle.zip"]), f"{stem}-{t('file_bundle')}.zip",
                            mime=ZIP, icon=":material/inventory_2:", width="stretch", on_click="ignore",
                            help=t("bundle_help"))
     study_file.download_button(t("study_file_toml"), dumps(result.study), f"{stem}.toml", mime="application/toml",
                                icon=":material/tune:", width="stretch", on_click="ignore", key="study_download_downloads")
-    narrative_file.download_button(t("narrative_toml"), narrative_dumps(narrative), "narrative.toml",
+    narrative_file.download_button(t("narrative_toml"), narrative_dumps(narrative), f"{t('file_narrative')}.toml",
                                    mime="application/toml", icon=":material/edit_note:", width="stretch",
                                    on_click="ignore", key="narrative_download_downloads")

@@ -131,7 +131,7 @@ def render(result: state.Run | None) -> None:
         st.subheader(t("your_text"), anchor=False)
         author_text(state.narrative())
         save, load = st.columns(2)
-        save.download_button(t("save_narrative"), dumps(state.narrative()), "narrative.toml",
+        save.download_button(t("save_narrative"), dumps(state.narrative()), f"{t('file_narrative')}.toml",
                              mime="application/toml", icon=":material/download:")
         load.file_uploader(t("restore_narrative"), type=["toml"], key="narrative_upload", on_change=_restore,
                            max_upload_size=1)

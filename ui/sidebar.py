@@ -20,7 +20,7 @@ TAB = "tab"  # the tabs' session key: the open tab's label
 def study_file_name(title: str) -> str:
     """A file name from the study's title: lowercase words joined by hyphens, at most six."""
     words = re.findall(r"\w+", title.lower())[:6]
-    return "-".join(words or ["study"]) + ".toml"
+    return "-".join(words or [t("file_study")]) + ".toml"
 
 
 def _load_example() -> None:
