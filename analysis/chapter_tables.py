@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .levels import level_names
 from .names import Names
 from .results import Results
 from .study import Study
@@ -124,7 +125,7 @@ def dagum_within_table(results: Results, study: Study, fmt: Format) -> Table:
 
 def class_labels(results: Results, study: Study) -> dict[int, tuple[str, str]]:
     """Each Markov class as (number, description): its coordination level's number and name, or k and its interval."""
-    levels = TableWords.of(study).levels(study) if study.coupling else []
+    levels = level_names(study) if study.coupling else []
     labels = {}
     for r in results.chapter.markov.classes.to_dict("records"):
         if study.coupling and not math.isnan(r["level"]):

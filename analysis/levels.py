@@ -1,13 +1,14 @@
 """The ten coordination levels' names in the document's language: the study's own, or the language's defaults."""
 from __future__ import annotations
 
-from .catalogue import catalogue_language
+from .catalogue import words
 from .study import TABLE1_LEVELS, Study
 
-# The ten classes as Chinese papers print them, in the order of TABLE1_LEVELS.
-CHINESE_LEVELS = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调",
-                  "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
-DEFAULT_LEVELS = {"en": TABLE1_LEVELS, "zh": CHINESE_LEVELS}
+
+def default_levels(language: str) -> list[str]:
+    """The ten classes as papers in the language print them (locales/tables.toml), lowest first."""
+    catalogue = words("tables", language)
+    return [catalogue[f"level_{k}"] for k in range(1, len(TABLE1_LEVELS) + 1)]
 
 
 def level_names(study: Study) -> list[str]:
@@ -15,4 +16,4 @@ def level_names(study: Study) -> list[str]:
     levels = study.coupling.levels
     if tuple(levels) != TABLE1_LEVELS:
         return list(levels)
-    return list(DEFAULT_LEVELS[catalogue_language(study.document.language)])
+    return default_levels(study.document.language)

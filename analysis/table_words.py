@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .catalogue import catalogue_language, words
-from .study import TABLE1_LEVELS, Study
+from .study import Study
 from .table import STAR_THRESHOLDS, Format, Table
 
 DOMAIN = "tables"
@@ -64,11 +64,6 @@ class TableWords:
         own = study.tables.titles.get(table_id, "")
         english = words(DOMAIN, "en")[f"title_{table_id}"] if self.language == "zh+en" and not own else ""
         return own or self(f"title_{table_id}"), english
-
-    def levels(self, study: Study) -> list[str]:
-        """The ten level names: the study's own, or the language's standard names where it kept the defaults."""
-        own = list(study.coupling.levels)
-        return [self(f"level_{k}") for k in range(1, 11)] if own == list(TABLE1_LEVELS) else own
 
     def period(self, study: Study) -> str:
         """The time column's label, or the language's word for the year where the study gives none."""

@@ -7,6 +7,7 @@ from .catalogue import words
 from .chapter_tables import chapter_tables
 from .describe import variable_roles
 from .estimation import TestResult, critical_value
+from .levels import level_names
 from .methods import METHODS
 from .names import Names
 from .results import ModelRun, Results
@@ -78,7 +79,7 @@ def table1(study: Study) -> Table:
     """The ten coordination levels, left-closed intervals of width 0.1 with 1.0 in level 10."""
     say = TableWords.of(study)
     rows = []
-    for k, label in enumerate(say.levels(study)):
+    for k, label in enumerate(level_names(study)):
         low, high = k / 10, (k + 1) / 10
         interval = f"[{low:.1f}, {high:.1f}]" if k == 9 else f"[{low:.1f}, {high:.1f})"
         rows.append(Row(interval, [Cell(k + 1), Cell(label)]))
@@ -169,7 +170,7 @@ def table4(results: Results, study: Study, fmt: Format) -> Table:
 def table5(results: Results, study: Study, fmt: Format) -> Table:
     """Yearly mean C, T, D and the level of the mean D."""
     say = TableWords.of(study)
-    levels = say.levels(study)
+    levels = level_names(study)
     rows = []
     for r in results.coupling.by_period.itertuples():
         rows.append(Row(str(r.period), [fmt.number(r.C), fmt.number(r.T), fmt.number(r.D), fmt.count(r.level),

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, Validatio
 from analysis.errors import Invalid, Problem, UserError, Word
 from analysis.estimation import critical_value
 from analysis.formula import parse_term
+from analysis.levels import level_names
 from analysis.methods import METHODS
 from analysis.names import Names
 from analysis.results import ModelRun, Results
@@ -171,7 +172,7 @@ def _indices_paragraph(results: Results, study: Study, ref, say: Phrasing) -> st
 def _coupling_paragraphs(results: Results, study: Study, ref, say: Phrasing) -> list[str]:
     by_period = results.coupling.by_period
     first, last = by_period.iloc[0], by_period.iloc[-1]
-    levels = study.coupling.levels
+    levels = level_names(study)
 
     def level(row) -> str:
         return say("level", level=row.level, name=say.label(levels[row.level - 1]))

@@ -218,9 +218,10 @@ def test_chinese_text_is_written_in_chinese(demo):
     every = " ".join(plain(p) for paragraphs in text.values() for p in paragraphs)
     assert "在0.1%的水平上显著" in every and "表7报告了" in every and "图1展示了" in every
     assert "由2011年的" in every and "2022年" in every
-    # the author's names (labels, group and entity values, level and indicator names) are the only English left
+    assert "（第4级，轻度失调）" in every  # the levels' Chinese names, as Table 5 prints them
+    # the author's names (labels, group and entity values, indicator names) are the only English left
     entity, group = study.panel.entity, study.panel.group
-    names = ({study.label(n) for n in study.variables} | {i.label for i in study.indices} | set(study.coupling.levels)
+    names = ({study.label(n) for n in study.variables} | {i.label for i in study.indices}
              | {i.label for x in study.indices for d in x.dimensions for i in d.indicators} | {study.label(group)}
              | {study.value_label(entity, e) for e in results.chapter.lisa["entity"]}
              | {study.value_label(group, g) for g in results.coupling.by_group.columns if g not in ("period", "All")})

@@ -19,7 +19,7 @@ import pytest
 from analysis import figures as F
 from analysis.errors import UserError
 from analysis.examples import default_study, demo_panel
-from analysis.levels import CHINESE_LEVELS
+from analysis.levels import default_levels
 from analysis.pipeline import run
 from analysis.study import TABLE1_LEVELS
 from analysis.text import unsafe_characters
@@ -293,7 +293,7 @@ def test_a_chinese_figure_prints_every_word_in_chinese(chinese):
 def test_chinese_level_names_are_the_default_unless_the_study_names_its_own(chinese):
     study, results, figures = chinese
     legend = set(dataset_values(figures["d_map"], "level_label"))
-    assert legend <= set(CHINESE_LEVELS) and legend
+    assert legend <= set(default_levels("zh")) and legend
     english = set(dataset_values(F.d_map(results, default_study_of(study)), "level_label"))
     assert english <= set(TABLE1_LEVELS) and english
     own = [f"第{k}级" for k in range(1, 11)]
