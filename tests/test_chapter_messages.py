@@ -257,9 +257,10 @@ def test_every_method_note_is_worded_in_chinese(chapter):
     assert notes["replication"].text("zh").endswith("缩放至[0.01, 0.99]（分组各列在组内缩放）。")
     assert notes["spatial"].text("zh").startswith("按共享边界点（后式，Queen）邻接构建；"
                                                   "无邻接单元与质心最近的单元双向相连：Hainan—Guang")
-    assert str(notes["moran"]) == ("Global Moran's I with row-standardised weights; E(I) = -1/(n - 1); z and p (two-sided) "
-                                   "under the normality and randomisation assumptions (Cliff and Ord 1981); pseudo "
-                                   "p-value from 999 random permutations (seed 12345).")
+    assert str(notes["moran"]) == ("Global Moran's I with row-standardised weights; z and p (two-sided) against its "
+                                   "expectation without spatial autocorrelation, under the normality and randomisation "
+                                   "assumptions (Cliff and Ord 1981); pseudo p-value from 999 random permutations "
+                                   "(seed 12345).")
 
 
 def test_a_note_renders_its_fields_and_lists_in_the_language():

@@ -13,6 +13,7 @@ from analysis import examples
 from analysis import study as studies
 from analysis.data import validate
 from analysis.estimation import diagnostics
+from analysis.figures import figures
 from analysis.formula import parse_equation
 from analysis.pipeline import run
 from analysis.table import Format
@@ -64,6 +65,15 @@ def test_no_note_writes_a_formula_as_code(demo, variants, language):
                 for note in table.notes:
                     if not SOURCE.match(note):
                         assert not PSEUDO_CODE.search(note), (table.id, note)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_figure_note_writes_a_formula_as_code(demo, variants, language):
+    for study, results in (demo, variants):
+        for figure in figures(results, in_language(study, language)):
+            for note in figure.notes:
+                if not SOURCE.match(note):
+                    assert not PSEUDO_CODE.search(note), (figure.id, note)
 
 
 def test_the_method_section_sentence_on_coupling_is_in_words(demo, variants):
