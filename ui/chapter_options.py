@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.errors import UserError
+from analysis.errors import Problem, UserError
 from analysis.sections import Dagum, Density, Development, Lisa, Markov, Moran, Obstacle, SpatialWeights
 
 from . import state
@@ -90,7 +90,7 @@ def _cutoffs(text: str) -> list[float]:
     try:
         return [float(part) for part in text.replace("，", ",").split(",") if part.strip()]
     except ValueError:
-        raise UserError(t("cutoffs_not_numbers", text=text)) from None
+        raise UserError(Problem.of("cutoffs_not_numbers", text=text)) from None
 
 
 # ---------------------------------------------------------------- one function per section

@@ -66,7 +66,7 @@ def _restore() -> None:
     try:
         restored = loads(upload.getvalue().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        st.session_state[state.EDIT_PROBLEMS] = [f"{t('where_narrative_file')}: {t('narrative_not_utf8')}"]
+        st.session_state[state.EDIT_PROBLEMS] = [t("in_place", where=t("where_narrative_file"), text=t("narrative_not_utf8"))]
         return
     except UserError as e:
         st.session_state[state.EDIT_PROBLEMS] = [state.located(p, t("where_narrative_file")) for p in e.problems]

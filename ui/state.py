@@ -145,12 +145,12 @@ def edit(change, where: str = "") -> bool:
 def located(problem: Problem, where: str) -> str:
     """The problem in the study's language, after the place of the app it was made in."""
     text = problem.text(language())
-    return f"{where}: {text}" if where else text
+    return t("in_place", where=where, text=text) if where else text
 
 
 def _elsewhere(where: str) -> list[str]:
     """Refusals of other places than where (none when where is blank: a whole-study edit)."""
-    return [p for p in st.session_state.get(EDIT_PROBLEMS) or [] if where and not p.startswith(f"{where}: ")]
+    return [p for p in st.session_state.get(EDIT_PROBLEMS) or [] if where and not p.startswith(t("in_place", where=where, text=""))]
 
 
 def load_study_file(content: bytes) -> bool:
@@ -212,7 +212,7 @@ def receive_upload(content: bytes, filename: str, sheet: str | None = None) -> b
     try:
         st.session_state[DATA] = read_dataset(content, filename, sheet)
     except UserError as e:
-        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p.text(language())}" for p in e.problems]
+        st.session_state[UPLOAD_PROBLEMS] = [located(p, filename) for p in e.problems]
         return False
     st.session_state[UPLOAD_PROBLEMS] = []
     if study().data.synthetic:  # the author's own data are not the synthetic demo: stop saying so in the tables
@@ -243,7 +243,7 @@ def receive_base_map(content: bytes, filename: str) -> bool:
     try:
         checked_base_map(upload, study().map.name_field, st.session_state.get(GOOD))
     except UserError as e:
-        st.session_state[UPLOAD_PROBLEMS] = [f"{filename}: {p.text(language())}" for p in e.problems]
+        st.session_state[UPLOAD_PROBLEMS] = [located(p, filename) for p in e.problems]
         return False
     st.session_state[UPLOAD_PROBLEMS] = []
     st.session_state[BASE_MAP] = upload
