@@ -40,15 +40,29 @@ def omml(latex: str, names: dict[str, str] | None = None) -> etree._Element:
 
 def display(lines, names: dict[str, str] | None = None) -> etree._Element:
     """One m:oMath for a display equation: a single line as it is, several lines stacked in an equation array (m:eqArr)
-    inside the one math object, so the equation stays one display however it is broken."""
+    inside the one math object, so the equation stays one display however it is broken. The lines align on the
+    first line's "=" and each later line's leading "+" (an alignment point, m:aln), as LaTeX's split aligns them."""
     if len(lines) == 1:
         return omml(lines[0], names)
     root = etree.Element(_m("oMath"))
     stack = etree.SubElement(root, _m("eqArr"))
-    for line in lines:
+    for k, line in enumerate(lines):
         row = etree.SubElement(stack, _m("e"))
         row.extend(list(omml(line, names)))
+        _align_at(row, "+" if k else "=")
     return root
+
+
+def _align_at(row: etree._Element, sign: str) -> None:
+    """An alignment point before the row's first top-level run of the sign, if it has one."""
+    for run in row.iterchildren(_m("r")):
+        if (run.findtext(_m("t")) or "").strip() == sign:
+            properties = run.find(_m("rPr"))
+            if properties is None:
+                properties = etree.Element(_m("rPr"))
+                run.insert(0, properties)
+            etree.SubElement(properties, _m("aln"))
+            return
 
 
 def _unwrap(box: etree._Element) -> None:

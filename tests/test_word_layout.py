@@ -149,6 +149,11 @@ def test_each_equation_is_one_math_object_with_a_seq_number_at_the_right_margin(
         assert [s.get(qn("w:val")) for s in stops] == ["center", "right"]
     system = [p for p, eq in zip(equations, demo.equations, strict=True) if eq.startswith("eq:system")]
     assert [len(p.find(f"{MATH}oMath/{MATH}eqArr").findall(f"{MATH}e")) for p in system] == [3, 3]  # lines in one display
+    for paragraph in system:  # the lines align on the "=" and on each continuation's leading "+"
+        rows = paragraph.find(f"{MATH}oMath/{MATH}eqArr").findall(f"{MATH}e")
+        aligned = [[r.findtext(f"{MATH}t") for r in row.findall(f"{MATH}r") if r.find(f"{MATH}rPr/{MATH}aln") is not None]
+                   for row in rows]
+        assert aligned == [["="], ["+"], ["+"]]
 
 
 def _paragraphs_kept(row) -> bool:
