@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Joined, More, Problem, UserError
+from .errors import Joined, More, Problem, Reasons, UserError
 from .spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES, name_keys
 from .study import Study
 
@@ -128,7 +128,7 @@ def read_base_map(file_name: str, data: bytes, name_field: str = "") -> BaseMap:
     else:
         features = _geojson_features(data, "map.base")
     base = _base_map(features, (name_field,) if name_field else (), file_name, True, "map.base")
-    return replace(base, upload=f"{hashlib.sha256(data).hexdigest()}:{name_field}")
+    return replace(base, upload=_upload_key(data, name_field))
 
 
 def _zipped_parts(file_name: str, data: bytes) -> dict[str, bytes]:
@@ -236,6 +236,19 @@ def drawn_map(upload: BaseMap, study: Study, entities: list) -> BaseMap:
     warning = Problem.of("base_map_not_used", severity="warning", key="map.base", file=upload.file, found=len(found),
                          total=len(entities), missing=_listed(missing))
     return _standing_in(study_map(study), warning, upload.upload)
+
+
+def unread_map(study: Study, file: str, data: bytes, name_field: str, problems) -> BaseMap:
+    """The study's map drawn instead of an upload that cannot be read as the study now names its field (a study
+    file reloaded with another [map] name_field), carrying a warning that says why."""
+    warning = Problem.of("base_map_unread", severity="warning", key="map.name_field", file=file,
+                         reasons=Reasons(problems))
+    return _standing_in(study_map(study), warning, _upload_key(data, name_field))
+
+
+def _upload_key(data: bytes, name_field: str) -> str:
+    """An upload's content hash and name field: the figures drawn on it are kept under this key."""
+    return f"{hashlib.sha256(data).hexdigest()}:{name_field}"
 
 
 @lru_cache(maxsize=MAPS_KEPT)

@@ -7,6 +7,7 @@ import json
 from analysis import examples
 from analysis.catalogue import words
 from analysis.spatial import SHIPPED_BOUNDARIES
+from analysis.study import dumps
 from tests.test_app import messages, revision, show, start
 from tests.test_app_workspace import reopen
 from ui import autosave, map_options, state
@@ -84,3 +85,16 @@ def test_a_base_map_the_new_data_no_longer_match_is_not_used_and_the_app_says_so
     assert warned in map_note(app).replace("\\", "") and FIGURE_WORDS["schematic"] in map_note(app)
     app.segmented_control(key=f"language{revision(app)}").set_value("zh").run()
     assert "上传的底图standard_map.geojson只含30个个体中的0个，因此地图未使用该底图" in messages(app.warning).replace("\\", "")
+
+
+def test_a_base_map_the_reloaded_study_cannot_read_is_not_used_and_the_app_says_why():
+    app = show(start(), "Study")
+    upload_map(app, "standard_map.geojson", standard_map())
+    app.text_input(key=f"study{revision(app)}.map.name_field").set_value("PROVINCE").run()
+    assert not app.error, messages(app.error)
+    saved = dumps(app.session_state[state.STUDY]).replace('name_field = "PROVINCE"', 'name_field = "NAME"')
+    app.sidebar.file_uploader[0].set_value(("saved.toml", saved.encode(), "application/toml")).run()
+    assert app.session_state[state.STUDY].map.name_field == "NAME" and app.session_state[state.BASE_MAP]
+    warned = "the uploaded base map standard_map.geojson cannot be read as the study now asks, so the maps are drawn "
+    assert warned in messages(app.warning).replace("\\", "") and "'NAME'" in messages(app.warning)
+    assert warned in map_note(app).replace("\\", "") and FIGURE_WORDS["schematic"] in map_note(app)

@@ -15,7 +15,7 @@ import streamlit as st
 
 import report
 from analysis import examples
-from analysis.basemap import BaseMap, base_map_names, drawn_map, read_base_map
+from analysis.basemap import BaseMap, base_map_names, drawn_map, read_base_map, unread_map
 from analysis.data import Panel, read_table, sheet_names, validate
 from analysis.errors import Problem, UserError
 from analysis.pipeline import run
@@ -263,13 +263,15 @@ def checked_name_field(name_field: str) -> str:
 
 
 def uploaded_map(result: Run) -> BaseMap | None:
-    """The uploaded base map for these results, or the study's map warning that the upload does not name their
-    entities (basemap.drawn_map); None (the study's map) when there is none or it cannot be read."""
+    """The uploaded base map for these results, or the study's map warning that the upload cannot be read with the
+    study's name field (basemap.unread_map) or does not name their entities (basemap.drawn_map); None (the study's
+    map) when there is none."""
     upload = map_file()
+    name_field = result.study.map.name_field
     try:
-        base = read_base_map(upload.filename, upload.content, result.study.map.name_field) if upload else None
-    except UserError:
-        return None
+        base = read_base_map(upload.filename, upload.content, name_field) if upload else None
+    except UserError as e:
+        return unread_map(result.study, upload.filename, upload.content, name_field, e.problems)
     coupling = result.results.coupling
     if base is None or coupling is None or "entity" not in coupling.by_entity:
         return base
