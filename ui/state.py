@@ -150,7 +150,8 @@ def located(problem: Problem, where: str) -> str:
 
 def _elsewhere(where: str) -> list[str]:
     """Refusals of other places than where (none when where is blank: a whole-study edit)."""
-    return [p for p in st.session_state.get(EDIT_PROBLEMS) or [] if where and not p.startswith(t("in_place", where=where, text=""))]
+    here = t("in_place", where=where, text="")
+    return [p for p in st.session_state.get(EDIT_PROBLEMS) or [] if where and not p.startswith(here)]
 
 
 def load_study_file(content: bytes) -> bool:
