@@ -8,8 +8,6 @@ from dataclasses import replace
 
 import pytest
 
-from analysis import examples
-from analysis.pipeline import run
 from analysis.table import Format
 from report.document import cross_reference, plain
 from report.narrative import results_text
@@ -31,12 +29,6 @@ def ref(item: str, words=("Table ", "Figure ")) -> str:
 
 def ref_zh(item: str) -> str:
     return ref(item, ("表", "图"))
-
-
-@pytest.fixture(scope="module")
-def demo():
-    study = examples.default_study()
-    return study, run(study, examples.demo_panel())
 
 
 def drafted(results, study, section: str, language: str = "en") -> str:

@@ -17,19 +17,12 @@ from analysis import figures as F
 from analysis.basemap import STANDARD_PARALLELS, albers, layout, read_base_map, shipped_map, study_map
 from analysis.catalogue import words
 from analysis.errors import UserError
-from analysis.examples import default_study, demo_panel
-from analysis.pipeline import run
+from analysis.examples import default_study
 from analysis.spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES
 from report.figures import export
 from tests.hostile.test_data_files import _zip as zipped
 
 APPROVAL = "GS(2019)1822号"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    study = default_study()
-    return study, run(study, demo_panel())
 
 
 def shipped_features() -> list[dict]:

@@ -20,12 +20,6 @@ from report.narrative import Narrative
 
 
 @pytest.fixture(scope="module")
-def demo():
-    study = examples.default_study()
-    return study, run(study, examples.demo_panel())
-
-
-@pytest.fixture(scope="module")
 def real():
     data = examples.real_study().model_dump(mode="json")
     data["panel"]["group_labels"] = {"East": "Eastern provinces", "Central": "Central provinces",

@@ -38,12 +38,6 @@ def every_table(results, study, fmt=None):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    study = examples.default_study()
-    return study, run(study, examples.demo_panel())
-
-
-@pytest.fixture(scope="module")
 def variants():
     """The demo with the settings whose notes read differently: replication mode, Wang's C, unequal weights,
     shifted and squeezed zeros, per-period weights."""

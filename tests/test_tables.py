@@ -15,12 +15,6 @@ from analysis.tables import extra_tables, tables
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def demo():
-    study = examples.default_study()
-    return study, run(study, examples.demo_panel())
-
-
 def by_id(built):
     return {t.id: t for t in built}
 
