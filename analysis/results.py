@@ -32,11 +32,6 @@ class ModelRun:
         """Why the system could not be estimated, in the language; None when it was."""
         return self.problems.text(language) if self.problems else None
 
-    @property
-    def error(self) -> str | None:
-        """Why it could not be estimated, in English (results.json)."""
-        return self.reason()
-
 
 @dataclass(frozen=True)
 class PanelSummary:
@@ -97,7 +92,7 @@ class Results:
 
 
 def _run_dict(run: ModelRun) -> dict:
-    out = {"method": run.method, "sample": _clean(run.sample), "dropped": list(run.dropped), "error": run.error}
+    out = {"method": run.method, "sample": _clean(run.sample), "dropped": list(run.dropped), "error": run.reason()}
     if run.fit is not None:
         out.update(covariance=run.fit.covariance, statistic=run.fit.statistic, convention=run.fit.convention,
                    converged=run.fit.converged, note=run.fit.note,

@@ -228,7 +228,7 @@ def _coefficient_table(table_id: str, runs: list[ModelRun], header, results: Res
     nobs = [fmt.count(run.fit.nobs) if run.fit else Cell(say("not_estimated")) for run in runs]
     groups.append(Group("", [Row(say("observations"), nobs, rule_above=True)]))
     for column, run in zip(header[-1], runs, strict=True):
-        if run.error:
+        if run.problems:
             failures.append(say("failed", column=column.label, reason=run.reason(say.language)))
         elif not run.fit.converged:
             failures.append(say("not_converged", column=column.label, iterations=run.fit.iterations))

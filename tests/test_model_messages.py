@@ -186,7 +186,7 @@ def test_a_group_too_small_is_explained_in_chinese_under_table9_and_its_figure(m
     keep = (frame.region != "Northeast") | (frame.year >= 2021)  # 6 Northeast rows for 8 instruments
     results = pipeline.run(study, validate(frame[keep].reset_index(drop=True), study))
     failed, = [run for run in results.by_group if run.fit is None]
-    assert failed.error.startswith("insufficient observations: 6 rows")
+    assert failed.reason().startswith("insufficient observations: 6 rows")
     expected = "观测值不足：只有6行，而方程组的行数须多于8个工具变量（方程组的外生变量和常数项）"
     assert failed.reason("zh") == expected
     table9 = next(t for t in tables(results, study) if t.id == "table9")
