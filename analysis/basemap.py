@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Joined, More, Problem, Reasons, UserError
+from .errors import Joined, Problem, Reasons, UserError, first_names
 from .spatial import EARTH_RADIUS_KM, SHIPPED_BOUNDARIES, name_keys
 from .study import Study
 
@@ -260,8 +260,7 @@ def _standing_in(base: BaseMap, warning: Problem, upload: str) -> BaseMap:
 
 def _listed(names: list) -> tuple:
     """Entity names for a message, sorted; beyond MISSING_NAMES counted."""
-    names = sorted(map(str, names))
-    return (*names[:MISSING_NAMES], *((More(len(names) - MISSING_NAMES),) if len(names) > MISSING_NAMES else ()))
+    return first_names(sorted(map(str, names)), MISSING_NAMES)
 
 
 # Projection and layout ------------------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Joined, More, Problem, UserError, Word
+from .errors import Joined, Problem, UserError, Word, first_names
 from .formula import Term, parse_term
 from .reading import MAX_BYTES, MAX_NAME_CHARS, ROW, parse, read_bytes, read_file, sheet_names
 from .study import PanelKeys, Study
 from .text import clean_name, unsafe_characters
 
 SHOWN = 5  # cells quoted per column before "and N more"
+LISTED_NAMES = 10  # entities or periods a message names before "and N more"
 MAX_MAGNITUDE = 1e150  # larger values overflow when squared, as regressions and variances do
 
 __all__ = ["MAX_BYTES", "ROW", "Panel", "load_panel", "read_file", "read_table", "required_columns", "sheet_names",
@@ -390,12 +391,12 @@ class _Check:
         for entity, lacking in _gaps(self.frame, self.keys, self.factorized).items():
             by_gap.setdefault(tuple(lacking), []).append(entity)
         for lacking, entities in list(by_gap.items())[:SHOWN]:
-            periods = _listed([str(_plain(p)) for p in lacking])
+            periods = first_names([str(_plain(p)) for p in lacking], LISTED_NAMES)
             if len(entities) == 1:
                 self.warn("unbalanced_entity", column=self.keys.time, entity=entities[0], periods=periods)
             else:
                 self.warn("unbalanced_entities", column=self.keys.time, count=len(entities), periods=periods,
-                          entities=_listed(entities))
+                          entities=first_names(entities, LISTED_NAMES))
         if len(by_gap) > SHOWN:
             others = sum(len(entities) for entities in list(by_gap.values())[SHOWN:])
             self.warn("unbalanced_more", column=self.keys.time, count=others)
@@ -471,11 +472,6 @@ def _label(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def _listed(names: list[str], shown: int = 10) -> tuple:
-    """The first names, and how many more there are, for a message."""
-    return tuple(names[:shown]) + ((More(len(names) - shown),) if len(names) > shown else ())
 
 
 Factorized = tuple[np.ndarray, np.ndarray]  # pd.factorize: each row's code (-1 if missing), the distinct values

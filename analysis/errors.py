@@ -25,6 +25,12 @@ class More(int):
     """The last item of a listed field: how many names were left out, printed as " and 3 more"."""
 
 
+def first_names(names, shown: int) -> tuple:
+    """A listed field of names: the first `shown`, then More for how many are left out."""
+    names = tuple(names)
+    return names[:shown] + ((More(len(names) - shown),) if len(names) > shown else ())
+
+
 class Reasons(tuple):
     """Problems that are why something failed (a field value, or a run's failure), printed in the reader's language."""
 

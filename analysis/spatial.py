@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special
 
-from .errors import Joined, More, Problem, UserError
+from .errors import Joined, Problem, UserError, first_names
 from .notes import Note
 
 SHIPPED_BOUNDARIES = Path(__file__).parent / "examples" / "geo" / "echarts4_china_provinces.geojson"
@@ -117,8 +117,7 @@ def _known_names(features: list[dict]) -> tuple:
     """The features' names a message lists: the English name, else the name, sorted; the rest counted."""
     names = sorted({(f.get("properties") or {}).get("name_en") or (f.get("properties") or {}).get("name", "?")
                     for f in features}, key=str)
-    more = (More(len(names) - MESSAGE_NAMES),) if len(names) > MESSAGE_NAMES else ()
-    return (*map(str, names[:MESSAGE_NAMES]), *more)
+    return first_names(map(str, names), MESSAGE_NAMES)
 
 
 def read_geometries(features: list[dict]) -> np.ndarray:

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 from analysis.catalogue import words
-from analysis.data import _listed
-from analysis.errors import Joined, Problem, Word
+from analysis.data import LISTED_NAMES
+from analysis.errors import Joined, Problem, Word, first_names
 
 ANALYSIS = Path(__file__).resolve().parents[1] / "analysis"
 RAISING = {"of", "error", "warn", "cells", "_refused", "_warning"}  # calls whose string arguments are message ids
@@ -48,7 +48,8 @@ def test_words_and_lists_in_a_message_follow_the_language():
     names = Problem.of("names_collide", names=Joined(("'a '", "'a'")), role=Word("group"), name="a", column="region")
     assert names.message.startswith("'a ' and 'a' become the same group name 'a'")
     assert names.text("zh").startswith("'a '和'a'删除不可打印字符和多余空白后成为同一组别名称“a”")
-    gaps = Problem.of("unbalanced_entities", count=12, periods=_listed(["2011"]), entities=_listed(list("ABCDEFGHIJKL")))
+    gaps = Problem.of("unbalanced_entities", count=12, periods=first_names(["2011"], LISTED_NAMES),
+                      entities=first_names(list("ABCDEFGHIJKL"), LISTED_NAMES))
     assert gaps.message == "unbalanced panel: 12 entities have no row for 2011: A, B, C, D, E, F, G, H, I, J and 2 more"
     assert gaps.text("zh") == "非平衡面板：12个个体缺少时期2011的数据：A、B、C、D、E、F、G、H、I、J，另有2个"
     assert hash(names) == hash(Problem.of("names_collide", names=Joined(("'a '", "'a'")), role=Word("group"), name="a",

@@ -46,4 +46,3 @@ def render(result: state.Run | None) -> None:
         st.warning(bullets(p.text(language()) for p in drawn.warnings), icon=":material/map:")
     if result.results.synthetic:
         st.info(t("synthetic_notice"), icon=":material/science:")
-
